@@ -1,0 +1,158 @@
+//! Users, passwords, sessions and API tokens; who an agent is and what it may see.
+
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use domain::*;
+
+use crate::{tokens, App, AppError, Result};
+
+/// How long a browser session lasts without signing in again.
+pub const SESSION_DAYS: i64 = 14;
+
+/// An agent acting in one account: the account is part of every query it makes.
+#[derive(Debug, Clone)]
+pub struct AgentCtx {
+    pub user: UserSummary,
+    pub account_id: AccountId,
+    pub role: Role,
+    /// The inboxes an agent may see; `None` for an administrator (all of them).
+    pub inboxes: Option<Vec<InboxId>>,
+}
+
+impl AgentCtx {
+    pub fn may_see(&self, inbox: InboxId) -> bool {
+        self.inboxes.as_ref().is_none_or(|ids| ids.contains(&inbox))
+    }
+}
+
+pub struct CreatedUser {
+    pub user_id: UserId,
+    pub account_id: AccountId,
+    pub access_token: String,
+}
+
+impl App {
+    async fn hash_password(&self, password: &NewPassword) -> Result<String> {
+        let _permit = self.inner.hashing.acquire().await.map_err(|e| AppError::Internal(e.to_string()))?;
+        let password = password.expose().to_owned();
+        tokio::task::spawn_blocking(move || {
+            let salt = SaltString::generate(&mut rand::rngs::OsRng);
+            Argon2::default()
+                .hash_password(password.as_bytes(), &salt)
+                .map(|h| h.to_string())
+                .map_err(|e| AppError::Internal(e.to_string()))
+        })
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?
+    }
+
+    async fn verify_password(&self, password: String, hash: String) -> Result<bool> {
+        let _permit = self.inner.hashing.acquire().await.map_err(|e| AppError::Internal(e.to_string()))?;
+        tokio::task::spawn_blocking(move || {
+            let parsed = PasswordHash::new(&hash).map_err(|e| AppError::Internal(e.to_string()))?;
+            Ok(Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+        })
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?
+    }
+
+    /// Creates a user in an account (member of all its inboxes) with an API token.
+    pub async fn create_user(
+        &self,
+        account_id: AccountId,
+        email: &EmailAddress,
+        name: &PersonName,
+        password: &NewPassword,
+        role: Role,
+    ) -> Result<CreatedUser> {
+        if !self.store().account_exists(account_id).await? {
+            return Err(AppError::NotFound);
+        }
+        let password_hash = self.hash_password(password).await?;
+        let access_token = tokens::generate();
+        let new = store::NewUser {
+            account_id,
+            email,
+            name,
+            password_hash: &password_hash,
+            access_token_hash: &tokens::hash(&access_token),
+            role,
+        };
+        match self.store().create_user(new).await {
+            Ok(user_id) => Ok(CreatedUser { user_id, account_id, access_token }),
+            Err(e) if store::is_email_conflict(&e) => Err(AppError::Conflict {
+                code: "email_taken",
+                message: "A user with this email address already exists.".into(),
+            }),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Checks an email and password. Every failure is the same `Unauthorized`,
+    /// and an unknown email costs the same hashing work as a wrong password, so
+    /// neither the answer nor its timing tells whether the user exists.
+    pub async fn sign_in(&self, email: &str, password: &str) -> Result<UserSummary> {
+        const DUMMY: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$0J3ObC8e3qKQ7o0O3hs1kQ/Ak0hbsj4T1g2rVJYV6Z8";
+        if password.len() > 1024 {
+            return Err(AppError::Unauthorized);
+        }
+        let record = match EmailAddress::parse(email) {
+            Ok(e) => self.store().user_by_email(&e).await?,
+            Err(_) => None,
+        };
+        let hash = record.as_ref().map(|r| r.password_hash.clone()).unwrap_or_else(|| DUMMY.to_owned());
+        let ok = self.verify_password(password.to_owned(), hash).await?;
+        match record {
+            Some(r) if ok => Ok(r.user),
+            _ => Err(AppError::Unauthorized),
+        }
+    }
+
+    /// Starts a browser session; returns the cookie's secret value.
+    pub async fn create_session(&self, user: UserId) -> Result<String> {
+        let token = tokens::generate();
+        let expires = store::now_millis() + SESSION_DAYS * 24 * 3600 * 1000;
+        self.store().create_session(&tokens::hash(&token), user, expires).await?;
+        Ok(token)
+    }
+
+    pub async fn session_user(&self, token: &str) -> Result<UserSummary> {
+        self.store().session_user(&tokens::hash(token)).await?.ok_or(AppError::Unauthorized)
+    }
+
+    pub async fn end_session(&self, token: &str) -> Result<()> {
+        Ok(self.store().delete_session(&tokens::hash(token)).await?)
+    }
+
+    pub async fn user_by_access_token(&self, token: &str) -> Result<UserSummary> {
+        self.store().user_by_access_token_hash(&tokens::hash(token)).await?.ok_or(AppError::Unauthorized)
+    }
+
+    /// The user acting in `account_id`; `NotFound` when not a member, so another
+    /// account's existence is not revealed.
+    pub async fn agent_ctx(&self, user: UserSummary, account_id: AccountId) -> Result<AgentCtx> {
+        let role = self.store().role_in(account_id, user.id).await?.ok_or(AppError::NotFound)?;
+        let inboxes = match role {
+            Role::Administrator => None,
+            Role::Agent => Some(self.store().member_inbox_ids(account_id, user.id).await?),
+        };
+        Ok(AgentCtx { user, account_id, role, inboxes })
+    }
+
+    /// The accounts of a user with its role in each.
+    pub async fn memberships(&self, user: UserId) -> Result<Vec<(AccountId, String, Role)>> {
+        Ok(self.store().memberships(user).await?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use argon2::password_hash::PasswordHash;
+
+    #[test]
+    fn dummy_hash_parses() {
+        // The timing equaliser must be a valid hash, or unknown users answer faster.
+        let dummy = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$0J3ObC8e3qKQ7o0O3hs1kQ/Ak0hbsj4T1g2rVJYV6Z8";
+        assert!(PasswordHash::new(dummy).is_ok());
+    }
+}

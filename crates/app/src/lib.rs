@@ -1,0 +1,81 @@
+//! Parlor's use cases, one module per product noun, plus the real-time hub.
+//!
+//! Handlers in `web` parse input into domain types and call one function here.
+//! Functions here talk to the [`store::Store`] and publish to the [`hub::Hub`]
+//! after the transaction committed (ARCHITECTURE.md, invariant 1).
+
+pub mod agent;
+pub mod auth;
+pub mod bootstrap;
+pub mod hub;
+pub mod resume;
+pub mod tokens;
+pub mod visitor;
+
+use std::sync::Arc;
+
+pub use domain;
+pub use store::{ContactPatch, ConversationCounts, Store, StoreConfig, StoreError};
+
+/// Everything a use case needs, cheap to clone.
+#[derive(Clone)]
+pub struct App {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    store: Store,
+    hub: hub::Hub,
+    /// Bounds concurrent argon2 hashes: each takes ~19 MiB and a core for tens of
+    /// milliseconds, so a login flood must queue, not exhaust memory.
+    hashing: tokio::sync::Semaphore,
+}
+
+impl App {
+    pub fn new(store: Store) -> App {
+        App {
+            inner: Arc::new(Inner { store, hub: hub::Hub::default(), hashing: tokio::sync::Semaphore::new(2) }),
+        }
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.inner.store
+    }
+
+    pub fn hub(&self) -> &hub::Hub {
+        &self.inner.hub
+    }
+}
+
+/// Why a use case did not happen. `web` maps each to a status and a stable code.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// Unknown, or not yours: the same answer, so existence does not leak.
+    #[error("not found")]
+    NotFound,
+    #[error("{0}")]
+    Invalid(#[from] domain::InvalidInput),
+    #[error("unauthorized")]
+    Unauthorized,
+    #[error("{message}")]
+    Forbidden { message: &'static str },
+    #[error("{message}")]
+    Conflict { code: &'static str, message: String },
+    #[error("unavailable: {0}")]
+    Unavailable(String),
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl From<StoreError> for AppError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound => AppError::NotFound,
+            StoreError::Unavailable(m) => AppError::Unavailable(m),
+            StoreError::Conflict(c) => AppError::Conflict { code: "conflict", message: format!("Conflict on {c}.") },
+            StoreError::Other(m) => AppError::Internal(m),
+        }
+    }
+}
+
+pub type Result<T> = std::result::Result<T, AppError>;

@@ -1,0 +1,119 @@
+//! Turning stored events into hub events: for publishing after commit, and for
+//! replaying what a reconnecting socket missed (invariant 2).
+
+use std::collections::HashMap;
+
+use domain::*;
+use store::EventRecord;
+
+use crate::auth::AgentCtx;
+use crate::hub::{HubEvent, Payload};
+use crate::{App, Result};
+
+/// Events to send a reconnecting socket, and the cursor after them (which may
+/// be past the last one sent: events the socket may not see still move it).
+pub struct Replay {
+    pub events: Vec<HubEvent>,
+    pub last: i64,
+}
+
+/// At most this many events are replayed in one go; a client further behind is
+/// told to resync (reload) instead.
+pub const REPLAY_LIMIT: i64 = 1000;
+
+impl App {
+    /// Loads what an event shows and wraps it for the hub.
+    pub async fn hub_event(&self, record: &EventRecord) -> Result<HubEvent> {
+        let view = self.store().conversation_view(record.account_id, record.conversation_id).await?;
+        let payload = match (record.kind, record.message_id) {
+            (EventKind::MessageCreated, Some(mid)) => Payload::Message(self.store().message(record.account_id, mid).await?),
+            _ => Payload::Conversation(Box::new(view.clone())),
+        };
+        Ok(HubEvent::new(
+            &view.conversation,
+            Some(record.kind),
+            Some(record.seq),
+            Some(record.conversation_seq),
+            record.private,
+            payload,
+        ))
+    }
+
+    /// Publishes committed events. A failure to load one is logged, not returned:
+    /// the write already succeeded, and sockets will find the event on resume.
+    pub async fn publish_records(&self, records: &[EventRecord]) {
+        for record in records {
+            match self.hub_event(record).await {
+                Ok(event) => self.hub().publish(event),
+                Err(e) => tracing::warn!(error = %e, seq = record.seq, "could not publish event"),
+            }
+        }
+    }
+
+    /// Publishes a just-stored message without reading it back.
+    pub(crate) async fn publish_message(&self, message: &Message, record: &EventRecord) {
+        match self.store().conversation_view(record.account_id, record.conversation_id).await {
+            Ok(view) => self.hub().publish(HubEvent::new(
+                &view.conversation,
+                Some(record.kind),
+                Some(record.seq),
+                Some(record.conversation_seq),
+                record.private,
+                Payload::Message(message.clone()),
+            )),
+            Err(e) => tracing::warn!(error = %e, seq = record.seq, "could not publish message"),
+        }
+    }
+
+    /// What an agent's socket missed after account seq `since`, in order.
+    /// `Ok(None)`: too far behind to replay.
+    pub async fn agent_replay(&self, agent: &AgentCtx, since: i64) -> Result<Option<Replay>> {
+        let records = self.store().events_after(agent.account_id, since, REPLAY_LIMIT + 1).await?;
+        if records.len() as i64 > REPLAY_LIMIT {
+            return Ok(None);
+        }
+        let last = records.last().map(|r| r.seq).unwrap_or(since);
+        let mut events = Vec::with_capacity(records.len());
+        for r in records.iter().filter(|r| agent.may_see(r.inbox_id)) {
+            events.push(self.hub_event(r).await?);
+        }
+        Ok(Some(Replay { events, last }))
+    }
+
+    /// What a visitor's socket missed in one of its conversations.
+    pub async fn visitor_replay(
+        &self,
+        contact: &Contact,
+        conversation: ConversationId,
+        since: i64,
+    ) -> Result<Option<Replay>> {
+        let records = self
+            .store()
+            .conversation_events_after(contact.account_id, conversation, since, REPLAY_LIMIT + 1)
+            .await?;
+        if records.len() as i64 > REPLAY_LIMIT {
+            return Ok(None);
+        }
+        let last = records.last().map(|r| r.conversation_seq).unwrap_or(since);
+        let mut events = Vec::with_capacity(records.len());
+        // Internal comments move the cursor but are never loaded for a visitor.
+        for r in records.iter().filter(|r| !r.private) {
+            events.push(self.hub_event(r).await?);
+        }
+        Ok(Some(Replay { events, last }))
+    }
+
+    /// A visitor socket's starting point: its conversations with their current
+    /// seq, keyed by display id and by internal id.
+    pub async fn visitor_cursors(&self, contact: &Contact) -> Result<HashMap<DisplayId, (ConversationId, i64)>> {
+        let rows = self.store().contact_conversation_seqs(contact.account_id, contact.id).await?;
+        Ok(rows.into_iter().map(|(id, display, seq)| (display, (id, seq))).collect())
+    }
+
+    pub async fn contact_by_pubsub_token(&self, token: &str) -> Result<Contact> {
+        self.store()
+            .contact_by_pubsub_hash(&crate::tokens::hash(token))
+            .await?
+            .ok_or(crate::AppError::Unauthorized)
+    }
+}

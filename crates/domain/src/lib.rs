@@ -1,0 +1,17 @@
+//! Parlor's pure model: typed ids, parsed input values, conversations and messages.
+//!
+//! No IO, no async, no SQL, no HTTP. Values here are parsed once at the edge
+//! ("parse, don't validate"), so code further in can trust them.
+
+mod ids;
+mod message;
+mod text;
+mod values;
+
+pub use ids::*;
+pub use message::*;
+pub use text::*;
+pub use values::*;
+
+/// Milliseconds since the Unix epoch, UTC. Stored as BIGINT in both databases.
+pub type Millis = i64;

@@ -1,0 +1,135 @@
+//! Conversations and messages as the application sees them.
+
+use crate::*;
+
+#[derive(Debug, Clone)]
+pub struct Message {
+    pub id: MessageId,
+    pub account_id: AccountId,
+    pub inbox_id: InboxId,
+    pub conversation_id: ConversationId,
+    pub display_id: DisplayId,
+    /// Position in the conversation's event sequence.
+    pub seq: i64,
+    pub content: String,
+    pub message_type: MessageType,
+    pub private: bool,
+    pub sender: Sender,
+    /// Display name of the sender at read time (user's display name or contact's name).
+    pub sender_name: Option<String>,
+    pub echo_id: Option<String>,
+    pub created_at: Millis,
+}
+
+/// A message a visitor may see. The only way to get one is [`PublicMessage::new`],
+/// which refuses internal comments, so every visitor-facing path that takes this
+/// type cannot leak a comment (ARCHITECTURE.md, invariant 5).
+#[derive(Debug, Clone)]
+pub struct PublicMessage(Message);
+
+impl PublicMessage {
+    pub fn new(m: Message) -> Option<Self> {
+        (!m.private).then_some(Self(m))
+    }
+
+    pub fn get(&self) -> &Message {
+        &self.0
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Contact {
+    pub id: ContactId,
+    pub account_id: AccountId,
+    pub name: String,
+    pub email: Option<String>,
+    pub phone_number: Option<String>,
+    pub identifier: Option<String>,
+    pub additional_attributes: serde_json::Map<String, serde_json::Value>,
+    pub created_at: Millis,
+    pub last_activity_at: Millis,
+}
+
+#[derive(Debug, Clone)]
+pub struct UserSummary {
+    pub id: UserId,
+    pub name: String,
+    pub display_name: Option<String>,
+    pub email: String,
+}
+
+impl UserSummary {
+    /// The name others see: the display name when set.
+    pub fn available_name(&self) -> &str {
+        self.display_name.as_deref().filter(|s| !s.is_empty()).unwrap_or(&self.name)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Conversation {
+    pub id: ConversationId,
+    pub account_id: AccountId,
+    pub display_id: DisplayId,
+    pub inbox_id: InboxId,
+    pub contact_id: ContactId,
+    pub status: ConversationStatus,
+    pub assignee_id: Option<UserId>,
+    pub last_seq: i64,
+    pub unread_count: i64,
+    pub last_activity_at: Millis,
+    pub agent_last_seen_at: Option<Millis>,
+    pub contact_last_seen_at: Option<Millis>,
+    pub additional_attributes: serde_json::Map<String, serde_json::Value>,
+    pub created_at: Millis,
+}
+
+/// A conversation with what its JSON shows beside it.
+#[derive(Debug, Clone)]
+pub struct ConversationView {
+    pub conversation: Conversation,
+    pub contact: Contact,
+    pub assignee: Option<UserSummary>,
+    pub last_message: Option<Message>,
+    pub channel_type: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Inbox {
+    pub id: InboxId,
+    pub account_id: AccountId,
+    pub name: String,
+    pub channel_type: String,
+    pub website_token: String,
+    pub website_url: String,
+    pub widget_color: String,
+    pub welcome_title: String,
+    pub welcome_tagline: String,
+    pub greeting_message: String,
+    pub created_at: Millis,
+}
+
+/// The stored kinds of real-time event, with Chatwoot's names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventKind {
+    ConversationCreated,
+    MessageCreated,
+    StatusChanged,
+    AssigneeChanged,
+}
+
+impl EventKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::ConversationCreated => "conversation.created",
+            Self::MessageCreated => "message.created",
+            Self::StatusChanged => "conversation.status_changed",
+            Self::AssigneeChanged => "assignee.changed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::ConversationCreated, Self::MessageCreated, Self::StatusChanged, Self::AssigneeChanged]
+            .into_iter()
+            .find(|k| k.name() == s)
+    }
+}

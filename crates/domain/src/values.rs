@@ -1,0 +1,130 @@
+//! Small closed sets of values, with their stable spellings.
+
+use crate::InvalidInput;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ConversationStatus {
+    Open,
+    Resolved,
+    Pending,
+    Snoozed,
+}
+
+impl ConversationStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Open => "open",
+            Self::Resolved => "resolved",
+            Self::Pending => "pending",
+            Self::Snoozed => "snoozed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Result<Self, InvalidInput> {
+        match s {
+            "open" => Ok(Self::Open),
+            "resolved" => Ok(Self::Resolved),
+            "pending" => Ok(Self::Pending),
+            "snoozed" => Ok(Self::Snoozed),
+            _ => Err(InvalidInput::new(
+                "invalid_status",
+                "status must be one of open, resolved, pending, snoozed.",
+            )),
+        }
+    }
+}
+
+/// Chatwoot's message types, with their integer codes on the wire.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MessageType {
+    /// From the contact.
+    Incoming,
+    /// From the team (an agent or a bot).
+    Outgoing,
+    /// A system line in the timeline ("closed by Anna").
+    Activity,
+}
+
+impl MessageType {
+    pub fn code(self) -> i64 {
+        match self {
+            Self::Incoming => 0,
+            Self::Outgoing => 1,
+            Self::Activity => 2,
+        }
+    }
+
+    pub fn from_code(code: i64) -> Option<Self> {
+        match code {
+            0 => Some(Self::Incoming),
+            1 => Some(Self::Outgoing),
+            2 => Some(Self::Activity),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    Administrator,
+    Agent,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Administrator => "administrator",
+            Self::Agent => "agent",
+        }
+    }
+
+    pub fn parse(s: &str) -> Result<Self, InvalidInput> {
+        match s {
+            "administrator" => Ok(Self::Administrator),
+            "agent" => Ok(Self::Agent),
+            _ => Err(InvalidInput::new("invalid_role", "role must be administrator or agent.")),
+        }
+    }
+}
+
+/// Who wrote a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sender {
+    Contact(crate::ContactId),
+    User(crate::UserId),
+    /// Parlor itself (activity lines).
+    System,
+}
+
+/// Which conversations an agent's list shows, by assignee.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AssigneeFilter {
+    Me,
+    Unassigned,
+    Assigned,
+    All,
+}
+
+impl AssigneeFilter {
+    pub fn parse(s: &str) -> Result<Self, InvalidInput> {
+        match s {
+            "me" | "mine" => Ok(Self::Me),
+            "unassigned" => Ok(Self::Unassigned),
+            "assigned" => Ok(Self::Assigned),
+            "all" => Ok(Self::All),
+            _ => Err(InvalidInput::new(
+                "invalid_assignee_type",
+                "assignee_type must be one of me, unassigned, assigned, all.",
+            )),
+        }
+    }
+}
+
+/// Which conversations an agent's list shows, by status (`None` = all).
+pub fn parse_status_filter(s: &str) -> Result<Option<ConversationStatus>, InvalidInput> {
+    if s == "all" {
+        Ok(None)
+    } else {
+        ConversationStatus::parse(s).map(Some)
+    }
+}

@@ -1,0 +1,119 @@
+//! The `parlor` binary's wiring: configuration, start-up and shutdown. Kept in a
+//! library so the integration tests start exactly what `parlor serve` starts.
+
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+
+use anyhow::Context;
+use app::{App, StoreConfig};
+use tokio::sync::watch;
+
+/// Everything `serve` and the admin commands read (flags and environment).
+#[derive(Debug, Clone, clap::Args)]
+pub struct Config {
+    /// Address to listen on.
+    #[arg(long, env = "PARLOR_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    /// Folder for the SQLite database and other files.
+    #[arg(long, env = "PARLOR_DATA_DIR", default_value = "parlor-data")]
+    pub data_dir: PathBuf,
+    /// `postgres://…` to use PostgreSQL instead of SQLite in the data folder.
+    #[arg(long, env = "PARLOR_DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+    /// The URL people reach Parlor at, e.g. https://chat.example.com.
+    #[arg(long, env = "PARLOR_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// Comma-separated addresses of reverse proxies whose X-Forwarded-For is trusted.
+    #[arg(long, env = "PARLOR_TRUSTED_PROXIES", value_delimiter = ',')]
+    pub trusted_proxies: Vec<IpAddr>,
+    /// Sign-in attempts per minute per client address and per email (0 = off).
+    #[arg(long, env = "PARLOR_RATE_LIMIT_LOGIN_PER_MINUTE", default_value_t = 10)]
+    pub rate_limit_login_per_minute: u32,
+    /// New visitors and conversations per minute per client address and inbox (0 = off).
+    #[arg(long, env = "PARLOR_RATE_LIMIT_VISITORS_PER_MINUTE", default_value_t = 60)]
+    pub rate_limit_visitors_per_minute: u32,
+    /// Messages per second per visitor, bursts of four times that (0 = off).
+    #[arg(long, env = "PARLOR_RATE_LIMIT_VISITOR_MESSAGES_PER_SECOND", default_value_t = 5)]
+    pub rate_limit_visitor_messages_per_second: u32,
+    /// Open connections per client address.
+    #[arg(long, env = "PARLOR_MAX_CONNECTIONS_PER_IP", default_value_t = 4096)]
+    pub max_connections_per_ip: usize,
+}
+
+impl Config {
+    pub fn store_config(&self) -> anyhow::Result<StoreConfig> {
+        match &self.database_url {
+            Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+                Ok(StoreConfig::Postgres { url: url.clone() })
+            }
+            Some(url) if url.starts_with("sqlite:") => {
+                Ok(StoreConfig::Sqlite { path: PathBuf::from(url.trim_start_matches("sqlite://").trim_start_matches("sqlite:")) })
+            }
+            Some(_) => anyhow::bail!("PARLOR_DATABASE_URL must start with postgres:// (or sqlite:)"),
+            None => {
+                std::fs::create_dir_all(&self.data_dir)
+                    .with_context(|| format!("cannot create the data folder {}", self.data_dir.display()))?;
+                Ok(StoreConfig::Sqlite { path: self.data_dir.join("parlor.sqlite3") })
+            }
+        }
+    }
+
+    fn web_config(&self, listen: SocketAddr) -> web::WebConfig {
+        web::WebConfig {
+            public_url: self.public_url.clone(),
+            trusted_proxies: self.trusted_proxies.clone(),
+            limits: web::LimitConfig {
+                login_per_minute: self.rate_limit_login_per_minute,
+                visitors_per_minute: self.rate_limit_visitors_per_minute,
+                visitor_messages_per_second: self.rate_limit_visitor_messages_per_second,
+            },
+            max_connections_per_ip: self.max_connections_per_ip,
+            listen,
+        }
+    }
+}
+
+/// Opens the database (migrating it) and wraps it in the application.
+pub async fn open_app(config: &Config) -> anyhow::Result<App> {
+    let store_config = config.store_config()?;
+    let store = app::Store::open(&store_config).await.with_context(|| format!("cannot open the database {store_config:?}"))?;
+    Ok(App::new(store))
+}
+
+/// A running server.
+pub struct Server {
+    pub addr: SocketAddr,
+    pub app: App,
+    pub first_run: app::bootstrap::FirstRun,
+    shutdown: watch::Sender<bool>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Server {
+    /// The URL the server answers at.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Graceful shutdown: stop accepting, close sockets with 1001, drain requests.
+    pub async fn stop(self) {
+        let _ = self.shutdown.send(true);
+        let _ = self.task.await;
+        self.app.store().close().await;
+    }
+}
+
+/// Binds, prepares the first account, and serves in the background.
+pub async fn start(config: &Config) -> anyhow::Result<Server> {
+    let app = open_app(config).await?;
+    let first_run = app.ensure_first_run().await.map_err(|e| anyhow::anyhow!("first-run setup failed: {e}"))?;
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", config.listen))?;
+    let addr = listener.local_addr()?;
+    let (shutdown, stopped) = watch::channel(false);
+    let router = web::router(app.clone(), config.web_config(addr), stopped.clone());
+    let max = config.max_connections_per_ip;
+    let task = tokio::spawn(web::serve(listener, router, max, stopped));
+    Ok(Server { addr, app, first_run, shutdown, task })
+}

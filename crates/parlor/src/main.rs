@@ -1,0 +1,169 @@
+//! `parlor`: the whole live chat in one binary. `parlor` alone means `parlor serve`.
+
+use clap::{Parser, Subcommand};
+use domain::*;
+use parlor::Config;
+
+#[derive(Parser)]
+#[command(name = "parlor", version, about = "Self-hosted live chat and shared inbox")]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    config: Config,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the API, the inbox, the widget and the real-time socket (the default).
+    Serve,
+    /// Administration commands.
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Create a user; prints {"user_id","account_id","access_token"} as one JSON line.
+    CreateUser {
+        #[arg(long, default_value_t = 1)]
+        account: i64,
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        password: String,
+        #[arg(long, default_value = "agent")]
+        role: String,
+    },
+}
+
+fn init_logs() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_env("PARLOR_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    if std::env::var("PARLOR_LOG_FORMAT").as_deref() == Ok("json") {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    init_logs();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("cannot start the async runtime: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async {
+        match cli.command {
+            None | Some(Command::Serve) => serve(cli.config).await,
+            Some(Command::Admin { command }) => admin(cli.config, command).await,
+        }
+    });
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            tracing::error!("{e:#}");
+            eprintln!("parlor: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve(config: Config) -> anyhow::Result<std::process::ExitCode> {
+    let server = parlor::start(&config).await?;
+    let base = match &config.public_url {
+        Some(u) => u.trim_end_matches('/').to_owned(),
+        None if server.addr.ip().is_unspecified() => format!("http://localhost:{}", server.addr.port()),
+        None => server.url(),
+    };
+    println!("Parlor is running at {base} (database: {})", server.app.store().backend());
+    println!("  Inbox:      {base}/app  (website inbox \"{}\")", server.first_run.inbox.name);
+    match &server.first_run.admin {
+        Some((email, password)) => {
+            println!("  Sign in as: {email}  password: {password}");
+            println!("              (shown only now; create more users with `parlor admin create-user`)");
+        }
+        None => println!("  Sign in as: the administrator created on the first run ({})", app::bootstrap::ADMIN_EMAIL),
+    }
+    println!("  Demo page:  {base}/demo  (a sample website with the chat widget)");
+    tracing::info!(addr = %server.addr, "listening");
+    shutdown_signal().await;
+    tracing::info!("shutting down");
+    server.stop().await;
+    Ok(std::process::ExitCode::SUCCESS)
+}
+
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(s) => s,
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+                return;
+            }
+        };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = tokio::signal::ctrl_c().await;
+}
+
+/// Prints one `{code, message}` line and fails.
+fn fail(code: &str, message: impl std::fmt::Display) -> anyhow::Result<std::process::ExitCode> {
+    println!("{}", serde_json::json!({"code": code, "message": message.to_string()}));
+    Ok(std::process::ExitCode::FAILURE)
+}
+
+async fn admin(config: Config, command: AdminCommand) -> anyhow::Result<std::process::ExitCode> {
+    match command {
+        AdminCommand::CreateUser { account, email, name, password, role } => {
+            let parsed = (|| {
+                Ok::<_, InvalidInput>((
+                    EmailAddress::parse(&email)?,
+                    PersonName::parse(&name)?,
+                    NewPassword::parse(password)?,
+                    Role::parse(&role)?,
+                ))
+            })();
+            let (email, name, password, role) = match parsed {
+                Ok(p) => p,
+                Err(e) => return fail(e.code, e.message),
+            };
+            let app = parlor::open_app(&config).await?;
+            // Works on a fresh data folder: create account 1 and its inbox first.
+            if let Err(e) = app.ensure_first_run_without_admin().await {
+                return fail("setup_failed", e);
+            }
+            match app.create_user(AccountId(account), &email, &name, &password, role).await {
+                Ok(created) => {
+                    println!(
+                        "{}",
+                        serde_json::json!({
+                            "user_id": created.user_id.0,
+                            "account_id": created.account_id.0,
+                            "access_token": created.access_token,
+                        })
+                    );
+                    app.store().close().await;
+                    Ok(std::process::ExitCode::SUCCESS)
+                }
+                Err(app::AppError::Conflict { code, message }) => fail(code, message),
+                Err(app::AppError::NotFound) => fail("account_not_found", format!("There is no account {account}.")),
+                Err(e) => fail("internal", e),
+            }
+        }
+    }
+}

@@ -1,0 +1,28 @@
+use serde_json::json;
+
+use crate::helpers::*;
+
+#[tokio::test]
+async fn a_visitor_message_reaches_an_agent_socket_and_the_reply_comes_back() {
+    let app = TestApp::spawn().await;
+    let (mut agent_ws, hello) = app.ws_auth(json!({"event": "authenticate", "access_token": app.admin_token})).await;
+    assert_eq!(hello["role"], "agent");
+    let (v, conversation) = app.visitor_with_conversation().await;
+    let created = next_event(&mut agent_ws, "conversation.created").await;
+    assert_eq!(created["data"]["id"], conversation);
+
+    let (mut visitor_ws, _) = app.ws_auth(json!({"event": "authenticate", "pubsub_token": v.pubsub_token})).await;
+    let sent = app.visitor_says(&v, conversation, "Hallo").await;
+    let got = next_event(&mut agent_ws, "message.created").await;
+    assert_eq!(got["data"]["id"], sent["id"]);
+    assert_eq!(got["data"]["content"], "Hallo");
+
+    // The visitor's own socket echoes its message too (other tabs see it).
+    let echo = next_event(&mut visitor_ws, "message.created").await;
+    assert_eq!(echo["data"]["id"], sent["id"]);
+    app.agent_says(&app.admin_token, conversation, "Hi! How can I help?", false).await;
+    let reply = next_event(&mut visitor_ws, "message.created").await;
+    assert_eq!(reply["data"]["content"], "Hi! How can I help?");
+    assert_eq!(reply["data"]["message_type"], 1);
+    app.stop().await;
+}

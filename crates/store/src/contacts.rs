@@ -1,0 +1,153 @@
+//! Contacts (visitors and other people the team talks to) and their inbox sessions.
+
+use domain::*;
+
+use crate::rows::*;
+use crate::{now_millis, read, write_tx, Result, Store};
+
+/// The fields a contact update may change; `None` leaves one as it is.
+#[derive(Default)]
+pub struct ContactPatch {
+    pub name: Option<String>,
+    pub email: Option<Option<String>>,
+    pub phone_number: Option<Option<String>>,
+    pub additional_attributes: Option<serde_json::Map<String, serde_json::Value>>,
+}
+
+impl Store {
+    /// Creates a contact with its session in one inbox. The tokens are stored as
+    /// hashes only; the caller shows the plain ones to the visitor once.
+    pub async fn create_visitor(
+        &self,
+        inbox: &Inbox,
+        name: &str,
+        source_id_hash: &str,
+        pubsub_token_hash: &str,
+    ) -> Result<(Contact, i64)> {
+        let now = now_millis();
+        Ok(write_tx!(self, |tx| {
+            let row: ContactRow = sqlx::query_as(&format!(
+                "INSERT INTO contacts (account_id, name, pubsub_token_hash, created_at, last_activity_at) \
+                 VALUES ($1, $2, $3, $4, $4) RETURNING {CONTACT_RETURNING}"
+            ))
+            .bind(inbox.account_id.0)
+            .bind(name)
+            .bind(pubsub_token_hash)
+            .bind(now)
+            .fetch_one(&mut *tx)
+            .await?;
+            let ci: i64 = sqlx::query_scalar(
+                "INSERT INTO contact_inboxes (account_id, contact_id, inbox_id, source_id_hash, created_at) \
+                 VALUES ($1, $2, $3, $4, $5) RETURNING id",
+            )
+            .bind(inbox.account_id.0)
+            .bind(row.id)
+            .bind(inbox.id.0)
+            .bind(source_id_hash)
+            .bind(now)
+            .fetch_one(&mut *tx)
+            .await?;
+            (Contact::from(row), ci)
+        }))
+    }
+
+    /// The contact behind a Client API contact identifier, in this inbox only.
+    pub async fn visitor_by_source(&self, inbox_id: InboxId, source_id_hash: &str) -> Result<Option<(Contact, i64)>> {
+        #[derive(sqlx::FromRow)]
+        struct Row {
+            ci_id: i64,
+            #[sqlx(flatten)]
+            contact: ContactRow,
+        }
+        let row: Option<Row> = read!(self, |db| sqlx::query_as(&format!(
+            "SELECT ci.id AS ci_id, {CONTACT_COLUMNS} FROM contact_inboxes ci \
+             JOIN contacts ct ON ct.id = ci.contact_id \
+             WHERE ci.inbox_id = $1 AND ci.source_id_hash = $2"
+        ))
+        .bind(inbox_id.0)
+        .bind(source_id_hash)
+        .fetch_optional(db)
+        .await?);
+        Ok(row.map(|r| (r.contact.into(), r.ci_id)))
+    }
+
+    pub async fn contact_by_pubsub_hash(&self, pubsub_token_hash: &str) -> Result<Option<Contact>> {
+        let row: Option<ContactRow> = read!(self, |db| sqlx::query_as(&format!(
+            "SELECT {CONTACT_COLUMNS} FROM contacts ct WHERE ct.pubsub_token_hash = $1"
+        ))
+        .bind(pubsub_token_hash)
+        .fetch_optional(db)
+        .await?);
+        Ok(row.map(Into::into))
+    }
+
+    pub async fn contact(&self, account_id: AccountId, id: ContactId) -> Result<Contact> {
+        let row: ContactRow = read!(self, |db| sqlx::query_as(&format!(
+            "SELECT {CONTACT_COLUMNS} FROM contacts ct WHERE ct.account_id = $1 AND ct.id = $2"
+        ))
+        .bind(account_id.0)
+        .bind(id.0)
+        .fetch_one(db)
+        .await?);
+        Ok(row.into())
+    }
+
+    /// Contacts of an account, newest first; `query` matches name, email, phone
+    /// number or identifier (case-insensitive substring).
+    pub async fn contacts(&self, account_id: AccountId, query: Option<&str>, page: i64) -> Result<(Vec<Contact>, i64)> {
+        let pattern = query.map(|q| format!("%{}%", escape_like(&q.to_lowercase())));
+        let filter = "ct.account_id = $1 AND ($2 IS NULL OR LOWER(ct.name) LIKE $2 ESCAPE '\\' \
+             OR LOWER(COALESCE(ct.email, '')) LIKE $2 ESCAPE '\\' OR COALESCE(ct.phone_number, '') LIKE $2 ESCAPE '\\' \
+             OR LOWER(COALESCE(ct.identifier, '')) LIKE $2 ESCAPE '\\')";
+        let offset = (page.max(1) - 1) * 15;
+        let (rows, count): (Vec<ContactRow>, i64) = read!(self, |db| {
+            let rows = sqlx::query_as(&format!(
+                "SELECT {CONTACT_COLUMNS} FROM contacts ct WHERE {filter} ORDER BY ct.id DESC LIMIT 15 OFFSET $3"
+            ))
+            .bind(account_id.0)
+            .bind(pattern.as_deref())
+            .bind(offset)
+            .fetch_all(db)
+            .await?;
+            let count = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM contacts ct WHERE {filter}"))
+                .bind(account_id.0)
+                .bind(pattern.as_deref())
+                .fetch_one(db)
+                .await?;
+            (rows, count)
+        });
+        Ok((rows.into_iter().map(Into::into).collect(), count))
+    }
+
+    pub async fn update_contact(&self, account_id: AccountId, id: ContactId, patch: ContactPatch) -> Result<Contact> {
+        let current = self.contact(account_id, id).await?;
+        let name = patch.name.unwrap_or(current.name);
+        let email = patch.email.unwrap_or(current.email);
+        let phone = patch.phone_number.unwrap_or(current.phone_number);
+        let mut attrs = current.additional_attributes;
+        if let Some(extra) = patch.additional_attributes {
+            attrs.extend(extra);
+        }
+        let attrs = serde_json::Value::Object(attrs).to_string();
+        let row: ContactRow = write_tx!(self, |tx| {
+            sqlx::query_as(&format!(
+                "UPDATE contacts SET name = $3, email = $4, phone_number = $5, additional_attributes = $6, \
+                 last_activity_at = $7 WHERE account_id = $1 AND id = $2 RETURNING {CONTACT_RETURNING}"
+            ))
+            .bind(account_id.0)
+            .bind(id.0)
+            .bind(name)
+            .bind(email)
+            .bind(phone)
+            .bind(attrs)
+            .bind(now_millis())
+            .fetch_one(&mut *tx)
+            .await?
+        });
+        Ok(row.into())
+    }
+}
+
+fn escape_like(s: &str) -> String {
+    s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+}

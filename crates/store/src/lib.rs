@@ -1,0 +1,230 @@
+//! The only crate that knows SQL. One [`Store`] over SQLite or PostgreSQL, the same
+//! portable SQL for both (`$1` parameters, `RETURNING`), runtime queries, and a
+//! `match` only where the dialects differ.
+//!
+//! Every function that reads or writes tenant data takes the [`AccountId`] and puts it
+//! in its `WHERE` clause (ARCHITECTURE.md, invariant 4).
+
+mod accounts;
+mod contacts;
+mod conversations;
+mod events;
+mod messages;
+mod rows;
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{PgPool, SqlitePool};
+
+pub use accounts::{is_email_conflict, NewInbox, NewUser, UserRecord};
+pub use contacts::ContactPatch;
+pub use conversations::{ConversationFilter, ConversationCounts, NewConversation};
+pub use events::EventRecord;
+pub use messages::{Appended, NewMessage};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("not found")]
+    NotFound,
+    /// A unique constraint refused the write; the name says which.
+    #[error("conflict on {0}")]
+    Conflict(String),
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
+    #[error("database error: {0}")]
+    Other(String),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        match &e {
+            sqlx::Error::RowNotFound => StoreError::NotFound,
+            sqlx::Error::Database(db) if db.is_unique_violation() => {
+                StoreError::Conflict(db.constraint().unwrap_or(db.message()).to_owned())
+            }
+            // SQLITE_BUSY after the busy timeout, a pool that could not hand out a
+            // connection, a dropped server: the caller answers 503, nothing is lost.
+            sqlx::Error::Database(db) if db.code().as_deref() == Some("5") => {
+                StoreError::Unavailable(db.message().to_owned())
+            }
+            sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed => {
+                StoreError::Unavailable(e.to_string())
+            }
+            _ => StoreError::Other(e.to_string()),
+        }
+    }
+}
+
+impl From<sqlx::migrate::MigrateError> for StoreError {
+    fn from(e: sqlx::migrate::MigrateError) -> Self {
+        StoreError::Other(e.to_string())
+    }
+}
+
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+/// Which database, and how durable SQLite's commits are.
+#[derive(Clone)]
+pub enum StoreConfig {
+    Sqlite { path: std::path::PathBuf },
+    Postgres { url: String },
+}
+
+impl std::fmt::Debug for StoreConfig {
+    // The URL may carry a password: never print it.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Sqlite { path } => write!(f, "Sqlite({})", path.display()),
+            Self::Postgres { .. } => f.write_str("Postgres(<redacted>)"),
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct Store {
+    inner: Inner,
+}
+
+#[derive(Clone)]
+enum Inner {
+    /// One writer connection (SQLite allows one writer; queueing here instead of in
+    /// SQLite's busy loop keeps latency flat) and a pool of readers.
+    Sqlite { write: SqlitePool, read: SqlitePool },
+    Postgres(PgPool),
+}
+
+/// Runs `$body` inside a write transaction, committed when `$body` succeeds. The
+/// body is compiled once per backend, so it may only use SQL both understand.
+/// SQLite transactions begin IMMEDIATE: a deferred one that later writes can fail
+/// with SQLITE_BUSY when another process (an admin command) writes meanwhile.
+macro_rules! write_tx {
+    ($store:expr, |$tx:ident| $body:expr) => {{
+        match &$store.inner {
+            $crate::Inner::Sqlite { write, .. } => {
+                let mut $tx = write.begin_with("BEGIN IMMEDIATE").await?;
+                let out = $body;
+                $tx.commit().await?;
+                out
+            }
+            $crate::Inner::Postgres(pool) => {
+                let mut $tx = pool.begin().await?;
+                let out = $body;
+                $tx.commit().await?;
+                out
+            }
+        }
+    }};
+}
+
+/// Runs `$body` with a pool to read from.
+macro_rules! read {
+    ($store:expr, |$db:ident| $body:expr) => {{
+        match &$store.inner {
+            $crate::Inner::Sqlite { read, .. } => {
+                let $db = read;
+                $body
+            }
+            $crate::Inner::Postgres(pool) => {
+                let $db = pool;
+                $body
+            }
+        }
+    }};
+}
+pub(crate) use {read, write_tx};
+
+impl Store {
+    pub async fn open(config: &StoreConfig) -> Result<Store> {
+        match config {
+            StoreConfig::Sqlite { path } => Self::open_sqlite(path).await,
+            StoreConfig::Postgres { url } => {
+                let store = Self::open_postgres(url).await?;
+                store.migrate().await?;
+                Ok(store)
+            }
+        }
+    }
+
+    async fn open_sqlite(path: &Path) -> Result<Store> {
+        let options = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            // Durable: a commit returns only after the WAL reached the disk.
+            .synchronous(SqliteSynchronous::Full)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(5));
+        let write = SqlitePoolOptions::new()
+            .max_connections(1)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(options.clone())
+            .await?;
+        // Readers are ordinary connections used only for reads: WAL lets them run
+        // beside the writer. Migrate through the writer before any reader opens.
+        let only_writer = Store { inner: Inner::Sqlite { write: write.clone(), read: write.clone() } };
+        only_writer.migrate().await?;
+        let read = SqlitePoolOptions::new()
+            .max_connections(8)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(options)
+            .await?;
+        Ok(Store { inner: Inner::Sqlite { write, read } })
+    }
+
+    async fn open_postgres(url: &str) -> Result<Store> {
+        let options = PgConnectOptions::from_str(url)?;
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(options)
+            .await?;
+        Ok(Store { inner: Inner::Postgres(pool) })
+    }
+
+    async fn migrate(&self) -> Result<()> {
+        match &self.inner {
+            Inner::Sqlite { write, .. } => sqlx::migrate!("./migrations/sqlite").run(write).await?,
+            Inner::Postgres(pool) => sqlx::migrate!("./migrations/postgres").run(pool).await?,
+        }
+        Ok(())
+    }
+
+    pub fn backend(&self) -> &'static str {
+        match self.inner {
+            Inner::Sqlite { .. } => "sqlite",
+            Inner::Postgres(_) => "postgres",
+        }
+    }
+
+    /// Readiness: the database answers.
+    pub async fn ping(&self) -> Result<()> {
+        read!(self, |db| sqlx::query("SELECT 1").execute(db).await.map(|_| ())?);
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        match &self.inner {
+            Inner::Sqlite { write, read } => {
+                read.close().await;
+                write.close().await;
+            }
+            Inner::Postgres(pool) => pool.close().await,
+        }
+    }
+}
+
+/// Milliseconds since the epoch, from the system clock.
+pub fn now_millis() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+pub(crate) fn json_map(s: &str) -> serde_json::Map<String, serde_json::Value> {
+    serde_json::from_str(s).unwrap_or_default()
+}

@@ -1,0 +1,190 @@
+//! Messages: appending one (with its event, in one transaction) and reading them.
+
+use domain::*;
+
+use crate::events::append_event;
+use crate::rows::*;
+use crate::{now_millis, read, write_tx, EventRecord, Result, Store, StoreError};
+
+pub struct NewMessage<'a> {
+    pub account_id: AccountId,
+    pub conversation_id: ConversationId,
+    pub body: &'a MessageBody,
+    pub message_type: MessageType,
+    pub private: bool,
+    pub sender: Sender,
+    pub echo_id: Option<&'a EchoId>,
+}
+
+/// Inserts an activity line ("closed by Anna") with the conversation's next seq
+/// and its `message.created` event, inside an open transaction.
+macro_rules! insert_activity {
+    ($tx:ident, $account:expr, $conversation:expr, $content:expr, $now:expr) => {{
+        let (cseq, inbox): (i64, i64) = sqlx::query_as(
+            "UPDATE conversations SET last_seq = last_seq + 1 WHERE account_id = $1 AND id = $2 RETURNING last_seq, inbox_id",
+        )
+        .bind($account.0)
+        .bind($conversation.0)
+        .fetch_one(&mut *$tx)
+        .await?;
+        let mid: i64 = sqlx::query_scalar(
+            "INSERT INTO messages (account_id, inbox_id, conversation_id, seq, content, message_type, private, \
+             sender_type, sender_id, echo_id, created_at) VALUES ($1, $2, $3, $4, $5, 2, FALSE, 'system', NULL, NULL, $6) RETURNING id",
+        )
+        .bind($account.0)
+        .bind(inbox)
+        .bind($conversation.0)
+        .bind(cseq)
+        .bind($content)
+        .bind($now)
+        .fetch_one(&mut *$tx)
+        .await?;
+        append_event!($tx, $account, InboxId(inbox), $conversation, cseq, EventKind::MessageCreated, false, Some(MessageId(mid)), $now)
+    }};
+}
+pub(crate) use insert_activity;
+
+/// What appending a message did.
+pub enum Appended {
+    /// Stored now; publish the event.
+    New(Message, EventRecord),
+    /// The same `echo_id` was stored before: this is that message, nothing new.
+    Existing(Message),
+}
+
+impl Store {
+    /// Appends a message with the conversation's next seq and its event, in one
+    /// transaction. A resend with a known `echo_id` returns the stored message.
+    pub async fn append_message(&self, n: NewMessage<'_>) -> Result<Appended> {
+        if let Some(echo) = n.echo_id {
+            if let Some(existing) = self.message_by_echo_id(n.account_id, n.conversation_id, echo).await? {
+                return Ok(Appended::Existing(existing));
+            }
+        }
+        let now = now_millis();
+        let (sender_type, sender_id) = match n.sender {
+            Sender::Contact(c) => ("contact", Some(c.0)),
+            Sender::User(u) => ("user", Some(u.0)),
+            Sender::System => ("system", None),
+        };
+        let incoming = n.message_type == MessageType::Incoming;
+        let result = async {
+            Ok::<_, StoreError>(write_tx!(self, |tx| {
+                let (cseq, inbox): (i64, i64) = sqlx::query_as(
+                    "UPDATE conversations SET last_seq = last_seq + 1, last_activity_at = $3, \
+                     unread_count = unread_count + $4 WHERE account_id = $1 AND id = $2 RETURNING last_seq, inbox_id",
+                )
+                .bind(n.account_id.0)
+                .bind(n.conversation_id.0)
+                .bind(now)
+                .bind(if incoming { 1_i64 } else { 0 })
+                .fetch_one(&mut *tx)
+                .await?;
+                let mid: i64 = sqlx::query_scalar(
+                    "INSERT INTO messages (account_id, inbox_id, conversation_id, seq, content, message_type, private, \
+                     sender_type, sender_id, echo_id, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+                )
+                .bind(n.account_id.0)
+                .bind(inbox)
+                .bind(n.conversation_id.0)
+                .bind(cseq)
+                .bind(n.body.as_str())
+                .bind(n.message_type.code())
+                .bind(n.private)
+                .bind(sender_type)
+                .bind(sender_id)
+                .bind(n.echo_id.map(|e| e.as_str()))
+                .bind(now)
+                .fetch_one(&mut *tx)
+                .await?;
+                sqlx::query("UPDATE conversations SET last_message_id = $2 WHERE id = $1")
+                    .bind(n.conversation_id.0)
+                    .bind(mid)
+                    .execute(&mut *tx)
+                    .await?;
+                if let Sender::Contact(c) = n.sender {
+                    sqlx::query("UPDATE contacts SET last_activity_at = $2 WHERE id = $1")
+                        .bind(c.0)
+                        .bind(now)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                let event = append_event!(
+                    tx,
+                    n.account_id,
+                    InboxId(inbox),
+                    n.conversation_id,
+                    cseq,
+                    EventKind::MessageCreated,
+                    n.private,
+                    Some(MessageId(mid)),
+                    now
+                );
+                (MessageId(mid), event)
+            }))
+        }
+        .await;
+        match result {
+            Ok((mid, event)) => Ok(Appended::New(self.message(n.account_id, mid).await?, event)),
+            // Two sends of the same echo_id raced (PostgreSQL, several processes):
+            // the loser's transaction rolled back; answer with the winner's message.
+            Err(StoreError::Conflict(_)) if n.echo_id.is_some() => {
+                let echo = n.echo_id.ok_or(StoreError::NotFound)?;
+                let m = self.message_by_echo_id(n.account_id, n.conversation_id, echo).await?;
+                m.map(Appended::Existing).ok_or(StoreError::NotFound)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn message_by_echo_id(&self, account_id: AccountId, conversation: ConversationId, echo: &EchoId) -> Result<Option<Message>> {
+        let row: Option<MessageRow> = read!(self, |db| sqlx::query_as(&format!(
+            "SELECT {MESSAGE_COLUMNS} FROM messages m JOIN conversations c ON c.id = m.conversation_id {MESSAGE_SENDER_JOINS} \
+             WHERE m.account_id = $1 AND m.conversation_id = $2 AND m.echo_id = $3"
+        ))
+        .bind(account_id.0)
+        .bind(conversation.0)
+        .bind(echo.as_str())
+        .fetch_optional(db)
+        .await?);
+        Ok(row.map(Into::into))
+    }
+
+    pub async fn message(&self, account_id: AccountId, id: MessageId) -> Result<Message> {
+        let row: MessageRow = read!(self, |db| sqlx::query_as(&format!(
+            "SELECT {MESSAGE_COLUMNS} FROM messages m JOIN conversations c ON c.id = m.conversation_id {MESSAGE_SENDER_JOINS} \
+             WHERE m.account_id = $1 AND m.id = $2"
+        ))
+        .bind(account_id.0)
+        .bind(id.0)
+        .fetch_one(db)
+        .await?);
+        Ok(row.into())
+    }
+
+    /// Up to `limit` messages before `before` (a message id), oldest first.
+    /// `include_private = false` leaves internal comments out in SQL already.
+    pub async fn messages(
+        &self,
+        account_id: AccountId,
+        conversation: ConversationId,
+        before: Option<MessageId>,
+        limit: i64,
+        include_private: bool,
+    ) -> Result<Vec<Message>> {
+        let private_filter = if include_private { "" } else { " AND m.private = FALSE" };
+        let rows: Vec<MessageRow> = read!(self, |db| sqlx::query_as(&format!(
+            "SELECT {MESSAGE_COLUMNS} FROM messages m JOIN conversations c ON c.id = m.conversation_id {MESSAGE_SENDER_JOINS} \
+             WHERE m.account_id = $1 AND m.conversation_id = $2 AND m.id < $3{private_filter} ORDER BY m.id DESC LIMIT $4"
+        ))
+        .bind(account_id.0)
+        .bind(conversation.0)
+        .bind(before.map(|b| b.0).unwrap_or(i64::MAX))
+        .bind(limit)
+        .fetch_all(db)
+        .await?);
+        let mut out: Vec<Message> = rows.into_iter().map(Into::into).collect();
+        out.reverse();
+        Ok(out)
+    }
+}

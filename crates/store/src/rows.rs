@@ -1,0 +1,185 @@
+//! Rows as the database returns them, and their conversion into domain types.
+
+use domain::*;
+
+use crate::json_map;
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct ConversationRow {
+    pub id: i64,
+    pub account_id: i64,
+    pub display_id: i64,
+    pub inbox_id: i64,
+    pub contact_id: i64,
+    pub status: String,
+    pub assignee_id: Option<i64>,
+    pub last_seq: i64,
+    pub unread_count: i64,
+    pub last_activity_at: i64,
+    pub agent_last_seen_at: Option<i64>,
+    pub contact_last_seen_at: Option<i64>,
+    pub additional_attributes: String,
+    pub created_at: i64,
+}
+
+impl From<ConversationRow> for Conversation {
+    fn from(r: ConversationRow) -> Self {
+        Conversation {
+            id: ConversationId(r.id),
+            account_id: AccountId(r.account_id),
+            display_id: DisplayId(r.display_id),
+            inbox_id: InboxId(r.inbox_id),
+            contact_id: ContactId(r.contact_id),
+            // The column only ever holds values written from ConversationStatus.
+            status: ConversationStatus::parse(&r.status).unwrap_or(ConversationStatus::Open),
+            assignee_id: r.assignee_id.map(UserId),
+            last_seq: r.last_seq,
+            unread_count: r.unread_count,
+            last_activity_at: r.last_activity_at,
+            agent_last_seen_at: r.agent_last_seen_at,
+            contact_last_seen_at: r.contact_last_seen_at,
+            additional_attributes: json_map(&r.additional_attributes),
+            created_at: r.created_at,
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct MessageRow {
+    pub id: i64,
+    pub account_id: i64,
+    pub inbox_id: i64,
+    pub conversation_id: i64,
+    pub display_id: i64,
+    pub seq: i64,
+    pub content: String,
+    pub message_type: i64,
+    pub private: bool,
+    pub sender_type: String,
+    pub sender_id: Option<i64>,
+    pub sender_name: Option<String>,
+    pub echo_id: Option<String>,
+    pub created_at: i64,
+}
+
+/// Selects a message with its conversation's display id and its sender's name.
+/// Use with `FROM messages m JOIN conversations c ON c.id = m.conversation_id`
+/// plus [`MESSAGE_SENDER_JOINS`].
+pub(crate) const MESSAGE_COLUMNS: &str = "m.id, m.account_id, m.inbox_id, m.conversation_id, \
+    c.display_id, m.seq, m.content, m.message_type, m.private, m.sender_type, m.sender_id, \
+    CASE m.sender_type WHEN 'user' THEN COALESCE(NULLIF(u.display_name, ''), u.name) \
+    WHEN 'contact' THEN ct.name ELSE NULL END AS sender_name, m.echo_id, m.created_at";
+
+pub(crate) const MESSAGE_SENDER_JOINS: &str = "LEFT JOIN users u ON m.sender_type = 'user' AND u.id = m.sender_id \
+    LEFT JOIN contacts ct ON m.sender_type = 'contact' AND ct.id = m.sender_id";
+
+impl From<MessageRow> for Message {
+    fn from(r: MessageRow) -> Self {
+        let sender = match (r.sender_type.as_str(), r.sender_id) {
+            ("contact", Some(id)) => Sender::Contact(ContactId(id)),
+            ("user", Some(id)) => Sender::User(UserId(id)),
+            _ => Sender::System,
+        };
+        Message {
+            id: MessageId(r.id),
+            account_id: AccountId(r.account_id),
+            inbox_id: InboxId(r.inbox_id),
+            conversation_id: ConversationId(r.conversation_id),
+            display_id: DisplayId(r.display_id),
+            seq: r.seq,
+            content: r.content,
+            message_type: MessageType::from_code(r.message_type).unwrap_or(MessageType::Activity),
+            private: r.private,
+            sender,
+            sender_name: r.sender_name,
+            echo_id: r.echo_id,
+            created_at: r.created_at,
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct ContactRow {
+    pub id: i64,
+    pub account_id: i64,
+    pub name: String,
+    pub email: Option<String>,
+    pub phone_number: Option<String>,
+    pub identifier: Option<String>,
+    pub additional_attributes: String,
+    pub created_at: i64,
+    pub last_activity_at: i64,
+}
+
+pub(crate) const CONTACT_COLUMNS: &str = "ct.id, ct.account_id, ct.name, ct.email, ct.phone_number, \
+    ct.identifier, ct.additional_attributes, ct.created_at, ct.last_activity_at";
+
+/// The same columns unqualified, for `RETURNING` (SQLite allows no alias there).
+pub(crate) const CONTACT_RETURNING: &str = "id, account_id, name, email, phone_number, \
+    identifier, additional_attributes, created_at, last_activity_at";
+
+impl From<ContactRow> for Contact {
+    fn from(r: ContactRow) -> Self {
+        Contact {
+            id: ContactId(r.id),
+            account_id: AccountId(r.account_id),
+            name: r.name,
+            email: r.email,
+            phone_number: r.phone_number,
+            identifier: r.identifier,
+            additional_attributes: json_map(&r.additional_attributes),
+            created_at: r.created_at,
+            last_activity_at: r.last_activity_at,
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct InboxRow {
+    pub id: i64,
+    pub account_id: i64,
+    pub name: String,
+    pub channel_type: String,
+    pub website_token: String,
+    pub website_url: String,
+    pub widget_color: String,
+    pub welcome_title: String,
+    pub welcome_tagline: String,
+    pub greeting_message: String,
+    pub created_at: i64,
+}
+
+pub(crate) const INBOX_COLUMNS: &str = "id, account_id, name, channel_type, website_token, website_url, \
+    widget_color, welcome_title, welcome_tagline, greeting_message, created_at";
+
+impl From<InboxRow> for Inbox {
+    fn from(r: InboxRow) -> Self {
+        Inbox {
+            id: InboxId(r.id),
+            account_id: AccountId(r.account_id),
+            name: r.name,
+            channel_type: r.channel_type,
+            website_token: r.website_token,
+            website_url: r.website_url,
+            widget_color: r.widget_color,
+            welcome_title: r.welcome_title,
+            welcome_tagline: r.welcome_tagline,
+            greeting_message: r.greeting_message,
+            created_at: r.created_at,
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct UserRow {
+    pub id: i64,
+    pub name: String,
+    pub display_name: Option<String>,
+    pub email: String,
+}
+
+impl From<UserRow> for UserSummary {
+    fn from(r: UserRow) -> Self {
+        UserSummary { id: UserId(r.id), name: r.name, display_name: r.display_name, email: r.email }
+    }
+}

@@ -1,0 +1,87 @@
+//! The one error type at the HTTP edge: `{"code":"snake_case","message":"…"}`
+//! with the right status. Codes are stable API; messages are for people.
+
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub message: String,
+    /// Seconds, for 429 answers.
+    pub retry_after: Option<u64>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    /// Stable, snake_case.
+    pub code: String,
+    pub message: String,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        ApiError { status, code, message: message.into(), retry_after: None }
+    }
+
+    pub fn not_found() -> Self {
+        Self::new(StatusCode::NOT_FOUND, "not_found", "The resource was not found.")
+    }
+
+    pub fn unauthorized() -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, "unauthorized", "Sign in, or send a valid api_access_token.")
+    }
+
+    pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, code, message)
+    }
+
+    pub fn rate_limited(retry_after: u64) -> Self {
+        ApiError {
+            retry_after: Some(retry_after.max(1)),
+            ..Self::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", "Too many requests; try again shortly.")
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = ErrorBody { code: self.code.to_owned(), message: self.message };
+        let mut res = (self.status, axum::Json(body)).into_response();
+        if let Some(secs) = self.retry_after {
+            res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
+        res
+    }
+}
+
+impl From<app::AppError> for ApiError {
+    fn from(e: app::AppError) -> Self {
+        use app::AppError as E;
+        match e {
+            E::NotFound => ApiError::not_found(),
+            E::Invalid(i) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, i.code, i.message),
+            E::Unauthorized => ApiError::unauthorized(),
+            E::Forbidden { message } => ApiError::new(StatusCode::FORBIDDEN, "forbidden", message),
+            E::Conflict { code, message } => ApiError::new(StatusCode::CONFLICT, code, message),
+            E::Unavailable(detail) => {
+                tracing::warn!(%detail, "database unavailable");
+                ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "The server is busy; try again.")
+            }
+            E::Internal(detail) => {
+                tracing::error!(%detail, "internal error");
+                ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "Something went wrong on our side.")
+            }
+        }
+    }
+}
+
+impl From<domain::InvalidInput> for ApiError {
+    fn from(i: domain::InvalidInput) -> Self {
+        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, i.code, i.message)
+    }
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;

@@ -1,0 +1,167 @@
+//! Extractors that turn a request into typed input or a clear `ApiError`.
+
+use std::net::{IpAddr, SocketAddr};
+
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{header, Method, StatusCode};
+use serde::de::DeserializeOwned;
+
+use crate::error::ApiError;
+use crate::AppState;
+
+/// A JSON body. An empty body reads as `{}` (Chatwoot's clients post some
+/// actions without one). Malformed JSON and wrong types are 400s.
+pub struct ApiJson<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        let bytes = axum::body::Bytes::from_request(req, state).await.map_err(|_| {
+            ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "The request body is too large.")
+        })?;
+        let bytes: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) { b"{}" } else { &bytes };
+        serde_json::from_slice(bytes).map(ApiJson).map_err(|e| {
+            use serde_json::error::Category;
+            match e.classify() {
+                Category::Data => ApiError::bad_request("invalid_params", format!("Invalid parameters: {e}")),
+                _ => ApiError::bad_request("malformed_json", "The request body is not valid JSON."),
+            }
+        })
+    }
+}
+
+/// Path parameters; anything that does not parse is a 404, like an unknown id.
+pub struct ApiPath<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for ApiPath<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        axum::extract::Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|p| ApiPath(p.0))
+            .map_err(|_| ApiError::not_found())
+    }
+}
+
+/// Query parameters; a value of the wrong type is a 400.
+pub struct ApiQuery<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        axum::extract::Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|q| ApiQuery(q.0))
+            .map_err(|e| ApiError::bad_request("invalid_query", format!("Invalid query parameters: {e}")))
+    }
+}
+
+/// The client's address: the socket's peer, or the first untrusted hop of
+/// `X-Forwarded-For` when the peer is a configured proxy (threats.md #10).
+#[derive(Debug, Clone, Copy)]
+pub struct ClientIp(pub IpAddr);
+
+impl FromRequestParts<AppState> for ClientIp {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip())
+            .unwrap_or(IpAddr::from([127, 0, 0, 1]));
+        Ok(ClientIp(client_ip(peer, &parts.headers, &state.config.trusted_proxies)))
+    }
+}
+
+pub fn client_ip(peer: IpAddr, headers: &axum::http::HeaderMap, trusted: &[IpAddr]) -> IpAddr {
+    if !trusted.contains(&peer) {
+        return peer;
+    }
+    let forwarded = headers.get("x-forwarded-for").and_then(|v| v.to_str().ok()).unwrap_or("");
+    // Walk from the nearest hop outwards, skipping our own proxies.
+    forwarded
+        .split(',')
+        .rev()
+        .filter_map(|s| s.trim().parse::<IpAddr>().ok())
+        .find(|ip| !trusted.contains(ip))
+        .unwrap_or(peer)
+}
+
+pub const SESSION_COOKIE: &str = "parlor_session";
+
+/// The session cookie's value, if the request carries one.
+pub fn session_cookie(headers: &axum::http::HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == SESSION_COOKIE)
+        .map(|(_, v)| v.to_owned())
+}
+
+/// Whether the request's `Origin` is this server itself. Browsers send `Origin`
+/// on every cross-site POST and WebSocket upgrade, so a cookie-authenticated
+/// request without a matching one is refused (CSRF, threats.md #53).
+pub fn same_origin(headers: &axum::http::HeaderMap, public_url: Option<&str>) -> bool {
+    let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
+        return false;
+    };
+    match public_url {
+        Some(url) => origin.trim_end_matches('/') == url.trim_end_matches('/'),
+        None => {
+            let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("");
+            let origin_host = origin.split_once("://").map(|(_, h)| h).unwrap_or("");
+            !host.is_empty() && origin_host == host
+        }
+    }
+}
+
+/// The signed-in user, by `api_access_token` header (Chatwoot's) or by session
+/// cookie. Cookie-authenticated requests that change state must come from our own
+/// origin.
+pub struct AuthUser(pub domain::UserSummary);
+
+impl FromRequestParts<AppState> for AuthUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        if let Some(token) = parts.headers.get("api_access_token").and_then(|v| v.to_str().ok()) {
+            return Ok(AuthUser(state.app.user_by_access_token(token).await?));
+        }
+        let Some(session) = session_cookie(&parts.headers) else {
+            return Err(ApiError::unauthorized());
+        };
+        let safe = matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
+        if !safe && !same_origin(&parts.headers, state.config.public_url.as_deref()) {
+            return Err(ApiError::new(StatusCode::FORBIDDEN, "cross_origin", "Cross-origin request refused."));
+        }
+        Ok(AuthUser(state.app.session_user(&session).await?))
+    }
+}
+
+/// An agent acting in the account named by the path's `account_id`.
+pub struct Agent(pub app::auth::AgentCtx);
+
+impl FromRequestParts<AppState> for Agent {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let AuthUser(user) = AuthUser::from_request_parts(parts, state).await?;
+        let params = axum::extract::RawPathParams::from_request_parts(parts, state)
+            .await
+            .map_err(|_| ApiError::not_found())?;
+        let account_id = params
+            .iter()
+            .find(|(k, _)| *k == "account_id")
+            .and_then(|(_, v)| v.parse::<i64>().ok())
+            .ok_or_else(ApiError::not_found)?;
+        Ok(Agent(state.app.agent_ctx(user, domain::AccountId(account_id)).await?))
+    }
+}

@@ -1,0 +1,137 @@
+//! The only crate that knows HTTP: routes, extractors, the error type at the edge,
+//! the WebSocket protocol, pages and the embedded browser code.
+
+pub mod error;
+mod extract;
+mod pages;
+mod ratelimit;
+mod routes;
+mod serve;
+mod wire;
+mod ws;
+
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::extract::{MatchedPath, Request};
+use axum::http::{header, HeaderValue};
+use axum::middleware::Next;
+use axum::response::Response;
+use axum::Router;
+use tokio::sync::watch;
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+
+pub use ratelimit::LimitConfig;
+pub use serve::serve;
+
+/// Settings of the HTTP side.
+#[derive(Debug, Clone)]
+pub struct WebConfig {
+    /// The address visitors and agents reach Parlor at, e.g. `https://chat.example.com`.
+    pub public_url: Option<String>,
+    /// Peers whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Vec<IpAddr>,
+    pub limits: LimitConfig,
+    /// Open connections one client address may hold.
+    pub max_connections_per_ip: usize,
+    /// Where the server listens (for links when no public URL is set).
+    pub listen: SocketAddr,
+}
+
+impl WebConfig {
+    pub fn public_url_or_default(&self) -> String {
+        match &self.public_url {
+            Some(url) => url.trim_end_matches('/').to_owned(),
+            None if self.listen.ip().is_unspecified() => format!("http://localhost:{}", self.listen.port()),
+            None => format!("http://{}", self.listen),
+        }
+    }
+
+    pub fn secure_cookies(&self) -> bool {
+        self.public_url.as_deref().is_some_and(|u| u.starts_with("https://"))
+    }
+}
+
+#[derive(Clone)]
+pub struct AppState {
+    pub app: app::App,
+    pub config: Arc<WebConfig>,
+    limits: ratelimit::Limits,
+    /// Flips to `true` when the server shuts down; sockets close with 1001.
+    shutdown: watch::Receiver<bool>,
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Parlor API", description = "Parlor's REST API. It follows Chatwoot's public API: the same paths, \
+        methods and field names for the resources Parlor implements. Agents authenticate with the \
+        `api_access_token` header. Errors are `{\"code\": \"snake_case\", \"message\": \"…\"}`. \
+        Real time: see docs/realtime.md (`/ws`)."),
+    modifiers(&Security),
+    tags((name = "Client API", description = "For the widget and custom chat front-ends; no agent credentials")),
+)]
+struct ApiDoc;
+
+struct Security;
+
+impl utoipa::Modify for Security {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "api_access_token",
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::new("api_access_token"))),
+        );
+    }
+}
+
+fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(routes::client::router())
+        .merge(routes::conversations::router())
+        .merge(routes::accounts::router())
+        .split_for_parts()
+}
+
+/// The OpenAPI document of the whole REST API, generated from the routes.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    api().1
+}
+
+/// The whole HTTP application.
+pub fn router(app: app::App, config: WebConfig, shutdown: watch::Receiver<bool>) -> Router {
+    let limits = ratelimit::Limits::new(config.limits);
+    let pruned = limits.clone();
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(60));
+        loop {
+            every.tick().await;
+            pruned.prune();
+        }
+    });
+    let state = AppState { app, config: Arc::new(config), limits, shutdown };
+    let (api_router, doc) = api();
+    let doc = Arc::new(doc);
+    api_router
+        .route("/api/openapi.json", axum::routing::get(move || async move { axum::Json(doc.as_ref().clone()) }))
+        .route("/ws", axum::routing::get(ws::handler))
+        .merge(pages::router())
+        .fallback(|| async { error::ApiError::not_found() })
+        .layer(axum::extract::DefaultBodyLimit::max(2 * 1024 * 1024))
+        .layer(axum::middleware::from_fn(log_and_harden))
+        .with_state(state)
+}
+
+/// Logs each request by its route template, never its URI: Client API paths carry
+/// the visitor's secret identifier (threats.md #2, #50). Adds `nosniff` everywhere.
+async fn log_and_harden(req: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let method = req.method().clone();
+    let route = req.extensions().get::<MatchedPath>().map(|p| p.as_str().to_owned()).unwrap_or_else(|| "<unmatched>".into());
+    let mut res = next.run(req).await;
+    res.headers_mut().insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    tracing::info!(%method, %route, status = res.status().as_u16(), ms = started.elapsed().as_secs_f64() * 1000.0, "request");
+    res
+}

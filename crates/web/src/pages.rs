@@ -1,0 +1,285 @@
+//! Server-rendered pages (sign-in, the inbox shell, the widget frame, the demo
+//! site), the embedded static files, and health checks.
+
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use serde::Deserialize;
+
+use crate::extract::{same_origin, session_cookie, ClientIp, SESSION_COOKIE};
+use crate::AppState;
+
+mod embedded {
+    include!(concat!(env!("OUT_DIR"), "/static_files.rs"));
+}
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(|| async { Redirect::to("/app") }))
+        .route("/login", get(login_page).post(login))
+        .route("/logout", post(logout))
+        .route("/app", get(inbox_page))
+        .route("/demo", get(demo_home))
+        .route("/demo/pricing", get(demo_pricing))
+        .route("/widget/frame", get(widget_frame))
+        .route("/widget.js", get(|| async { static_file("widget.js") }))
+        .route("/static/{*path}", get(|axum::extract::Path(p): axum::extract::Path<String>| async move { static_file(&p) }))
+        .route("/healthz", get(|| async { axum::Json(serde_json::json!({"status": "ok"})) }))
+        .route("/readyz", get(readyz))
+}
+
+/// Content Security Policy of the team's pages: our own scripts only, never framed.
+const APP_CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+    connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+/// The widget frame is embedded by customers' websites.
+const WIDGET_CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+    connect-src 'self'; frame-ancestors *; base-uri 'none'; form-action 'none'";
+/// The demo page plays a customer's website that embeds the loader.
+const DEMO_CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; \
+    connect-src 'self'; frame-src 'self'; base-uri 'none'";
+
+fn page(html: Result<String, askama::Error>, csp: &'static str) -> Response {
+    match html {
+        Ok(body) => {
+            let mut res = Html(body).into_response();
+            let h = res.headers_mut();
+            h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(csp));
+            h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            h.insert(header::REFERRER_POLICY, HeaderValue::from_static("strict-origin-when-cross-origin"));
+            if csp == APP_CSP {
+                h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+            }
+            res
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "template failed");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
+}
+
+/// `de` when the browser prefers German over English, else `en`; `?lang=` wins.
+fn language(headers: &HeaderMap, forced: Option<&str>) -> String {
+    if let Some(l) = forced.filter(|l| matches!(*l, "de" | "en")) {
+        return l.to_owned();
+    }
+    let accept = headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    for tag in accept.split(',') {
+        let tag = tag.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+        if tag.starts_with("de") {
+            return "de".into();
+        }
+        if tag.starts_with("en") {
+            return "en".into();
+        }
+    }
+    "en".into()
+}
+
+#[derive(Deserialize)]
+struct LangQuery {
+    lang: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    lang: String,
+    error: Option<String>,
+    email: String,
+}
+
+async fn login_page(headers: HeaderMap, Query(q): Query<LangQuery>) -> Response {
+    let lang = language(&headers, q.lang.as_deref());
+    page(LoginPage { lang, error: None, email: String::new() }.render(), APP_CSP)
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+}
+
+async fn login(State(state): State<AppState>, ClientIp(ip): ClientIp, headers: HeaderMap, Form(form): Form<LoginForm>) -> Response {
+    let lang = language(&headers, None);
+    if headers.contains_key(header::ORIGIN) && !same_origin(&headers, state.config.public_url.as_deref()) {
+        return StatusCode::FORBIDDEN.into_response();
+    }
+    let email_key = form.email.trim().to_lowercase();
+    let limited = state.limits.login_ip.check(&ip.to_string()).and_then(|_| state.limits.login_email.check(&email_key));
+    let error = |key: &str, status: StatusCode| {
+        let mut res = page(LoginPage { lang: lang.clone(), error: Some(key.into()), email: form.email.clone() }.render(), APP_CSP);
+        *res.status_mut() = status;
+        res
+    };
+    if limited.is_err() {
+        return error("rate_limited", StatusCode::TOO_MANY_REQUESTS);
+    }
+    let user = match state.app.sign_in(&form.email, &form.password).await {
+        Ok(user) => user,
+        Err(app::AppError::Unauthorized) => return error("invalid", StatusCode::UNAUTHORIZED),
+        Err(e) => return crate::error::ApiError::from(e).into_response(),
+    };
+    // A fresh session id at every sign-in (no session fixation).
+    if let Some(old) = session_cookie(&headers) {
+        let _ = state.app.end_session(&old).await;
+    }
+    match state.app.create_session(user.id).await {
+        Ok(token) => {
+            let mut res = Redirect::to("/app").into_response();
+            let secure = if state.config.secure_cookies() { "; Secure" } else { "" };
+            let cookie = format!(
+                "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{secure}",
+                app::auth::SESSION_DAYS * 24 * 3600
+            );
+            if let Ok(v) = HeaderValue::from_str(&cookie) {
+                res.headers_mut().insert(header::SET_COOKIE, v);
+            }
+            res
+        }
+        Err(e) => crate::error::ApiError::from(e).into_response(),
+    }
+}
+
+async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    if !same_origin(&headers, state.config.public_url.as_deref()) {
+        return StatusCode::FORBIDDEN.into_response();
+    }
+    if let Some(token) = session_cookie(&headers) {
+        let _ = state.app.end_session(&token).await;
+    }
+    let mut res = Redirect::to("/login").into_response();
+    res.headers_mut().insert(
+        header::SET_COOKIE,
+        HeaderValue::from_static("parlor_session=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"),
+    );
+    res
+}
+
+#[derive(Template)]
+#[template(path = "inbox.html")]
+struct InboxPage {
+    lang: String,
+    account_id: i64,
+    user_id: i64,
+    user_name: String,
+    role: String,
+}
+
+async fn inbox_page(State(state): State<AppState>, headers: HeaderMap, Query(q): Query<LangQuery>) -> Response {
+    let Some(token) = session_cookie(&headers) else { return Redirect::to("/login").into_response() };
+    let Ok(user) = state.app.session_user(&token).await else { return Redirect::to("/login").into_response() };
+    let accounts = match state.app.memberships(user.id).await {
+        Ok(a) => a,
+        Err(e) => return crate::error::ApiError::from(e).into_response(),
+    };
+    let Some((account_id, _, role)) = accounts.first() else { return Redirect::to("/login").into_response() };
+    let lang = language(&headers, q.lang.as_deref());
+    let html = InboxPage {
+        lang,
+        account_id: account_id.0,
+        user_id: user.id.0,
+        user_name: user.available_name().to_owned(),
+        role: role.as_str().to_owned(),
+    }
+    .render();
+    page(html, APP_CSP)
+}
+
+#[derive(Template)]
+#[template(path = "demo.html")]
+struct DemoPage {
+    website_token: String,
+    page: String,
+}
+
+async fn demo(state: &AppState, which: &str) -> Response {
+    let inbox = match state.app.store().inboxes(domain::AccountId(1)).await {
+        Ok(list) => list.into_iter().next(),
+        Err(e) => return crate::error::ApiError::from(app::AppError::from(e)).into_response(),
+    };
+    let Some(inbox) = inbox else { return StatusCode::NOT_FOUND.into_response() };
+    page(DemoPage { website_token: inbox.website_token, page: which.into() }.render(), DEMO_CSP)
+}
+
+async fn demo_home(State(state): State<AppState>) -> Response {
+    demo(&state, "home").await
+}
+
+async fn demo_pricing(State(state): State<AppState>) -> Response {
+    demo(&state, "pricing").await
+}
+
+#[derive(Template)]
+#[template(path = "widget_frame.html")]
+struct WidgetFrame {
+    lang: String,
+    website_token: String,
+    inbox_name: String,
+    widget_color: String,
+    welcome_title: String,
+    welcome_tagline: String,
+}
+
+#[derive(Deserialize)]
+struct FrameQuery {
+    website_token: Option<String>,
+    lang: Option<String>,
+}
+
+async fn widget_frame(State(state): State<AppState>, headers: HeaderMap, Query(q): Query<FrameQuery>) -> Response {
+    let token = q.website_token.unwrap_or_default();
+    let Ok(inbox) = state.app.public_inbox(&token).await else {
+        return crate::error::ApiError::not_found().into_response();
+    };
+    let html = WidgetFrame {
+        lang: language(&headers, q.lang.as_deref()),
+        website_token: inbox.website_token,
+        inbox_name: inbox.name,
+        // Parsed on the way in (HexColor); checked again because it lands in CSS.
+        widget_color: domain::HexColor::parse(&inbox.widget_color)
+            .map(|c| c.as_str().to_owned())
+            .unwrap_or_else(|_| "#1f6feb".into()),
+        welcome_title: inbox.welcome_title,
+        welcome_tagline: inbox.welcome_tagline,
+    }
+    .render();
+    page(html, WIDGET_CSP)
+}
+
+fn static_file(path: &str) -> Response {
+    let Some((_, bytes)) = embedded::FILES.iter().find(|(p, _)| *p == path) else {
+        return crate::error::ApiError::not_found().into_response();
+    };
+    let mime = match path.rsplit('.').next().unwrap_or("") {
+        "js" | "mjs" => "text/javascript; charset=utf-8",
+        "css" => "text/css; charset=utf-8",
+        "svg" => "image/svg+xml",
+        "png" => "image/png",
+        "json" => "application/json",
+        "html" => "text/html; charset=utf-8",
+        _ => "application/octet-stream",
+    };
+    let mut res = (*bytes).into_response();
+    let h = res.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(mime));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=300"));
+    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("default-src 'none'; style-src 'self'"));
+    res
+}
+
+async fn readyz(State(state): State<AppState>) -> Response {
+    match state.app.store().ping().await {
+        Ok(()) => axum::Json(serde_json::json!({"status": "ready", "database": state.app.store().backend()})).into_response(),
+        Err(e) => {
+            tracing::warn!(error = %e, "not ready");
+            (StatusCode::SERVICE_UNAVAILABLE, axum::Json(serde_json::json!({"code": "not_ready", "message": "The database does not answer."})))
+                .into_response()
+        }
+    }
+}

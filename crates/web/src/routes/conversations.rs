@@ -1,0 +1,345 @@
+//! The Application API's conversations and messages:
+//! `/api/v1/accounts/{account_id}/conversations/…`.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::Json;
+use domain::*;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::error::{ApiResult, ErrorBody};
+use crate::extract::{Agent, ApiJson, ApiPath, ApiQuery};
+use crate::wire::*;
+use crate::AppState;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(meta))
+        .routes(routes!(show))
+        .routes(routes!(toggle_status))
+        .routes(routes!(assign))
+        .routes(routes!(toggle_typing))
+        .routes(routes!(update_last_seen))
+        .routes(routes!(list_messages, create_message))
+}
+
+#[derive(Deserialize)]
+struct AccountPath {
+    #[allow(dead_code)] // read by the Agent extractor
+    account_id: i64,
+}
+
+#[derive(Deserialize)]
+struct ConversationPath {
+    #[allow(dead_code)]
+    account_id: i64,
+    conversation_id: i64,
+}
+
+#[derive(Deserialize)]
+struct ListParams {
+    status: Option<String>,
+    assignee_type: Option<String>,
+    inbox_id: Option<i64>,
+    page: Option<i64>,
+}
+
+impl ListParams {
+    fn parse(&self) -> ApiResult<app::agent::ListQuery> {
+        Ok(app::agent::ListQuery {
+            status: parse_status_filter(self.status.as_deref().unwrap_or("open"))?,
+            assignee: AssigneeFilter::parse(self.assignee_type.as_deref().unwrap_or("all"))?,
+            inbox_id: self.inbox_id.map(InboxId),
+            page: self.page.unwrap_or(1).clamp(1, 10_000),
+        })
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ConversationListData {
+    pub meta: CountsJson,
+    pub payload: Vec<ConversationJson>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ConversationList {
+    pub data: ConversationListData,
+}
+
+#[utoipa::path(get, path = "/api/v1/accounts/{account_id}/conversations", tag = "Conversations",
+    params(("account_id" = i64, Path),
+        ("status" = Option<String>, Query, description = "open (default), resolved, pending, snoozed or all"),
+        ("assignee_type" = Option<String>, Query, description = "me, unassigned, assigned or all (default)"),
+        ("inbox_id" = Option<i64>, Query), ("page" = Option<i64>, Query, description = "25 per page")),
+    responses((status = 200, body = ConversationList), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)),
+    security(("api_access_token" = [])))]
+async fn list(
+    State(state): State<AppState>,
+    Agent(agent): Agent,
+    ApiPath(_account): ApiPath<AccountPath>,
+    ApiQuery(q): ApiQuery<ListParams>,
+) -> ApiResult<Json<ConversationList>> {
+    let (rows, counts) = state.app.list_conversations(&agent, &q.parse()?).await?;
+    Ok(Json(ConversationList {
+        data: ConversationListData { meta: counts.into(), payload: rows.iter().map(ConversationJson::from).collect() },
+    }))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct MetaResponse {
+    pub meta: CountsJson,
+}
+
+#[utoipa::path(get, path = "/api/v1/accounts/{account_id}/conversations/meta", tag = "Conversations",
+    params(("account_id" = i64, Path), ("status" = Option<String>, Query), ("inbox_id" = Option<i64>, Query)),
+    responses((status = 200, body = MetaResponse), (status = 401, body = ErrorBody)),
+    security(("api_access_token" = [])))]
+async fn meta(
+    State(state): State<AppState>,
+    Agent(agent): Agent,
+    ApiPath(_account): ApiPath<AccountPath>,
+    ApiQuery(q): ApiQuery<ListParams>,
+) -> ApiResult<Json<MetaResponse>> {
+    let counts = state.app.conversation_counts(&agent, &q.parse()?).await?;
+    Ok(Json(MetaResponse { meta: counts.into() }))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct CreateConversationPayload {
+    /// The contact's inbox session (the Client API's contact identifier).
+    pub source_id: String,
+    pub inbox_id: i64,
+    pub contact_id: Option<i64>,
+    #[schema(value_type = Object)]
+    pub additional_attributes: Option<Map<String, Value>>,
+    pub message: Option<InitialMessage>,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct InitialMessage {
+    pub content: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/accounts/{account_id}/conversations", tag = "Conversations",
+    params(("account_id" = i64, Path)),
+    request_body = CreateConversationPayload,
+    responses((status = 200, body = ConversationJson), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("api_access_token" = [])))]
+async fn create(
+    State(state): State<AppState>,
+    Agent(agent): Agent,
+    ApiPath(_account): ApiPath<AccountPath>,
+    ApiJson(body): ApiJson<CreateConversationPayload>,
+) -> ApiResult<Json<ConversationJson>> {
+    let first = body.message.map(|m| MessageBody::parse(m.content)).transpose()?;
+    let attrs = app::visitor::clean_attributes(body.additional_attributes.unwrap_or_default())?;
+    let view = state
+        .app
+        .create_conversation(&agent, InboxId(body.inbox_id), body.contact_id.map(ContactId), Some(&body.source_id), attrs)
+        .await?;
+    let display_id = view.conversation.display_id;
+    if let Some(content) = first {
+        state.app.agent_send(&agent, display_id, content, false, None).await?;
+    }
+    Ok(Json(ConversationJson::from(&state.app.conversation(&agent, display_id).await?)))
+}
+
+#[utoipa::path(get, path = "/api/v1/accounts/{account_id}/conversations/{conversation_id}", tag = "Conversations",
+    params(("account_id" = i64, Path), ("conversation_id" = i64, Path)),
+    responses((status = 200, body = ConversationJson), (status = 404, body = ErrorBody)),
+    security(("api_access_token" = [])))]
+async fn show(State(state): State<AppState>, Agent(agent): Agent, ApiPath(p): ApiPath<ConversationPath>) -> ApiResult<Json<ConversationJson>> {
+    let view = state.app.conversation(&agent, DisplayId(p.conversation_id)).await?;
+    Ok(Json(ConversationJson::from(&view)))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct ToggleStatusPayload {
+    /// open, resolved, pending or snoozed. Without it, open and resolved swap.
+    pub status: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ToggleStatusResult {
+    pub success: bool,
+    pub current_status: &'static str,
+    pub conversation_id: i64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ToggleStatusResponse {
+    #[schema(value_type = Object)]
+    pub meta: Map<String, Value>,
+    pub payload: ToggleStatusResult,
+}
+
+#[utoipa::path(post, path = "/api/v1/accounts/{account_id}/conversations/{conversation_id}/toggle_status", tag = "Conversations",
+    params(("account_id" = i64, Path), ("conversation_id" = i64, Path)),
+    request_body = ToggleStatusPayload,
+    responses((status = 200, body = ToggleStatusResponse), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("api_access_token" = [])))]
+async fn toggle_status(
+    State(state): State<AppState>,
+    Agent(agent): Agent,
+    ApiPath(p): ApiPath<ConversationPath>,
+    ApiJson(body): ApiJson<ToggleStatusPayload>,
+) -> ApiResult<Json<ToggleStatusResponse>> {
+    let id = DisplayId(p.conversation_id);
+    let status = match body.status {
+        Some(s) => ConversationStatus::parse(&s)?,
+        None => match state.app.conversation(&agent, id).await?.conversation.status {
+            ConversationStatus::Resolved => ConversationStatus::Open,
+            _ => ConversationStatus::Resolved,
+        },
+    };
+    let view = state.app.set_status(&agent, id, status).await?;
+    Ok(Json(ToggleStatusResponse {
+        meta: Map::new(),
+        payload: ToggleStatusResult { success: true, current_status: view.conversation.status.as_str(), conversation_id: id.0 },
+    }))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct AssignPayload {
+    /// A user of the account, or null to unassign.
+    pub assignee_id: Option<i64>,
+}
+
+#[utoipa::path(post, path = "/api/v1/accounts/{account_id}/conversations/{conversation_id}/assignments", tag = "Conversations",
+    params(("account_id" = i64, Path), ("conversation_id" = i64, Path)),
+    request_body = AssignPayload,
+    responses((status = 200, body = Option<AgentJson>, description = "The new assignee, or null"), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("api_access_token" = [])))]
+async fn assign(
+    State(state): State<AppState>,
+    Agent(agent): Agent,
+    ApiPath(p): ApiPath<ConversationPath>,
+    ApiJson(body): ApiJson<AssignPayload>,
+) -> ApiResult<Json<Option<AgentJson>>> {
+    let user = state.app.assign(&agent, DisplayId(p.conversation_id), body.assignee_id.map(UserId)).await?;
+    Ok(Json(user.as_ref().map(AgentJson::from)))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct AgentTypingPayload {
+    /// `on` or `off`.
+    pub typing_status: String,
+    /// Typing in the comment editor: only teammates see it.
+    #[serde(default)]
+    pub is_private: bool,
+}
+
+#[utoipa::path(post, path = "/api/v1/accounts/{account_id}/conversations/{conversation_id}/toggle_typing_status", tag = "Conversations",
+    params(("account_id" = i64, Path), ("conversation_id" = i64, Path)),
+    request_body = AgentTypingPayload,
+    responses((status = 200, description = "Sent"), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("api_access_token" = [])))]
+async fn toggle_typing(
+    State(state): State<AppState>,
+    Agent(agent): Agent,
+    ApiPath(p): ApiPath<ConversationPath>,
+    ApiJson(body): ApiJson<AgentTypingPayload>,
+) -> ApiResult<StatusCode> {
+    let on = match body.typing_status.as_str() {
+        "on" => true,
+        "off" => false,
+        _ => return Err(InvalidInput::new("invalid_typing_status", "typing_status must be on or off.").into()),
+    };
+    state.app.agent_typing(&agent, DisplayId(p.conversation_id), on, body.is_private).await?;
+    Ok(StatusCode::OK)
+}
+
+#[utoipa::path(post, path = "/api/v1/accounts/{account_id}/conversations/{conversation_id}/update_last_seen", tag = "Conversations",
+    params(("account_id" = i64, Path), ("conversation_id" = i64, Path)),
+    responses((status = 200, description = "Marked as read"), (status = 404, body = ErrorBody)),
+    security(("api_access_token" = [])))]
+async fn update_last_seen(State(state): State<AppState>, Agent(agent): Agent, ApiPath(p): ApiPath<ConversationPath>) -> ApiResult<StatusCode> {
+    state.app.agent_seen(&agent, DisplayId(p.conversation_id)).await?;
+    Ok(StatusCode::OK)
+}
+
+#[derive(Deserialize)]
+struct BeforeQuery {
+    before: Option<i64>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct MessagesMeta {
+    pub contact: ContactJson,
+    pub assignee: Option<AgentJson>,
+    #[schema(value_type = Object)]
+    pub additional_attributes: Map<String, Value>,
+    pub labels: Vec<String>,
+    pub agent_last_seen_at: Option<i64>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct MessagesResponse {
+    pub meta: MessagesMeta,
+    pub payload: Vec<MessageJson>,
+}
+
+#[utoipa::path(get, path = "/api/v1/accounts/{account_id}/conversations/{conversation_id}/messages", tag = "Messages",
+    params(("account_id" = i64, Path), ("conversation_id" = i64, Path), ("before" = Option<i64>, Query)),
+    responses((status = 200, body = MessagesResponse, description = "Up to 100 messages, oldest first"), (status = 404, body = ErrorBody)),
+    security(("api_access_token" = [])))]
+async fn list_messages(
+    State(state): State<AppState>,
+    Agent(agent): Agent,
+    ApiPath(p): ApiPath<ConversationPath>,
+    ApiQuery(q): ApiQuery<BeforeQuery>,
+) -> ApiResult<Json<MessagesResponse>> {
+    let (view, messages) = state.app.agent_messages(&agent, DisplayId(p.conversation_id), q.before.map(MessageId)).await?;
+    let conversation = ConversationJson::from(&view);
+    Ok(Json(MessagesResponse {
+        meta: MessagesMeta {
+            contact: conversation.meta.sender,
+            assignee: conversation.meta.assignee,
+            additional_attributes: conversation.additional_attributes,
+            labels: Vec::new(),
+            agent_last_seen_at: conversation.agent_last_seen_at,
+        },
+        payload: messages.iter().map(MessageJson::for_agent).collect(),
+    }))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct MessagePayload {
+    pub content: String,
+    /// `outgoing` (default). Agents cannot write as the contact.
+    pub message_type: Option<String>,
+    /// An internal comment: never shown to the contact.
+    #[serde(default)]
+    pub private: bool,
+    pub content_type: Option<String>,
+    pub echo_id: Option<String>,
+}
+
+#[utoipa::path(post, path = "/api/v1/accounts/{account_id}/conversations/{conversation_id}/messages", tag = "Messages",
+    params(("account_id" = i64, Path), ("conversation_id" = i64, Path)),
+    request_body = MessagePayload,
+    responses((status = 200, body = MessageJson, description = "Stored (committed) message"), (status = 400, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("api_access_token" = [])))]
+async fn create_message(
+    State(state): State<AppState>,
+    Agent(agent): Agent,
+    ApiPath(p): ApiPath<ConversationPath>,
+    ApiJson(body): ApiJson<MessagePayload>,
+) -> ApiResult<Json<MessageJson>> {
+    if body.message_type.as_deref().is_some_and(|t| t != "outgoing") {
+        return Err(InvalidInput::new("invalid_message_type", "Agents send outgoing messages.").into());
+    }
+    if body.content_type.as_deref().is_some_and(|t| t != "text") {
+        return Err(InvalidInput::new("invalid_content_type", "Only text messages are supported yet.").into());
+    }
+    let content = MessageBody::parse(body.content)?;
+    let echo = body.echo_id.map(EchoId::parse).transpose()?;
+    let m = state.app.agent_send(&agent, DisplayId(p.conversation_id), content, body.private, echo).await?;
+    Ok(Json(MessageJson::for_agent(&m)))
+}
