@@ -228,3 +228,40 @@ pub fn now_millis() -> i64 {
 pub(crate) fn json_map(s: &str) -> serde_json::Map<String, serde_json::Value> {
     serde_json::from_str(s).unwrap_or_default()
 }
+
+#[cfg(test)]
+mod tests {
+    /// Both backends must have the same migrations, by file name, so a change
+    /// cannot land for one database only.
+    #[test]
+    fn migration_folders_are_in_lockstep() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
+        let names = |dir: &str| {
+            let mut v: Vec<String> = std::fs::read_dir(root.join(dir))
+                .expect("migrations folder")
+                .filter_map(|e| e.ok())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect();
+            v.sort();
+            v
+        };
+        let sqlite = names("sqlite");
+        assert!(!sqlite.is_empty());
+        assert_eq!(sqlite, names("postgres"));
+    }
+
+    #[tokio::test]
+    async fn sqlite_store_opens_twice_and_keeps_data() {
+        let dir = std::env::temp_dir().join(format!("parlor-store-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let config = super::StoreConfig::Sqlite { path: dir.join("db.sqlite3") };
+        let a = super::Store::open(&config).await.expect("open");
+        let (id, created) = a.ensure_first_account("A").await.expect("account");
+        assert!(created);
+        a.close().await;
+        let b = super::Store::open(&config).await.expect("reopen");
+        assert_eq!(b.ensure_first_account("A").await.expect("account"), (id, false));
+        b.close().await;
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

@@ -135,3 +135,22 @@ async fn log_and_harden(req: Request, next: Next) -> Response {
     tracing::info!(%method, %route, status = res.status().as_u16(), ms = started.elapsed().as_secs_f64() * 1000.0, "request");
     res
 }
+
+#[cfg(test)]
+mod tests {
+    /// The committed `openapi.json` is what the code generates. To refresh it after
+    /// changing the API: `PARLOR_UPDATE_OPENAPI=1 cargo test -p web openapi`.
+    #[test]
+    fn openapi_json_is_fresh() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../openapi.json");
+        let generated = super::openapi().to_pretty_json().expect("serialize") + "\n";
+        if std::env::var("PARLOR_UPDATE_OPENAPI").is_ok() {
+            std::fs::write(&path, &generated).expect("write openapi.json");
+        }
+        let committed = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            committed == generated,
+            "openapi.json is stale: run PARLOR_UPDATE_OPENAPI=1 cargo test -p web openapi"
+        );
+    }
+}
