@@ -12,31 +12,31 @@ use tokio::sync::watch;
 #[derive(Debug, Clone, clap::Args)]
 pub struct Config {
     /// Address to listen on.
-    #[arg(long, env = "PARLOR_LISTEN", default_value = "127.0.0.1:8080")]
+    #[arg(long, global = true, env = "PARLOR_LISTEN", default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,
     /// Folder for the SQLite database and other files.
-    #[arg(long, env = "PARLOR_DATA_DIR", default_value = "parlor-data")]
+    #[arg(long, global = true, env = "PARLOR_DATA_DIR", default_value = "parlor-data")]
     pub data_dir: PathBuf,
     /// `postgres://…` to use PostgreSQL instead of SQLite in the data folder.
-    #[arg(long, env = "PARLOR_DATABASE_URL", hide_env_values = true)]
+    #[arg(long, global = true, env = "PARLOR_DATABASE_URL", hide_env_values = true)]
     pub database_url: Option<String>,
     /// The URL people reach Parlor at, e.g. https://chat.example.com.
-    #[arg(long, env = "PARLOR_PUBLIC_URL")]
+    #[arg(long, global = true, env = "PARLOR_PUBLIC_URL")]
     pub public_url: Option<String>,
     /// Comma-separated addresses of reverse proxies whose X-Forwarded-For is trusted.
-    #[arg(long, env = "PARLOR_TRUSTED_PROXIES", value_delimiter = ',')]
+    #[arg(long, global = true, env = "PARLOR_TRUSTED_PROXIES", value_delimiter = ',')]
     pub trusted_proxies: Vec<IpAddr>,
     /// Sign-in attempts per minute per client address and per email (0 = off).
-    #[arg(long, env = "PARLOR_RATE_LIMIT_LOGIN_PER_MINUTE", default_value_t = 10)]
+    #[arg(long, global = true, env = "PARLOR_RATE_LIMIT_LOGIN_PER_MINUTE", default_value_t = 10)]
     pub rate_limit_login_per_minute: u32,
     /// New visitors and conversations per minute per client address and inbox (0 = off).
-    #[arg(long, env = "PARLOR_RATE_LIMIT_VISITORS_PER_MINUTE", default_value_t = 60)]
+    #[arg(long, global = true, env = "PARLOR_RATE_LIMIT_VISITORS_PER_MINUTE", default_value_t = 60)]
     pub rate_limit_visitors_per_minute: u32,
     /// Messages per second per visitor, bursts of four times that (0 = off).
-    #[arg(long, env = "PARLOR_RATE_LIMIT_VISITOR_MESSAGES_PER_SECOND", default_value_t = 5)]
+    #[arg(long, global = true, env = "PARLOR_RATE_LIMIT_VISITOR_MESSAGES_PER_SECOND", default_value_t = 5)]
     pub rate_limit_visitor_messages_per_second: u32,
     /// Open connections per client address.
-    #[arg(long, env = "PARLOR_MAX_CONNECTIONS_PER_IP", default_value_t = 4096)]
+    #[arg(long, global = true, env = "PARLOR_MAX_CONNECTIONS_PER_IP", default_value_t = 4096)]
     pub max_connections_per_ip: usize,
 }
 

@@ -92,7 +92,11 @@ async fn serve(config: Config) -> anyhow::Result<std::process::ExitCode> {
             println!("  Sign in as: {email}  password: {password}");
             println!("              (shown only now; create more users with `parlor admin create-user`)");
         }
-        None => println!("  Sign in as: the administrator created on the first run ({})", app::bootstrap::ADMIN_EMAIL),
+        None => println!(
+            "  Sign in as: an existing user (the first run printed {}'s password; \
+             `parlor admin create-user` adds users)",
+            app::bootstrap::ADMIN_EMAIL
+        ),
     }
     println!("  Demo page:  {base}/demo  (a sample website with the chat widget)");
     tracing::info!(addr = %server.addr, "listening");
@@ -149,14 +153,19 @@ async fn admin(config: Config, command: AdminCommand) -> anyhow::Result<std::pro
             }
             match app.create_user(AccountId(account), &email, &name, &password, role).await {
                 Ok(created) => {
-                    println!(
-                        "{}",
-                        serde_json::json!({
-                            "user_id": created.user_id.0,
-                            "account_id": created.account_id.0,
-                            "access_token": created.access_token,
-                        })
-                    );
+                    // A struct keeps the documented key order.
+                    #[derive(serde::Serialize)]
+                    struct Created {
+                        user_id: i64,
+                        account_id: i64,
+                        access_token: String,
+                    }
+                    let line = Created {
+                        user_id: created.user_id.0,
+                        account_id: created.account_id.0,
+                        access_token: created.access_token,
+                    };
+                    println!("{}", serde_json::to_string(&line)?);
                     app.store().close().await;
                     Ok(std::process::ExitCode::SUCCESS)
                 }
