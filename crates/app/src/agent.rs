@@ -218,8 +218,8 @@ impl App {
     pub async fn agent_typing(&self, agent: &AgentCtx, display_id: DisplayId, on: bool, private: bool) -> Result<()> {
         let view = self.conversation(agent, display_id).await?;
         let typist = Typist::User { id: agent.user.id, name: agent.user.available_name().to_owned() };
-        self.hub()
-            .publish(HubEvent::new(&view.conversation, None, None, None, private, Payload::Typing { typist, on }));
+        self.emit_typing(HubEvent::new(&view.conversation, None, None, None, private, Payload::Typing { typist, on }))
+            .await;
         Ok(())
     }
 

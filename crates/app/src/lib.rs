@@ -7,6 +7,7 @@
 pub mod agent;
 pub mod auth;
 pub mod bootstrap;
+pub mod bus;
 pub mod hub;
 pub mod resume;
 pub mod tokens;
@@ -26,6 +27,8 @@ pub struct App {
 struct Inner {
     store: Store,
     hub: hub::Hub,
+    /// Present when several processes share the database (PARLOR_NATS_URL).
+    bus: Option<bus::Bus>,
     /// Bounds concurrent argon2 hashes: each takes ~19 MiB and a core for tens of
     /// milliseconds, so a login flood must queue, not exhaust memory.
     hashing: tokio::sync::Semaphore,
@@ -33,9 +36,35 @@ struct Inner {
 
 impl App {
     pub fn new(store: Store) -> App {
+        Self::with_bus(store, None)
+    }
+
+    /// An app joined to other processes by a bus. Call [`bus::Bus::listen`] to
+    /// receive their events.
+    pub fn with_bus(store: Store, bus: Option<bus::Bus>) -> App {
         App {
-            inner: Arc::new(Inner { store, hub: hub::Hub::default(), hashing: tokio::sync::Semaphore::new(2) }),
+            inner: Arc::new(Inner { store, hub: hub::Hub::default(), bus, hashing: tokio::sync::Semaphore::new(2) }),
         }
+    }
+
+    pub fn bus(&self) -> Option<&bus::Bus> {
+        self.inner.bus.as_ref()
+    }
+
+    /// Publishes a stored event here and on the bus.
+    pub(crate) async fn emit_stored(&self, record: &store::EventRecord, event: hub::HubEvent) {
+        self.hub().publish(event);
+        if let Some(bus) = self.bus() {
+            bus.send_stored(record).await;
+        }
+    }
+
+    /// Publishes a typing event here and on the bus.
+    pub(crate) async fn emit_typing(&self, event: hub::HubEvent) {
+        if let Some(bus) = self.bus() {
+            bus.send_typing(&event).await;
+        }
+        self.hub().publish(event);
     }
 
     pub fn store(&self) -> &Store {

@@ -44,7 +44,7 @@ impl App {
     pub async fn publish_records(&self, records: &[EventRecord]) {
         for record in records {
             match self.hub_event(record).await {
-                Ok(event) => self.hub().publish(event),
+                Ok(event) => self.emit_stored(record, event).await,
                 Err(e) => tracing::warn!(error = %e, seq = record.seq, "could not publish event"),
             }
         }
@@ -53,14 +53,17 @@ impl App {
     /// Publishes a just-stored message without reading it back.
     pub(crate) async fn publish_message(&self, message: &Message, record: &EventRecord) {
         match self.store().conversation_view(record.account_id, record.conversation_id).await {
-            Ok(view) => self.hub().publish(HubEvent::new(
-                &view.conversation,
-                Some(record.kind),
-                Some(record.seq),
-                Some(record.conversation_seq),
-                record.private,
-                Payload::Message(message.clone()),
-            )),
+            Ok(view) => {
+                let event = HubEvent::new(
+                    &view.conversation,
+                    Some(record.kind),
+                    Some(record.seq),
+                    Some(record.conversation_seq),
+                    record.private,
+                    Payload::Message(message.clone()),
+                );
+                self.emit_stored(record, event).await
+            }
             Err(e) => tracing::warn!(error = %e, seq = record.seq, "could not publish message"),
         }
     }

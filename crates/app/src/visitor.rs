@@ -247,8 +247,7 @@ impl App {
         let view = self.own_conversation(v, display_id).await?;
         let name = if v.contact.name.is_empty() { format!("Visitor #{}", v.contact.id) } else { v.contact.name.clone() };
         let typist = Typist::Contact { id: v.contact.id, name };
-        self.hub()
-            .publish(HubEvent::new(&view.conversation, None, None, None, false, Payload::Typing { typist, on }));
+        self.emit_typing(HubEvent::new(&view.conversation, None, None, None, false, Payload::Typing { typist, on })).await;
         Ok(())
     }
 

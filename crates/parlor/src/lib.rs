@@ -23,6 +23,9 @@ pub struct Config {
     /// The URL people reach Parlor at, e.g. https://chat.example.com.
     #[arg(long, global = true, env = "PARLOR_PUBLIC_URL")]
     pub public_url: Option<String>,
+    /// `nats://…` to join other parlor processes on the same PostgreSQL database.
+    #[arg(long, global = true, env = "PARLOR_NATS_URL")]
+    pub nats_url: Option<String>,
     /// Comma-separated addresses of reverse proxies whose X-Forwarded-For is trusted.
     #[arg(long, global = true, env = "PARLOR_TRUSTED_PROXIES", value_delimiter = ',')]
     pub trusted_proxies: Vec<IpAddr>,
@@ -80,6 +83,20 @@ pub async fn open_app(config: &Config) -> anyhow::Result<App> {
     Ok(App::new(store))
 }
 
+/// The application for `serve`: joined to the other processes when a bus is set.
+async fn open_serving_app(config: &Config) -> anyhow::Result<App> {
+    let Some(url) = &config.nats_url else { return open_app(config).await };
+    if matches!(config.store_config()?, StoreConfig::Sqlite { .. }) {
+        anyhow::bail!("PARLOR_NATS_URL needs a shared PostgreSQL database (PARLOR_DATABASE_URL=postgres://…)");
+    }
+    let store_config = config.store_config()?;
+    let store = app::Store::open(&store_config).await.with_context(|| format!("cannot open the database {store_config:?}"))?;
+    let bus = app::bus::Bus::connect(url, &store).await.map_err(|e| anyhow::anyhow!("cannot connect to NATS: {e}"))?;
+    let app = App::with_bus(store, Some(bus.clone()));
+    bus.listen(app.clone()).await.map_err(|e| anyhow::anyhow!("cannot subscribe on NATS: {e}"))?;
+    Ok(app)
+}
+
 /// A running server.
 pub struct Server {
     pub addr: SocketAddr,
@@ -105,7 +122,7 @@ impl Server {
 
 /// Binds, prepares the first account, and serves in the background.
 pub async fn start(config: &Config) -> anyhow::Result<Server> {
-    let app = open_app(config).await?;
+    let app = open_serving_app(config).await?;
     let first_run = app.ensure_first_run().await.map_err(|e| anyhow::anyhow!("first-run setup failed: {e}"))?;
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await

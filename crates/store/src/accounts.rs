@@ -54,6 +54,19 @@ impl Store {
         }))
     }
 
+    /// This installation's id, made on first use: `candidate` unless another
+    /// process stored one first.
+    pub async fn cluster_id(&self, candidate: &str) -> Result<String> {
+        Ok(write_tx!(self, |tx| {
+            sqlx::query("INSERT INTO instance (id, cluster_id) VALUES (1, $1) ON CONFLICT (id) DO NOTHING")
+                .bind(candidate)
+                .execute(&mut *tx)
+                .await?;
+            let id: String = sqlx::query_scalar("SELECT cluster_id FROM instance WHERE id = 1").fetch_one(&mut *tx).await?;
+            id
+        }))
+    }
+
     pub async fn create_account(&self, name: &str) -> Result<AccountId> {
         let id: i64 = write_tx!(self, |tx| {
             sqlx::query_scalar("INSERT INTO accounts (name, created_at) VALUES ($1, $2) RETURNING id")

@@ -1,0 +1,190 @@
+//! The bus between `parlor` processes (X4): NATS. Each process publishes what it
+//! committed; the others load the event from the shared database and hand it to
+//! their own hub, so a visitor on one process and an agent on another chat live.
+//!
+//! Stored events travel as their log record (ids and sequence numbers), not as
+//! rendered JSON: the database stays the source of truth, and a socket that
+//! missed a bus message (NATS restarting) still fills the gap from the event log
+//! the next time an event for it arrives. Typing is not stored, so it travels
+//! whole.
+
+use domain::*;
+use futures_util::StreamExt;
+use serde::{Deserialize, Serialize};
+use store::EventRecord;
+
+use crate::hub::{HubEvent, Payload, Typist};
+use crate::App;
+
+const SUBJECT_ROOT: &str = "parlor";
+
+#[derive(Clone)]
+pub struct Bus {
+    client: async_nats::Client,
+    /// `parlor.<installation id>.events`: installations sharing a NATS never mix.
+    subject: String,
+    /// This process's random id: its own messages come back and are skipped.
+    origin: u64,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Envelope {
+    origin: u64,
+    body: Body,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+enum Body {
+    Stored {
+        account_id: i64,
+        seq: i64,
+        inbox_id: i64,
+        conversation_id: i64,
+        conversation_seq: i64,
+        kind: String,
+        private: bool,
+        message_id: Option<i64>,
+    },
+    Typing {
+        account_id: i64,
+        inbox_id: i64,
+        contact_id: i64,
+        conversation_id: i64,
+        display_id: i64,
+        private: bool,
+        on: bool,
+        /// `contact` or `user`.
+        typist: String,
+        typist_id: i64,
+        typist_name: String,
+    },
+}
+
+impl Bus {
+    pub async fn connect(url: &str, store: &store::Store) -> Result<Bus, String> {
+        let cluster = store.cluster_id(&crate::tokens::generate_short()).await.map_err(|e| e.to_string())?;
+        let client = async_nats::ConnectOptions::new()
+            .name("parlor")
+            // Keep trying in the background when NATS restarts; local delivery goes on.
+            .retry_on_initial_connect()
+            .connect(url)
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok(Bus { client, subject: format!("{SUBJECT_ROOT}.{cluster}.events"), origin: rand::random() })
+    }
+
+    async fn send(&self, account: AccountId, body: Body) {
+        let envelope = Envelope { origin: self.origin, body };
+        let Ok(bytes) = serde_json::to_vec(&envelope) else { return };
+        if let Err(e) = self.client.publish(format!("{}.{account}", self.subject), bytes.into()).await {
+            tracing::warn!(error = %e, "could not publish to NATS; other processes catch up from the database");
+        }
+    }
+
+    pub(crate) async fn send_stored(&self, r: &EventRecord) {
+        let body = Body::Stored {
+            account_id: r.account_id.0,
+            seq: r.seq,
+            inbox_id: r.inbox_id.0,
+            conversation_id: r.conversation_id.0,
+            conversation_seq: r.conversation_seq,
+            kind: r.kind.name().to_owned(),
+            private: r.private,
+            message_id: r.message_id.map(|m| m.0),
+        };
+        self.send(r.account_id, body).await;
+    }
+
+    pub(crate) async fn send_typing(&self, e: &HubEvent) {
+        let Payload::Typing { typist, on } = &e.payload else { return };
+        let (kind, id, name) = match typist {
+            Typist::Contact { id, name } => ("contact", id.0, name.clone()),
+            Typist::User { id, name } => ("user", id.0, name.clone()),
+        };
+        let body = Body::Typing {
+            account_id: e.account_id.0,
+            inbox_id: e.inbox_id.0,
+            contact_id: e.contact_id.0,
+            conversation_id: e.conversation_id.0,
+            display_id: e.display_id.0,
+            private: e.private,
+            on: *on,
+            typist: kind.to_owned(),
+            typist_id: id,
+            typist_name: name,
+        };
+        self.send(e.account_id, body).await;
+    }
+
+    /// Feeds other processes' events into this process's hub, until the
+    /// connection is closed for good.
+    pub async fn listen(self, app: App) -> Result<(), String> {
+        let mut sub = self.client.subscribe(format!("{}.*", self.subject)).await.map_err(|e| e.to_string())?;
+        // Make sure the server registered the subscription before we serve: an
+        // event committed right after start-up must not slip past it.
+        self.client.flush().await.map_err(|e| e.to_string())?;
+        tokio::spawn(async move {
+            while let Some(msg) = sub.next().await {
+                let Ok(envelope) = serde_json::from_slice::<Envelope>(&msg.payload) else {
+                    tracing::warn!("ignoring a malformed bus message");
+                    continue;
+                };
+                if envelope.origin == self.origin {
+                    continue;
+                }
+                match envelope.body {
+                    Body::Stored { account_id, seq, inbox_id, conversation_id, conversation_seq, kind, private, message_id } => {
+                        let Some(kind) = EventKind::parse(&kind) else { continue };
+                        let record = EventRecord {
+                            account_id: AccountId(account_id),
+                            seq,
+                            inbox_id: InboxId(inbox_id),
+                            conversation_id: ConversationId(conversation_id),
+                            conversation_seq,
+                            kind,
+                            private,
+                            message_id: message_id.map(MessageId),
+                        };
+                        match app.hub_event(&record).await {
+                            Ok(event) => app.hub().publish(event),
+                            Err(e) => tracing::warn!(error = %e, "could not load a remote event"),
+                        }
+                    }
+                    Body::Typing {
+                        account_id,
+                        inbox_id,
+                        contact_id,
+                        conversation_id,
+                        display_id,
+                        private,
+                        on,
+                        typist,
+                        typist_id,
+                        typist_name,
+                    } => {
+                        let typist = match typist.as_str() {
+                            "contact" => Typist::Contact { id: ContactId(typist_id), name: typist_name },
+                            _ => Typist::User { id: UserId(typist_id), name: typist_name },
+                        };
+                        app.hub().publish(HubEvent {
+                            account_id: AccountId(account_id),
+                            inbox_id: InboxId(inbox_id),
+                            contact_id: ContactId(contact_id),
+                            conversation_id: ConversationId(conversation_id),
+                            display_id: DisplayId(display_id),
+                            kind: None,
+                            seq: None,
+                            conversation_seq: None,
+                            private,
+                            payload: Payload::Typing { typist, on },
+                            agent_frame: Default::default(),
+                            visitor_frame: Default::default(),
+                        });
+                    }
+                }
+            }
+        });
+        Ok(())
+    }
+}

@@ -1,0 +1,242 @@
+//! Several `parlor` processes on one PostgreSQL database, joined by NATS (X4).
+//! These tests need PostgreSQL (PARLOR_TEST_DATABASE_URL) and a nats-server
+//! (PARLOR_TEST_NATS_URL, default nats://127.0.0.1:4222); `scripts/test` runs them
+//! in its PostgreSQL pass and starts both. Without them they fail, never skip.
+
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use futures_util::SinkExt;
+use serde_json::{json, Value};
+use tokio_tungstenite::tungstenite::Message as WsMessage;
+
+use crate::helpers::*;
+
+fn nats_url() -> String {
+    std::env::var("PARLOR_TEST_NATS_URL").unwrap_or_else(|_| "nats://127.0.0.1:4222".into())
+}
+
+/// A fresh PostgreSQL database; panics with a clear message without one.
+async fn shared_database() -> (tempfile_dir::TempDir, String) {
+    let (dir, url) = fresh_database().await;
+    let url = url.expect("cluster tests need PostgreSQL: set PARLOR_TEST_DATABASE_URL (scripts/test does)");
+    (dir, url)
+}
+
+/// Process A in this test process (with the owner's token), process B beside it.
+async fn two_processes() -> (TestApp, parlor::Server, tempfile_dir::TempDir) {
+    let (dir, url) = shared_database().await;
+    let a = TestApp::spawn_on(dir, Some(url), |c| c.nats_url = Some(nats_url())).await;
+    let b_dir = tempfile_dir::TempDir::new();
+    let mut config = a.config.clone();
+    config.data_dir = b_dir.0.clone();
+    let b = parlor::start(&config).await.expect("start process B");
+    (a, b, b_dir)
+}
+
+fn ws_url(base: &str) -> String {
+    format!("{}/ws", base.replace("http://", "ws://"))
+}
+
+async fn socket(base: &str, auth: Value) -> (Ws, Value) {
+    let (mut ws, _) = tokio_tungstenite::connect_async(ws_url(base)).await.expect("connect");
+    ws.send(WsMessage::text(auth.to_string())).await.expect("send auth");
+    let hello = next_json(&mut ws).await;
+    assert_eq!(hello["event"], "authenticated", "{hello}");
+    (ws, hello["data"].clone())
+}
+
+async fn agent_says_on(http: &reqwest::Client, base: &str, token: &str, conversation: i64, text: &str) -> Value {
+    let res = http
+        .post(format!("{base}/api/v1/accounts/1/conversations/{conversation}/messages"))
+        .header("api_access_token", token)
+        .json(&json!({"content": text}))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(res.status(), 200);
+    res.json().await.expect("json")
+}
+
+#[tokio::test]
+async fn a_visitor_on_one_process_and_an_agent_on_another_chat_live_with_typing() {
+    let (a, b, _b_dir) = two_processes().await;
+    let (mut agent, _) = socket(&b.url(), json!({"event": "authenticate", "access_token": a.admin_token})).await;
+    let (v, conversation) = a.visitor_with_conversation().await;
+    let created = next_event(&mut agent, "conversation.created").await;
+    assert_eq!(created["data"]["id"], conversation);
+
+    let (mut visitor, _) = socket(&a.url, json!({"event": "authenticate", "pubsub_token": v.pubsub_token})).await;
+    a.visitor_says(&v, conversation, "Hallo from process A").await;
+    let got = next_event(&mut agent, "message.created").await;
+    assert_eq!(got["data"]["content"], "Hallo from process A");
+
+    let typing = a.conv_path(&v, conversation, "/toggle_typing");
+    let res = a.http.post(typing).json(&json!({"typing_status": "on"})).send().await.expect("send");
+    assert_eq!(res.status(), 200);
+    let on = next_event(&mut agent, "conversation.typing_on").await;
+    assert_eq!(on["data"]["user"]["type"], "contact");
+
+    let res = a
+        .http
+        .post(format!("{}/api/v1/accounts/1/conversations/{conversation}/toggle_typing_status", b.url()))
+        .header("api_access_token", &a.admin_token)
+        .json(&json!({"typing_status": "on"}))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(res.status(), 200);
+    let agent_typing = next_event(&mut visitor, "conversation.typing_on").await;
+    assert_eq!(agent_typing["data"]["user"]["type"], "user");
+
+    agent_says_on(&a.http, &b.url(), &a.admin_token, conversation, "Answer from process B").await;
+    let reply = loop {
+        let f = next_event(&mut visitor, "message.created").await;
+        if f["data"]["message_type"] == 1 {
+            break f;
+        }
+    };
+    assert_eq!(reply["data"]["content"], "Answer from process B");
+    b.stop().await;
+    a.stop().await;
+}
+
+#[tokio::test]
+async fn a_visitor_reconnecting_to_another_process_resumes_without_loss() {
+    let (a, b, _b_dir) = two_processes().await;
+    let (v, conversation) = a.visitor_with_conversation().await;
+    let (mut visitor, hello) = socket(&a.url, json!({"event": "authenticate", "pubsub_token": v.pubsub_token})).await;
+    let cursor = hello["cursors"][conversation.to_string()].as_i64().expect("cursor");
+    drop(visitor.close(None).await);
+
+    // While the visitor is away, the agent writes through the other process.
+    for text in ["first", "second", "third"] {
+        agent_says_on(&a.http, &b.url(), &a.admin_token, conversation, text).await;
+    }
+    let since = json!({ conversation.to_string(): cursor });
+    let (mut visitor, _) =
+        socket(&b.url(), json!({"event": "authenticate", "pubsub_token": v.pubsub_token, "since": since})).await;
+    let mut texts = Vec::new();
+    while texts.len() < 3 {
+        let f = next_event(&mut visitor, "message.created").await;
+        if f["data"]["message_type"] == 1 {
+            texts.push(f["data"]["content"].as_str().unwrap_or_default().to_owned());
+        }
+    }
+    assert_eq!(texts, ["first", "second", "third"]);
+    assert_silent(&mut visitor, 300).await;
+    b.stop().await;
+    a.stop().await;
+}
+
+/// A `parlor serve` child process on the shared database.
+struct ChildServer {
+    child: Child,
+    url: String,
+    _dir: tempfile_dir::TempDir,
+}
+
+impl Drop for ChildServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn spawn_child(database_url: &str) -> ChildServer {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").expect("free port").local_addr().expect("addr").port();
+    let dir = tempfile_dir::TempDir::new();
+    let child = Command::new(env!("CARGO_BIN_EXE_parlor"))
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+        .arg("--data-dir")
+        .arg(&dir.0)
+        .env("PARLOR_DATABASE_URL", database_url)
+        .env("PARLOR_NATS_URL", nats_url())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn parlor");
+    let url = format!("http://127.0.0.1:{port}");
+    let http = reqwest::Client::new();
+    for _ in 0..200 {
+        if let Ok(res) = http.get(format!("{url}/readyz")).send().await {
+            if res.status() == 200 {
+                return ChildServer { child, url, _dir: dir };
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the child parlor process did not become ready");
+}
+
+#[tokio::test]
+async fn killing_a_process_mid_conversation_loses_nothing() {
+    let (dir, url) = shared_database().await;
+    let b = TestApp::spawn_on(dir, Some(url.clone()), |c| c.nats_url = Some(nats_url())).await;
+    let mut a = spawn_child(&url).await;
+
+    let (mut agent, _) = socket(&b.url, json!({"event": "authenticate", "access_token": b.admin_token})).await;
+    let contact: Value = b
+        .http
+        .post(format!("{}/public/api/v1/inboxes/{}/contacts", a.url, b.website_token))
+        .json(&json!({}))
+        .send()
+        .await
+        .expect("send")
+        .json()
+        .await
+        .expect("json");
+    let source = contact["source_id"].as_str().expect("source_id").to_owned();
+    let pubsub = contact["pubsub_token"].as_str().expect("pubsub_token").to_owned();
+    let conv_url = |base: &str| format!("{base}/public/api/v1/inboxes/{}/contacts/{source}/conversations", b.website_token);
+    let conversation: Value =
+        b.http.post(conv_url(&a.url)).json(&json!({})).send().await.expect("send").json().await.expect("json");
+    let conversation = conversation["id"].as_i64().expect("id");
+    let (mut visitor, _) = socket(&a.url, json!({"event": "authenticate", "pubsub_token": pubsub})).await;
+
+    let say = |base: String, text: &'static str| {
+        let http = b.http.clone();
+        let url = format!("{}/{conversation}/messages", conv_url(&base));
+        async move {
+            let res = http.post(url).json(&json!({"content": text})).send().await.expect("send");
+            assert_eq!(res.status(), 200);
+        }
+    };
+    say(a.url.clone(), "one").await;
+    assert_eq!(next_event(&mut agent, "message.created").await["data"]["content"], "one");
+    b.agent_says(&b.admin_token, conversation, "two", false).await;
+    let two = loop {
+        let f = next_event(&mut visitor, "message.created").await;
+        if f["data"]["content"] == "two" {
+            break f;
+        }
+    };
+    let cursor = two["seq"].as_i64().expect("seq");
+
+    // Process A dies without a goodbye; the visitor's socket breaks.
+    a.child.kill().expect("kill");
+    let _ = a.child.wait();
+    b.agent_says(&b.admin_token, conversation, "three", false).await;
+
+    // The widget reconnects to the surviving process and resumes.
+    let since = json!({ conversation.to_string(): cursor });
+    let (mut visitor, _) = socket(&b.url, json!({"event": "authenticate", "pubsub_token": pubsub, "since": since})).await;
+    let mut resumed = Vec::new();
+    while !resumed.contains(&"three".to_owned()) {
+        let f = next_event(&mut visitor, "message.created").await;
+        resumed.push(f["data"]["content"].as_str().unwrap_or_default().to_owned());
+    }
+    assert!(!resumed.contains(&"two".to_owned()), "already seen before the crash: {resumed:?}");
+    say(b.url.clone(), "four").await;
+    let mut seen = Vec::new();
+    while !seen.contains(&"four".to_owned()) {
+        let f = next_event(&mut agent, "message.created").await;
+        seen.push(f["data"]["content"].as_str().unwrap_or_default().to_owned());
+    }
+    assert_eq!(seen.iter().filter(|t| *t == "three").count(), 1, "{seen:?}");
+    let messages = b.agent_messages(&b.admin_token, conversation).await;
+    let texts: Vec<&str> =
+        messages.iter().filter(|m| m["message_type"] != 2).filter_map(|m| m["content"].as_str()).collect();
+    assert_eq!(texts, ["one", "two", "three", "four"]);
+    b.stop().await;
+}
