@@ -1,0 +1,138 @@
+// @ts-check
+/**
+ * The Application API as the inbox uses it. The HttpOnly session cookie
+ * authenticates; for POST the server checks the Origin header, which the
+ * browser sends by itself.
+ */
+
+/**
+ * @typedef {{id: number, name: string, type?: string, avatar_url?: string|null}} Sender
+ * @typedef {{id: number, content: string|null, message_type: number, private?: boolean,
+ *   created_at: number, conversation_id: number, echo_id?: string|null, seq?: number,
+ *   status?: string, sender?: Sender|null}} Message
+ * @typedef {{id: number, name: string, available_name?: string, avatar_url?: string, email?: string}} Assignee
+ * @typedef {{id: number, name: string, email?: string|null, phone_number?: string|null,
+ *   thumbnail?: string, created_at?: number, last_activity_at?: number}} Contact
+ * @typedef {{id: number, inbox_id: number, status: string, created_at: number, timestamp?: number,
+ *   last_activity_at: number, unread_count: number, additional_attributes?: Record<string, string|null>,
+ *   messages?: Message[], last_non_activity_message?: Message|null,
+ *   meta: {sender: Contact, assignee: Assignee|null, channel?: string}, seq?: number}} Conversation
+ * @typedef {{mine_count: number, unassigned_count: number, assigned_count?: number, all_count: number}} Counts
+ */
+
+/** A non-2xx answer; status 0 = network failure. */
+export class ApiError extends Error {
+  /** @param {number} status @param {string} code @param {string} message */
+  constructor(status, code, message) {
+    super(message || code || `HTTP ${status}`);
+    this.status = status;
+    this.code = code;
+  }
+}
+
+export class Api {
+  /** @param {number} accountId */
+  constructor(accountId) {
+    this.base = `/api/v1/accounts/${accountId}`;
+  }
+
+  /**
+   * @param {string} method
+   * @param {string} url
+   * @param {unknown} [body]
+   */
+  async call(method, url, body) {
+    let res;
+    try {
+      res = await fetch(url, {
+        method,
+        credentials: 'same-origin',
+        headers: { 'content-type': 'application/json', accept: 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        cache: 'no-store',
+      });
+    } catch (err) {
+      throw new ApiError(0, 'network', String(err));
+    }
+    // The session expired: the login page is the only way forward.
+    if (res.status === 401) {
+      location.assign('/login');
+      throw new ApiError(401, 'unauthorized', 'Signed out');
+    }
+    const text = await res.text().catch(() => '');
+    let json = null;
+    try {
+      json = text ? JSON.parse(text) : null;
+    } catch {
+      /* not JSON */
+    }
+    if (!res.ok) throw new ApiError(res.status, json?.code ?? '', json?.message ?? '');
+    return json;
+  }
+
+  profile() {
+    return this.call('GET', '/api/v1/profile');
+  }
+
+  /** @returns {Promise<any[]>} */
+  async inboxes() {
+    const r = await this.call('GET', `${this.base}/inboxes`);
+    return r?.payload ?? [];
+  }
+
+  /**
+   * @param {{status: string, assignee: string, page?: number}} f
+   * @returns {Promise<{counts: Counts, items: Conversation[]}>}
+   */
+  async conversations(f) {
+    const q = new URLSearchParams({ status: f.status, assignee_type: f.assignee, page: String(f.page ?? 1) });
+    const r = await this.call('GET', `${this.base}/conversations?${q}`);
+    return { counts: r?.data?.meta ?? {}, items: r?.data?.payload ?? [] };
+  }
+
+  /** @param {string} status @returns {Promise<Counts>} */
+  async counts(status) {
+    const r = await this.call('GET', `${this.base}/conversations/meta?status=${encodeURIComponent(status)}`);
+    return r?.meta ?? {};
+  }
+
+  /** @param {number} id @returns {Promise<Conversation>} */
+  conversation(id) {
+    return this.call('GET', `${this.base}/conversations/${id}`);
+  }
+
+  /** @param {number} id @param {number} [before] @returns {Promise<Message[]>} */
+  async messages(id, before) {
+    const q = before ? `?before=${before}` : '';
+    const r = await this.call('GET', `${this.base}/conversations/${id}/messages${q}`);
+    return Array.isArray(r) ? r : r?.payload ?? [];
+  }
+
+  /** @param {number} id @param {string} content @param {boolean} isPrivate @param {string} echoId @returns {Promise<Message>} */
+  send(id, content, isPrivate, echoId) {
+    return this.call('POST', `${this.base}/conversations/${id}/messages`, { content, private: isPrivate, echo_id: echoId });
+  }
+
+  /** @param {number} id @param {'open' | 'resolved'} status */
+  setStatus(id, status) {
+    return this.call('POST', `${this.base}/conversations/${id}/toggle_status`, { status });
+  }
+
+  /** @param {number} id @param {number | null} assigneeId @returns {Promise<Assignee | null>} */
+  assign(id, assigneeId) {
+    return this.call('POST', `${this.base}/conversations/${id}/assignments`, { assignee_id: assigneeId });
+  }
+
+  /** @param {number} id @param {boolean} on @param {boolean} isPrivate */
+  typing(id, on, isPrivate) {
+    return this.call('POST', `${this.base}/conversations/${id}/toggle_typing_status`, {
+      typing_status: on ? 'on' : 'off',
+      is_private: isPrivate,
+    });
+  }
+
+  /** @param {number} id */
+  seen(id) {
+    return this.call('POST', `${this.base}/conversations/${id}/update_last_seen`);
+  }
+}

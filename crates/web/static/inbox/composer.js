@@ -1,0 +1,117 @@
+// @ts-check
+/**
+ * The reply editor: Reply / Comment tabs, a growing textarea, Send.
+ * Enter sends, Shift+Enter breaks the line. Typing is reported at most every
+ * 2 s, and "off" after 3 s idle or on send.
+ */
+
+import { h, icon } from '../shared/dom.js';
+import { t } from './i18n.js';
+
+const MAX_LEN = 150000;
+
+/**
+ * @param {HTMLElement} slot
+ * @param {{onSend: (content: string, isPrivate: boolean) => void,
+ *   onTyping: (on: boolean, isPrivate: boolean) => void}} on
+ */
+export function mountComposer(slot, on) {
+  let isPrivate = false;
+  const replyTab = h('button', { type: 'button', role: 'tab', class: 'ctab', 'data-testid': 'composer-tab-reply', onclick: () => setMode(false, true) }, icon('chat', 'icon tiny'), t('reply'));
+  const commentTab = h('button', { type: 'button', role: 'tab', class: 'ctab', 'data-testid': 'composer-tab-comment', onclick: () => setMode(true, true) }, icon('lock', 'icon tiny'), t('comment'));
+  const input = /** @type {HTMLTextAreaElement} */ (h('textarea', { class: 'composer-input', rows: '2', maxlength: String(MAX_LEN), 'data-testid': 'composer-input' }));
+  const sendLabel = h('span');
+  const send = h('button', { type: 'submit', class: 'btn primary send', 'data-testid': 'send-button', disabled: true }, sendLabel, icon('send', 'icon'));
+  const hint = h('span', { class: 'composer-hint', 'aria-hidden': 'true', text: t('hint') });
+  const form = h(
+    'form',
+    { class: 'composer', novalidate: true },
+    h('div', { class: 'ctabs', role: 'tablist' }, replyTab, commentTab),
+    input,
+    h('div', { class: 'composer-foot' }, hint, send),
+  );
+  slot.replaceChildren(form);
+
+  /** @param {boolean} priv @param {boolean} focus */
+  function setMode(priv, focus) {
+    if (priv !== isPrivate) stopTyping();
+    isPrivate = priv;
+    form.classList.toggle('private', priv);
+    replyTab.setAttribute('aria-selected', String(!priv));
+    commentTab.setAttribute('aria-selected', String(priv));
+    input.placeholder = priv ? t('commentPlaceholder') : t('replyPlaceholder');
+    input.setAttribute('aria-label', priv ? t('comment') : t('reply'));
+    sendLabel.textContent = priv ? t('addComment') : t('send');
+    if (focus) input.focus();
+  }
+  setMode(false, false);
+
+  let typingAt = 0;
+  let typingOn = false;
+  let idle = 0;
+  function startTyping() {
+    const now = Date.now();
+    if (now - typingAt > 2000) {
+      typingAt = now;
+      typingOn = true;
+      on.onTyping(true, isPrivate);
+    }
+    clearTimeout(idle);
+    idle = window.setTimeout(stopTyping, 3000);
+  }
+  function stopTyping() {
+    clearTimeout(idle);
+    if (!typingOn) return;
+    typingOn = false;
+    typingAt = 0;
+    on.onTyping(false, isPrivate);
+  }
+
+  function autosize() {
+    input.style.height = 'auto';
+    input.style.height = `${Math.min(Math.max(input.scrollHeight, 64), 240)}px`;
+    send.disabled = !input.value.trim();
+  }
+
+  function submit() {
+    const content = input.value.replace(/^\s*\n|\s+$/g, '');
+    if (!content.trim() || content.length > MAX_LEN) return;
+    stopTyping();
+    on.onSend(content, isPrivate);
+    input.value = '';
+    autosize();
+  }
+
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    submit();
+  });
+  input.addEventListener('keydown', (ev) => {
+    if (ev.key === 'Enter' && !ev.shiftKey && !ev.isComposing) {
+      ev.preventDefault();
+      submit();
+    } else if (ev.key === 'Escape') {
+      input.blur();
+    }
+  });
+  input.addEventListener('input', () => {
+    autosize();
+    if (input.value.trim()) startTyping();
+    else stopTyping();
+  });
+  input.addEventListener('blur', stopTyping);
+
+  return {
+    /** @param {boolean} priv */
+    focus(priv) {
+      setMode(priv, true);
+    },
+    /** Switching conversations: keep nothing typed for another visitor. */
+    reset() {
+      stopTyping();
+      input.value = '';
+      setMode(false, false);
+      autosize();
+    },
+  };
+}

@@ -1,0 +1,45 @@
+// @ts-check
+/**
+ * Feedback that is not part of a pane: error toasts that say what to do, the
+ * screen-reader announcer, and the keyboard shortcut help (`?`).
+ */
+
+import { h, icon } from '../shared/dom.js';
+import { ApiError } from './api.js';
+import { t } from './i18n.js';
+
+const $ = (/** @type {string} */ id) => /** @type {HTMLElement} */ (document.getElementById(id));
+
+/** @param {string} text */
+export function toast(text) {
+  const close = h('button', { type: 'button', class: 'icon-btn', 'aria-label': t('done') }, icon('close'));
+  const node = h('div', { class: 'toast', role: 'alert' }, h('span', { text }), close);
+  const remove = () => node.remove();
+  close.addEventListener('click', remove);
+  $('toasts').appendChild(node);
+  setTimeout(remove, 8000);
+}
+
+/** @param {unknown} err */
+export const reason = (err) => (err instanceof ApiError && err.status === 0 ? t('offline') : err instanceof Error ? err.message : t('errorGeneric'));
+
+/** @param {string} text */
+export function announce(text) {
+  const a = $('announcer');
+  a.textContent = '';
+  setTimeout(() => (a.textContent = text), 50);
+}
+
+export function buildShortcuts() {
+  /** @type {Array<[string, import('./i18n.js').Key]>} */
+  const keys = [['j', 'kNext'], ['k', 'kPrev'], ['r', 'kReply'], ['c', 'kComment'], ['a', 'kAssign'], ['e', 'kClose'], ['Esc', 'kEsc'], ['?', 'kHelp']];
+  const dialog = h(
+    'dialog',
+    { class: 'shortcuts', 'aria-labelledby': 'shortcuts-title' },
+    h('h2', { id: 'shortcuts-title', text: t('shortcuts') }),
+    h('dl', {}, ...keys.flatMap(([k, label]) => [h('dt', {}, h('kbd', { text: k })), h('dd', { text: t(label) })])),
+    h('form', { method: 'dialog' }, h('button', { class: 'btn primary', text: t('done') })),
+  );
+  document.body.appendChild(dialog);
+  return dialog;
+}

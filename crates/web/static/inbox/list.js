@@ -1,0 +1,169 @@
+// @ts-check
+/**
+ * The conversation list pane (I1): status and assignee tabs with counts, and
+ * the rows, newest activity first.
+ */
+
+import { avatar, h, icon } from '../shared/dom.js';
+import { t } from './i18n.js';
+
+/**
+ * @typedef {import('./api.js').Conversation} Conversation
+ * @typedef {import('./api.js').Counts} Counts
+ * @typedef {{status: 'open' | 'resolved', assignee: 'me' | 'unassigned' | 'all'}} Filter
+ * @typedef {ReturnType<typeof import('../shared/time.js').makeFormatters>} Fmt
+ */
+
+/**
+ * Build the filter tabs once; returns an update function.
+ * @param {HTMLElement} root
+ * @param {(f: Partial<Filter>) => void} onChange
+ */
+export function mountFilters(root, onChange) {
+  /** @param {string} testid @param {string} label @param {() => void} click */
+  const tab = (testid, label, click) => {
+    const count = h('span', { class: 'count' });
+    const b = h('button', { type: 'button', role: 'tab', class: 'tab', 'data-testid': testid, onclick: click }, h('span', { text: label }), count);
+    return { b, count };
+  };
+  const open = tab('status-tab-open', t('open'), () => onChange({ status: 'open' }));
+  const resolved = tab('status-tab-resolved', t('closed'), () => onChange({ status: 'resolved' }));
+  const me = tab('assignee-tab-me', t('mine'), () => onChange({ assignee: 'me' }));
+  const un = tab('assignee-tab-unassigned', t('unassigned'), () => onChange({ assignee: 'unassigned' }));
+  const all = tab('assignee-tab-all', t('all'), () => onChange({ assignee: 'all' }));
+  const statusBar = h('div', { class: 'segmented', role: 'tablist', 'aria-label': t('statusFilter') }, open.b, resolved.b);
+  const assigneeBar = h('div', { class: 'tabs', role: 'tablist', 'aria-label': t('assigneeFilter') }, me.b, un.b, all.b);
+  root.replaceChildren(statusBar, assigneeBar);
+  for (const bar of [statusBar, assigneeBar]) bar.addEventListener('keydown', arrowKeys);
+
+  /**
+   * @param {Filter} f
+   * @param {Partial<Counts>} counts
+   */
+  return (f, counts) => {
+    /** @param {{b: HTMLElement}} x @param {boolean} on */
+    const sel = (x, on) => {
+      x.b.setAttribute('aria-selected', String(on));
+      x.b.tabIndex = on ? 0 : -1;
+    };
+    sel(open, f.status === 'open');
+    sel(resolved, f.status === 'resolved');
+    sel(me, f.assignee === 'me');
+    sel(un, f.assignee === 'unassigned');
+    sel(all, f.assignee === 'all');
+    /** @param {HTMLElement} el @param {number | undefined} n */
+    const setCount = (el, n) => (el.textContent = typeof n === 'number' ? String(n) : '');
+    setCount(me.count, counts.mine_count);
+    setCount(un.count, counts.unassigned_count);
+    setCount(all.count, counts.all_count);
+  };
+}
+
+/**
+ * Left/right arrows move between tabs of one tab list (WAI-ARIA tabs pattern).
+ * @param {KeyboardEvent} ev
+ */
+function arrowKeys(ev) {
+  if (ev.key !== 'ArrowLeft' && ev.key !== 'ArrowRight') return;
+  const tabs = /** @type {HTMLElement[]} */ ([...(/** @type {HTMLElement} */ (ev.currentTarget)).querySelectorAll('[role=tab]')]);
+  const i = tabs.indexOf(/** @type {HTMLElement} */ (document.activeElement));
+  const next = tabs[(i + (ev.key === 'ArrowRight' ? 1 : tabs.length - 1)) % tabs.length];
+  next.focus();
+  next.click();
+}
+
+/**
+ * The text of a conversation's latest message, for the row preview.
+ * @param {Conversation} c
+ */
+export function lastMessage(c) {
+  return c.last_non_activity_message ?? c.messages?.[c.messages.length - 1] ?? null;
+}
+
+/**
+ * @param {HTMLElement} root
+ * @param {Conversation[]} convs already filtered and sorted
+ * @param {{filter: Filter, selectedId: number | null, loading: boolean, meId: number,
+ *   fmt: Fmt, hasMore: boolean, onMore: () => void}} opts
+ */
+export function renderList(root, convs, opts) {
+  const focusedId = /** @type {HTMLElement | null} */ (document.activeElement)?.closest?.('[data-conversation-id]')?.getAttribute('data-conversation-id');
+  if (opts.loading && !convs.length) {
+    root.replaceChildren(...Array.from({ length: 6 }, () => skeletonRow()));
+    root.setAttribute('aria-busy', 'true');
+    return;
+  }
+  root.removeAttribute('aria-busy');
+  if (!convs.length) {
+    const open = opts.filter.status === 'open';
+    root.replaceChildren(
+      h(
+        'div',
+        { class: 'empty', 'data-testid': 'list-empty' },
+        h('div', { class: 'empty-art' }, icon(open ? 'check' : 'inbox', 'icon big')),
+        h('p', { class: 'empty-title', text: open ? t('emptyOpen') : t('emptyClosed') }),
+        h('p', { class: 'empty-hint', text: open ? t('emptyOpenHint') : t('emptyClosedHint') }),
+      ),
+    );
+    return;
+  }
+  /** @type {HTMLElement[]} */
+  const rows = convs.map((c) => row(c, opts));
+  if (opts.hasMore) rows.push(h('button', { type: 'button', class: 'btn ghost more', text: t('loadMore'), onclick: opts.onMore }));
+  root.replaceChildren(...rows);
+  if (focusedId) /** @type {HTMLElement | null} */ (root.querySelector(`[data-conversation-id="${focusedId}"]`))?.focus();
+}
+
+/**
+ * @param {Conversation} c
+ * @param {{selectedId: number | null, meId: number, fmt: Fmt}} opts
+ */
+function row(c, opts) {
+  const contact = c.meta?.sender;
+  const name = contact?.name || `${t('visitor')} #${contact?.id ?? c.id}`;
+  const last = lastMessage(c);
+  const unread = c.unread_count > 0 && c.id !== opts.selectedId;
+  const preview = h('span', { class: 'row-preview' });
+  if (last) {
+    if (last.private) preview.appendChild(icon('lock', 'icon tiny'));
+    if (last.message_type === 1 && last.sender?.id === opts.meId) preview.append(`${t('you')}: `);
+    preview.append((last.content ?? '').replace(/\s+/g, ' '));
+  } else {
+    preview.append(t('noMessages'));
+  }
+  const assignee = c.meta?.assignee;
+  const when = c.last_activity_at || c.timestamp || c.created_at;
+  const time = h('time', { class: 'row-time', datetime: new Date(when * 1000).toISOString(), title: opts.fmt.full(when), text: opts.fmt.ago(when, t('now')) });
+  const badges = h('span', { class: 'row-badges' });
+  if (unread) badges.appendChild(h('span', { class: 'unread-badge', 'aria-label': t('unreadCount', { n: c.unread_count }), text: c.unread_count > 99 ? '99+' : String(c.unread_count) }));
+  if (assignee) {
+    const a = avatar(assignee.available_name || assignee.name, 'avatar xs');
+    a.removeAttribute('aria-hidden');
+    a.setAttribute('title', t('assignedTo', { name: assignee.available_name || assignee.name }));
+    a.setAttribute('role', 'img');
+    a.setAttribute('aria-label', t('assignedTo', { name: assignee.available_name || assignee.name }));
+    badges.appendChild(a);
+  }
+  const av = h('span', { class: 'row-avatar' }, avatar(name, 'avatar'), h('span', { class: 'channel-dot', title: 'Web' }, icon('globe', 'icon')));
+  return h(
+    'a',
+    {
+      class: `row${unread ? ' unread' : ''}${c.id === opts.selectedId ? ' selected' : ''}`,
+      href: `#/conversations/${c.id}`,
+      'data-testid': 'conversation-row',
+      'data-conversation-id': c.id,
+      'aria-current': c.id === opts.selectedId ? 'true' : null,
+    },
+    av,
+    h(
+      'span',
+      { class: 'row-main' },
+      h('span', { class: 'row-top' }, h('span', { class: 'row-name', text: name }), time),
+      h('span', { class: 'row-bottom' }, preview, badges),
+    ),
+  );
+}
+
+function skeletonRow() {
+  return h('div', { class: 'row skeleton', 'aria-hidden': 'true' }, h('span', { class: 'sk sk-avatar' }), h('span', { class: 'row-main' }, h('span', { class: 'sk sk-line' }), h('span', { class: 'sk sk-line short' })));
+}

@@ -1,0 +1,486 @@
+// @ts-check
+/**
+ * The agent inbox (I1, I2, I8): state, routing, real time and wiring of the
+ * panes. Rendering lives in list.js, thread.js, composer.js and sidebar.js.
+ */
+
+import { avatar, h, icon, uuid, store } from '../shared/dom.js';
+import { Outbox, PermanentError } from '../shared/outbox.js';
+import { Realtime } from '../shared/realtime.js';
+import { makeFormatters, pickLocale } from '../shared/time.js';
+import { Api, ApiError } from './api.js';
+import { announce, buildShortcuts, reason, toast } from './feedback.js';
+import { mountComposer } from './composer.js';
+import { lang, t } from './i18n.js';
+import { mountFilters, renderList } from './list.js';
+import { renderSidebar } from './sidebar.js';
+import { mountThread, renderHead, renderTimeline } from './thread.js';
+
+/** @typedef {import('./api.js').Conversation} Conversation */
+/** @typedef {import('./api.js').Message} Message */
+/** @typedef {import('./list.js').Filter} Filter */
+
+const ds = document.body.dataset;
+const me = { id: Number(ds.userId), name: ds.userName || '', accountId: Number(ds.accountId) };
+const api = new Api(me.accountId);
+const locale = pickLocale(lang);
+const fmt = makeFormatters(locale);
+
+const $ = (/** @type {string} */ id) => /** @type {HTMLElement} */ (document.getElementById(id));
+const app = $('app');
+const listEl = $('conversation-list');
+const contactPane = $('contact-pane');
+const banner = $('offline-banner');
+
+const FILTER_KEY = `parlor:inbox-filter:${me.accountId}:${me.id}`;
+const savedFilter = store.get(FILTER_KEY);
+
+const state = {
+  /** @type {Filter} */
+  filter: { status: savedFilter?.status === 'resolved' ? 'resolved' : 'open', assignee: ['me', 'unassigned', 'all'].includes(savedFilter?.assignee) ? savedFilter.assignee : 'all' },
+  /** @type {Map<number, Conversation>} */
+  convs: new Map(),
+  /** @type {Partial<import('./api.js').Counts>} */
+  counts: {},
+  loading: true,
+  page: 1,
+  hasMore: false,
+  /** @type {number | null} */
+  openId: null,
+  /** @type {Map<number, Message>} messages of the open conversation */
+  messages: new Map(),
+  hasOlder: false,
+  /** @type {Map<number, {name: string, timer: number}>} who types where */
+  typing: new Map(),
+  contactOpen: matchMedia('(min-width: 1100px)').matches,
+  /** @type {Map<number, string>} */
+  inboxes: new Map(),
+  /** @type {import('../shared/outbox.js').OutboxItem[]} */
+  failed: [],
+};
+
+// ------------------------------------------------------------------ panes
+
+const updateFilters = mountFilters($('filters'), (change) => {
+  state.filter = { ...state.filter, ...change };
+  store.set(FILTER_KEY, state.filter);
+  state.page = 1;
+  void loadList();
+});
+
+const thread = mountThread($('thread-pane'), {
+  onBack: () => (location.hash = ''),
+  onAssign: () => void toggleAssign(),
+  onToggleStatus: () => void toggleStatus(),
+  onToggleContact: () => {
+    state.contactOpen = !state.contactOpen;
+    renderAll();
+  },
+  onOlder: () => void loadOlder(),
+});
+
+const composer = mountComposer(thread.composerSlot, {
+  onSend(content, isPrivate) {
+    if (state.openId === null) return;
+    outbox.add({ echo_id: uuid(), content, conversation_id: state.openId, private: isPrivate, created_at: Math.floor(Date.now() / 1000) });
+    scrollToEnd(true);
+  },
+  onTyping(on, isPrivate) {
+    if (state.openId !== null) api.typing(state.openId, on, isPrivate).catch(() => {});
+  },
+});
+
+/** @param {Conversation} c */
+function matches(c) {
+  const f = state.filter;
+  if ((c.status === 'resolved') !== (f.status === 'resolved')) return false;
+  if (f.assignee === 'me') return c.meta?.assignee?.id === me.id;
+  if (f.assignee === 'unassigned') return !c.meta?.assignee;
+  return true;
+}
+
+function visibleConvs() {
+  return [...state.convs.values()].filter(matches).sort((a, b) => (b.last_activity_at || 0) - (a.last_activity_at || 0) || b.id - a.id);
+}
+
+const baseTitle = document.title;
+
+function renderListPane() {
+  // "(3) Inbox – Parlor": unread chats show in the browser tab too.
+  const unread = [...state.convs.values()].filter((c) => c.status !== 'resolved' && c.unread_count > 0 && c.id !== state.openId).length;
+  document.title = unread ? `(${unread}) ${baseTitle}` : baseTitle;
+  updateFilters(state.filter, state.counts);
+  renderList(listEl, visibleConvs(), {
+    filter: state.filter,
+    selectedId: state.openId,
+    loading: state.loading,
+    meId: me.id,
+    fmt,
+    hasMore: state.hasMore,
+    onMore: () => {
+      state.page += 1;
+      void loadList(true);
+    },
+  });
+}
+
+function renderThreadPane() {
+  const c = state.openId === null ? null : state.convs.get(state.openId) ?? null;
+  thread.empty.hidden = state.openId !== null;
+  thread.body.hidden = state.openId === null;
+  app.dataset.view = state.openId === null ? 'list' : 'thread';
+  app.classList.toggle('contact-open', state.contactOpen && !!c);
+  renderSidebar(contactPane, c, { fmt, locale, onClose: () => ((state.contactOpen = false), renderAll()) });
+  if (!c) return;
+  renderHead(thread, c, { meId: me.id, inboxName: state.inboxes.get(c.inbox_id) || '', contactOpen: state.contactOpen });
+  renderTimelinePane();
+  const typer = state.typing.get(c.id);
+  thread.typing.hidden = !typer;
+  thread.typingText.textContent = typer ? t('typing', { name: typer.name }) : '';
+}
+
+function renderTimelinePane() {
+  const c = state.openId === null ? null : state.convs.get(state.openId);
+  if (!c) return;
+  const nearEnd = thread.scroll.scrollHeight - thread.scroll.scrollTop - thread.scroll.clientHeight < 120;
+  /** @type {import('./thread.js').Entry[]} */
+  const entries = [...state.messages.values()].sort((a, b) => a.id - b.id).map((m) => ({ m, state: 'sent' }));
+  /** @param {import('../shared/outbox.js').OutboxItem} i @param {'pending' | 'failed'} s */
+  const pend = (i, s) => ({ state: s, m: { id: 0, content: i.content, message_type: 1, private: !!i.private, created_at: i.created_at, conversation_id: c.id, echo_id: i.echo_id, sender: { id: me.id, name: me.name } } });
+  const echoes = new Set(entries.map((e) => e.m.echo_id).filter(Boolean));
+  for (const i of outbox.items()) if (i.conversation_id === c.id && !echoes.has(i.echo_id)) entries.push(/** @type {any} */ (pend(i, 'pending')));
+  for (const i of state.failed) if (i.conversation_id === c.id) entries.push(/** @type {any} */ (pend(i, 'failed')));
+  renderTimeline(thread.list, entries, { fmt, meId: me.id, contactName: c.meta?.sender?.name || t('visitor') });
+  thread.older.hidden = !state.hasOlder;
+  if (nearEnd) scrollToEnd(false);
+}
+
+function renderAll() {
+  renderListPane();
+  renderThreadPane();
+}
+
+/** @param {boolean} force */
+function scrollToEnd(force) {
+  requestAnimationFrame(() => {
+    const s = thread.scroll;
+    if (force || s.scrollHeight - s.scrollTop - s.clientHeight < 240) s.scrollTop = s.scrollHeight;
+  });
+}
+
+// ------------------------------------------------------------------ data
+
+/** @param {Conversation} c */
+function upsert(c) {
+  const old = state.convs.get(c.id);
+  state.convs.set(c.id, old ? { ...old, ...c, meta: { ...old.meta, ...c.meta } } : c);
+}
+
+let loadFailing = false;
+
+/** @param {boolean} [append] load the next page instead of page 1 */
+async function loadList(append = false) {
+  const f = state.filter;
+  state.loading = !append;
+  renderListPane();
+  try {
+    const r = await api.conversations({ status: f.status, assignee: f.assignee, page: state.page });
+    if (f !== state.filter) return; // the filter changed meanwhile
+    for (const c of r.items) upsert(c);
+    state.counts = r.counts;
+    state.hasMore = r.items.length >= 25;
+    loadFailing = false;
+  } catch (err) {
+    // One toast per outage, then keep retrying quietly.
+    if (!loadFailing) toast(t('errorLoad'));
+    loadFailing = true;
+    setTimeout(() => f === state.filter && void loadList(append), 5000);
+    return;
+  } finally {
+    state.loading = false;
+    renderListPane();
+  }
+}
+
+let countsTimer = 0;
+function refreshCounts() {
+  clearTimeout(countsTimer);
+  countsTimer = window.setTimeout(async () => {
+    try {
+      state.counts = await api.counts(state.filter.status);
+      renderListPane();
+    } catch {
+      /* counts refresh again with the next event */
+    }
+  }, 400);
+}
+
+/** @param {number | null} id */
+async function openConversation(id) {
+  if (id === state.openId) return;
+  composer.reset();
+  state.openId = id;
+  state.messages = new Map();
+  state.hasOlder = false;
+  if (id !== null && !matchMedia('(min-width: 1100px)').matches) state.contactOpen = false;
+  renderAll();
+  if (id === null) return;
+  try {
+    if (!state.convs.has(id)) upsert(await api.conversation(id));
+    const list = await api.messages(id);
+    if (state.openId !== id) return;
+    for (const m of list) state.messages.set(m.id, m);
+    state.hasOlder = list.length >= 100;
+    markSeen(id);
+    renderAll();
+    scrollToEnd(true);
+  } catch (err) {
+    if (state.openId === id) toast(t('errorAction', { reason: reason(err) }));
+  }
+}
+
+async function loadOlder() {
+  const id = state.openId;
+  const first = [...state.messages.keys()].sort((a, b) => a - b)[0];
+  if (id === null || !first) return;
+  const s = thread.scroll;
+  const fromBottom = s.scrollHeight - s.scrollTop;
+  try {
+    const list = await api.messages(id, first);
+    if (state.openId !== id) return;
+    for (const m of list) state.messages.set(m.id, m);
+    state.hasOlder = list.length >= 100;
+    renderTimelinePane();
+    s.scrollTop = s.scrollHeight - fromBottom; // keep the reader's place
+  } catch (err) {
+    toast(t('errorAction', { reason: reason(err) }));
+  }
+}
+
+/** @param {number} id */
+function markSeen(id) {
+  const c = state.convs.get(id);
+  if (c) c.unread_count = 0;
+  if (document.visibilityState === 'visible') api.seen(id).catch(() => {});
+}
+
+async function toggleStatus() {
+  const c = state.openId === null ? null : state.convs.get(state.openId);
+  if (!c) return;
+  const before = c.status;
+  const next = before === 'resolved' ? 'open' : 'resolved';
+  c.status = next;
+  renderAll();
+  try {
+    const r = await api.setStatus(c.id, next);
+    c.status = r?.payload?.current_status || next;
+    refreshCounts();
+  } catch (err) {
+    c.status = before;
+    toast(t('errorAction', { reason: reason(err) }));
+  }
+  renderAll();
+}
+
+async function toggleAssign() {
+  const c = state.openId === null ? null : state.convs.get(state.openId);
+  if (!c) return;
+  const mine = c.meta?.assignee?.id === me.id;
+  try {
+    const a = await api.assign(c.id, mine ? null : me.id);
+    c.meta = { ...c.meta, assignee: mine ? null : a && a.id ? a : { id: me.id, name: me.name, available_name: me.name } };
+    refreshCounts();
+  } catch (err) {
+    toast(t('errorAction', { reason: reason(err) }));
+  }
+  renderAll();
+}
+
+/** @param {Message} m */
+function onMessage(m) {
+  const c = state.convs.get(m.conversation_id);
+  if (!c) {
+    // A conversation we have not loaded (e.g. another filter): fetch it.
+    api.conversation(m.conversation_id).then((conv) => (upsert(conv), renderListPane()), () => {});
+  } else {
+    c.messages = [m];
+    if (m.message_type !== 2) c.last_non_activity_message = m;
+    c.last_activity_at = Math.max(c.last_activity_at || 0, m.created_at);
+    const watching = state.openId === c.id && document.visibilityState === 'visible';
+    if (m.message_type === 0 && !watching) c.unread_count = (c.unread_count || 0) + 1;
+  }
+  if (m.echo_id) outbox.remove(m.echo_id);
+  if (state.openId === m.conversation_id) {
+    state.messages.set(m.id, m);
+    if (m.message_type === 0) markSeen(m.conversation_id);
+  }
+  const typer = state.typing.get(m.conversation_id);
+  if (typer && m.sender?.name === typer.name) clearTyping(m.conversation_id);
+  if (m.message_type === 0) announce(t('newMessage', { name: c?.meta?.sender?.name || t('visitor'), text: m.content ?? '' }));
+  renderAll();
+}
+
+/** @param {number} convId */
+function clearTyping(convId) {
+  const x = state.typing.get(convId);
+  if (x) clearTimeout(x.timer);
+  state.typing.delete(convId);
+}
+
+// ------------------------------------------------------------------ outbox
+
+const outbox = new Outbox(
+  `parlor:agent-outbox:${me.accountId}:${me.id}`,
+  async (item) => {
+    try {
+      return await api.send(/** @type {number} */ (item.conversation_id), item.content, !!item.private, item.echo_id);
+    } catch (err) {
+      // Network trouble, overload and server errors are worth retrying; the rest is not.
+      if (err instanceof ApiError && err.status >= 400 && err.status < 500 && err.status !== 408 && err.status !== 429) throw new PermanentError(err.message);
+      throw err;
+    }
+  },
+  {
+    onSent: (_item, m) => {
+      if (m && typeof m === 'object' && 'id' in m) onMessage(/** @type {Message} */ (m));
+    },
+    onFailed: (item, err) => {
+      state.failed.push(item);
+      toast(t('errorSend', { reason: reason(err) }));
+      renderThreadPane();
+    },
+    onChange: () => renderTimelinePane(),
+  },
+);
+
+// ------------------------------------------------------------------ real time
+
+/** @type {number | null} */
+let cursor = null;
+let firstAuth = true;
+let offlineTimer = 0;
+
+const realtime = new Realtime({
+  auth: () => (cursor === null ? { event: 'authenticate' } : { event: 'authenticate', since: cursor }),
+  onAuthenticated(d) {
+    if (cursor === null && typeof d?.seq === 'number') cursor = d.seq;
+    // Events between the first list load and this socket are not replayed: reload once.
+    if (firstAuth) {
+      firstAuth = false;
+      void loadList();
+    }
+    outbox.kick();
+  },
+  onEvent(frame) {
+    if (typeof frame.seq === 'number') {
+      if (cursor !== null && frame.seq <= cursor) return;
+      cursor = frame.seq;
+    }
+    const d = frame.data ?? {};
+    switch (frame.event) {
+      case 'message.created':
+        onMessage(d);
+        break;
+      case 'conversation.created':
+        upsert(d);
+        announce(t('newConversation', { name: d.meta?.sender?.name || t('visitor') }));
+        refreshCounts();
+        renderAll();
+        break;
+      case 'conversation.status_changed':
+      case 'assignee.changed':
+        upsert({ ...d, unread_count: state.convs.get(d.id)?.unread_count ?? d.unread_count });
+        refreshCounts();
+        renderAll();
+        break;
+      case 'conversation.typing_on':
+      case 'conversation.typing_off': {
+        const cid = d.conversation?.id;
+        if (typeof cid !== 'number' || (d.user?.type === 'user' && d.user?.id === me.id)) return;
+        clearTyping(cid);
+        if (frame.event === 'conversation.typing_on') {
+          const c = state.convs.get(cid);
+          const name = d.user?.type === 'contact' ? c?.meta?.sender?.name || d.user?.name || t('visitor') : d.user?.name || t('visitor');
+          // A lost "off" must not leave the line up forever.
+          state.typing.set(cid, { name, timer: window.setTimeout(() => (clearTyping(cid), renderThreadPane()), 15000) });
+        }
+        renderThreadPane();
+        break;
+      }
+      default:
+    }
+  },
+  onState(s) {
+    // Exposed for tests and for styling; not used for logic.
+    document.body.dataset.realtime = s;
+    clearTimeout(offlineTimer);
+    if (s === 'online') banner.hidden = true;
+    // A short blip is not worth a banner.
+    else if (s === 'offline') offlineTimer = window.setTimeout(() => (banner.hidden = false), 1500);
+  },
+});
+
+/** @type {any} */ (window).parlorDebug = { dropConnection: (/** @type {number} */ ms) => realtime.dropConnection(ms) };
+
+// ------------------------------------------------------------------ routing & keys
+
+function route() {
+  const m = location.hash.match(/^#\/conversations\/(\d+)$/);
+  void openConversation(m ? Number(m[1]) : null);
+}
+addEventListener('hashchange', route);
+
+/** @param {1 | -1} step */
+function move(step) {
+  const list = visibleConvs();
+  if (!list.length) return;
+  const i = list.findIndex((c) => c.id === state.openId);
+  const next = list[i === -1 ? 0 : Math.min(list.length - 1, Math.max(0, i + step))];
+  location.hash = `#/conversations/${next.id}`;
+  requestAnimationFrame(() => listEl.querySelector(`[data-conversation-id="${next.id}"]`)?.scrollIntoView({ block: 'nearest' }));
+}
+
+const shortcuts = buildShortcuts();
+document.addEventListener('keydown', (ev) => {
+  const el = /** @type {HTMLElement} */ (ev.target);
+  if (ev.ctrlKey || ev.metaKey || ev.altKey || ev.isComposing) return;
+  if (el.closest('input, textarea, select, [contenteditable]') || shortcuts.open) return;
+  const open = state.openId !== null;
+  const actions = {
+    j: () => move(1),
+    k: () => move(-1),
+    r: () => open && composer.focus(false),
+    c: () => open && composer.focus(true),
+    e: () => open && void toggleStatus(),
+    a: () => open && void toggleAssign(),
+    '?': () => shortcuts.showModal(),
+  };
+  const fn = actions[/** @type {keyof typeof actions} */ (ev.key)];
+  if (fn) {
+    ev.preventDefault();
+    fn();
+  }
+});
+
+// Relative times ("2 min") age; refresh them quietly.
+setInterval(renderListPane, 30_000);
+// Coming back to the tab: mark the open conversation read.
+document.addEventListener('visibilitychange', () => {
+  if (document.visibilityState === 'visible' && state.openId !== null) markSeen(state.openId);
+});
+
+// ------------------------------------------------------------------ start
+
+banner.replaceChildren(icon('wifiOff'), h('span', { text: t('offline') }));
+$('me-avatar').replaceChildren(avatar(me.name, 'avatar sm'));
+api.inboxes().then(
+  (list) => {
+    for (const i of list) state.inboxes.set(i.id, i.name);
+    renderThreadPane();
+  },
+  () => {},
+);
+route();
+void loadList();
+realtime.start();
+if (outbox.items().length) outbox.kick();

@@ -1,0 +1,168 @@
+// @ts-check
+/**
+ * The thread pane (I2, I8): header with contact, assignment and Close/Reopen,
+ * the timeline (day separators, visitor left, team right, comments full width
+ * on pale yellow, activity lines centred) and the typing line.
+ */
+
+import { avatar, h, icon, linkify } from '../shared/dom.js';
+import { t } from './i18n.js';
+
+/**
+ * @typedef {import('./api.js').Message} Message
+ * @typedef {import('./api.js').Conversation} Conversation
+ * @typedef {{m: Message, state: 'sent' | 'pending' | 'failed'}} Entry
+ * @typedef {ReturnType<typeof import('../shared/time.js').makeFormatters>} Fmt
+ */
+
+/**
+ * Build the thread pane's fixed parts.
+ * @param {HTMLElement} root
+ * @param {{onBack: () => void, onAssign: () => void, onToggleStatus: () => void,
+ *   onToggleContact: () => void, onOlder: () => void}} on
+ */
+export function mountThread(root, on) {
+  const back = h('button', { type: 'button', class: 'icon-btn back', 'aria-label': t('back'), title: t('back'), 'data-testid': 'back-button', onclick: on.onBack }, icon('back'));
+  const who = h('div', { class: 'who' });
+  const assign = h('button', { type: 'button', class: 'btn ghost assign', 'data-testid': 'assign-button', onclick: on.onAssign });
+  const closeBtn = h('button', { type: 'button', class: 'btn primary', 'data-testid': 'close-conversation', onclick: on.onToggleStatus }, icon('resolve'), h('span', { text: t('close') }));
+  const reopenBtn = h('button', { type: 'button', class: 'btn', 'data-testid': 'reopen-conversation', onclick: on.onToggleStatus }, icon('reopen'), h('span', { text: t('reopen') }));
+  const info = h('button', { type: 'button', class: 'icon-btn', 'aria-label': t('contactInfo'), title: t('contactInfo'), 'aria-controls': 'contact-pane', 'data-testid': 'toggle-contact', onclick: on.onToggleContact }, icon('info'));
+  const head = h('header', { class: 'thread-head' }, back, who, h('div', { class: 'actions' }, assign, closeBtn, reopenBtn, info));
+
+  const older = h('button', { type: 'button', class: 'btn ghost older', hidden: true, text: t('loadOlder'), onclick: on.onOlder });
+  const list = h('ol', { class: 'timeline', 'aria-label': t('messages') });
+  const scroll = h('div', { class: 'thread-scroll', tabindex: '-1' }, older, list);
+  const typingText = h('span');
+  const typing = h('div', { class: 'typing-row', 'data-testid': 'typing-indicator', 'aria-live': 'polite', hidden: true }, h('span', { class: 'dots', 'aria-hidden': 'true' }, h('i'), h('i'), h('i')), typingText);
+  const composerSlot = h('div', { class: 'composer-slot' });
+  const body = h('div', { class: 'thread-body' }, head, scroll, typing, composerSlot);
+
+  const empty = h(
+    'div',
+    { class: 'thread-empty', 'data-testid': 'thread-empty' },
+    h('div', { class: 'empty-art' }, icon('chat', 'icon big')),
+    h('p', { class: 'empty-title', text: t('pickTitle') }),
+    h('p', { class: 'empty-hint', text: t('pickHint') }),
+  );
+  root.replaceChildren(empty, body);
+  return { empty, body, head, who, assign, closeBtn, reopenBtn, info, scroll, older, list, typing, typingText, composerSlot };
+}
+
+/**
+ * @param {ReturnType<typeof mountThread>} ui
+ * @param {Conversation} c
+ * @param {{meId: number, inboxName: string, contactOpen: boolean}} opts
+ */
+export function renderHead(ui, c, opts) {
+  const contact = c.meta?.sender;
+  const name = contact?.name || `${t('visitor')} #${contact?.id ?? ''}`;
+  const resolved = c.status === 'resolved';
+  ui.who.replaceChildren(
+    avatar(name, 'avatar'),
+    h(
+      'div',
+      { class: 'who-text' },
+      h('h2', { class: 'who-name', 'data-testid': 'thread-contact-name', text: name }),
+      h('p', { class: 'who-sub' }, h('span', { class: `status-chip ${resolved ? 'resolved' : 'open'}`, text: resolved ? t('statusResolved') : t('statusOpen') }), h('span', { text: opts.inboxName })),
+    ),
+  );
+  const a = c.meta?.assignee;
+  const aName = a ? a.available_name || a.name : '';
+  const mine = !!a && a.id === opts.meId;
+  const label = mine ? t('unassign') : t('assignToMe');
+  ui.assign.replaceChildren(a ? avatar(aName, 'avatar xs') : icon('user', 'icon'), h('span', { class: 'label', text: label }));
+  ui.assign.setAttribute('aria-label', label);
+  ui.assign.title = a ? t('assignedTo', { name: aName }) : t('unassignedLabel');
+  ui.closeBtn.hidden = resolved;
+  ui.reopenBtn.hidden = !resolved;
+  ui.info.setAttribute('aria-expanded', String(opts.contactOpen));
+}
+
+/** @type {Map<string, HTMLElement>} */
+const cache = new Map();
+
+/**
+ * Render the timeline; returns nothing. Nodes are reused by signature so a new
+ * message only creates its own node.
+ * @param {HTMLElement} list
+ * @param {Entry[]} entries oldest first
+ * @param {{fmt: Fmt, meId: number, contactName: string}} opts
+ */
+export function renderTimeline(list, entries, opts) {
+  /** @type {HTMLElement[]} */
+  const nodes = [];
+  const used = new Set();
+  let lastDay = -1;
+  entries.forEach((e, i) => {
+    const m = e.m;
+    const day = opts.fmt.dayKey(m.created_at);
+    if (day !== lastDay) {
+      lastDay = day;
+      const label = opts.fmt.day(m.created_at);
+      nodes.push(take(`d|${day}|${label}`, used, () => h('li', { class: 'day-sep' }, h('span', { text: label }))));
+    }
+    const prev = entries[i - 1]?.m;
+    const next = entries[i + 1]?.m;
+    const first = !prev || !sameRun(prev, m) || opts.fmt.dayKey(prev.created_at) !== day;
+    const last = !next || !sameRun(m, next);
+    const key = [m.id, m.echo_id ?? '', e.state, first, last, m.content ?? '', m.sender?.name ?? '', opts.contactName].join('|');
+    nodes.push(take(key, used, () => buildMessage(e, first, last, opts)));
+  });
+  for (const k of cache.keys()) if (!used.has(k)) cache.delete(k);
+  list.replaceChildren(...nodes);
+}
+
+/** @param {string} key @param {Set<string>} used @param {() => HTMLElement} build */
+function take(key, used, build) {
+  used.add(key);
+  let n = cache.get(key);
+  if (!n) cache.set(key, (n = build()));
+  return n;
+}
+
+/** @param {Message} a @param {Message} b */
+function sameRun(a, b) {
+  if (a.message_type === 2 || b.message_type === 2 || a.private || b.private) return false;
+  if (a.message_type !== b.message_type) return false;
+  if ((a.sender?.id ?? null) !== (b.sender?.id ?? null)) return false;
+  return Math.abs(b.created_at - a.created_at) < 300;
+}
+
+/**
+ * @param {Entry} e @param {boolean} first @param {boolean} last
+ * @param {{fmt: Fmt, meId: number, contactName: string}} opts
+ */
+function buildMessage(e, first, last, opts) {
+  const m = e.m;
+  const base = { 'data-testid': 'message', 'data-message-id': m.id || null, 'data-echo-id': m.echo_id ?? null, 'data-status': e.state };
+  const time = h('time', { class: 'msg-time', datetime: new Date(m.created_at * 1000).toISOString(), title: opts.fmt.full(m.created_at), text: opts.fmt.time(m.created_at) });
+  const text = h('p', { class: 'text' });
+  text.appendChild(linkify(m.content ?? ''));
+
+  if (m.message_type === 2) {
+    return h('li', { ...base, class: 'activity', title: opts.fmt.full(m.created_at) }, h('span', { class: 'text', text: m.content ?? '' }));
+  }
+  const status = e.state === 'pending' ? h('span', { class: 'msg-state' }, icon('clock', 'icon tiny'), t('sending')) : e.state === 'failed' ? h('span', { class: 'msg-state failed', text: t('failed') }) : null;
+
+  if (m.private) {
+    const author = m.sender?.name || t('you');
+    return h(
+      'li',
+      { ...base, class: `note is-${e.state}`, 'data-private': 'true' },
+      h('div', { class: 'note-head' }, icon('lock', 'icon tiny'), h('strong', { text: author }), h('span', { class: 'note-label', text: t('onlyTeam') }), time),
+      text,
+      status,
+    );
+  }
+  const incoming = m.message_type === 0;
+  const name = incoming ? opts.contactName : m.sender?.name || t('you');
+  const bubble = h('div', { class: 'bubble' }, h('span', { class: 'sr-only', text: `${name}: ` }), text);
+  const li = h('li', { ...base, class: `msg ${incoming ? 'in' : 'out'}${first ? ' first' : ''}${last ? ' last' : ''} is-${e.state}` });
+  if (first) li.appendChild(h('span', { class: 'msg-name', 'aria-hidden': 'true', text: name }));
+  const gutter = h('span', { class: 'gutter' });
+  if (first) gutter.appendChild(avatar(name, 'avatar sm'));
+  li.appendChild(h('div', { class: 'msg-line' }, incoming ? gutter : null, bubble, time, incoming ? null : gutter));
+  if (status) li.appendChild(status);
+  return li;
+}

@@ -1,0 +1,506 @@
+// @ts-check
+/**
+ * The chat inside the widget iframe (W2, W4, W7, W10, W11).
+ *
+ * Talks to the loader on the host page by postMessage (origin-checked both
+ * ways), to Parlor's Client API by fetch, and listens on /ws for live events.
+ */
+
+import { avatar, icon, uuid } from '../shared/dom.js';
+import { Outbox, PermanentError } from '../shared/outbox.js';
+import { Cursors, Realtime } from '../shared/realtime.js';
+import { makeFormatters, pickLocale } from '../shared/time.js';
+import { ClientApi, HttpError } from './api.js';
+import { readableOn, textSafe } from './color.js';
+import { chooseLang, translator } from './i18n.js';
+import { buildPanel, renderThread } from './view.js';
+
+/** @typedef {import('./api.js').Message} Message */
+/** @typedef {import('./api.js').Conversation} Conversation */
+
+const MAX_LEN = 150000;
+const TYPING_THROTTLE = 2000;
+const TYPING_IDLE = 3000;
+
+const data = document.body.dataset;
+const token = data.websiteToken || new URLSearchParams(location.search).get('website_token') || '';
+const lang = chooseLang(data.lang || 'en');
+document.documentElement.lang = lang;
+const t = translator(lang);
+const fmt = makeFormatters(pickLocale(lang));
+
+// The accent colour is configured per inbox and validated by the server as hex.
+const color = /^#[0-9a-fA-F]{3,8}$/.test(data.widgetColor || '') ? String(data.widgetColor) : '#1f93ff';
+{
+  // The brand colour as configured for focus rings; a text-safe variant of it
+  // (WCAG AA, 4.5:1) for surfaces that carry text: header, own bubbles, buttons.
+  const surface = textSafe(color);
+  const rootStyle = document.documentElement.style;
+  rootStyle.setProperty('--brand', color);
+  rootStyle.setProperty('--accent', surface.bg);
+  rootStyle.setProperty('--on-accent', surface.fg);
+}
+
+const standalone = window.parent === window;
+const ui = buildPanel(t, {
+  title: data.welcomeTitle || '',
+  tagline: data.welcomeTagline || '',
+  inboxName: data.inboxName || 'Chat',
+  standalone,
+});
+document.body.replaceChildren(ui.panel);
+
+const api = new ClientApi(token);
+
+const state = {
+  /** @type {Conversation | null} */
+  conversation: null,
+  /** @type {Map<number, Message>} messages of the shown conversation by id */
+  messages: new Map(),
+  /** The visitor asked for a fresh conversation: the next message creates one. */
+  startNew: false,
+  /** @type {{name: string} | null} */
+  agent: null,
+  /** @type {string | null} */
+  typingName: null,
+  open: standalone,
+  unread: 0,
+  host: { url: '', title: '', referrer: '' },
+};
+const cursors = new Cursors();
+
+// ---------------------------------------------------------------- host page link
+
+/** The host page's origin; messages from anything else are ignored. */
+let parentOrigin = guessParentOrigin();
+
+function guessParentOrigin() {
+  if (standalone) return null;
+  const ancestors = location.ancestorOrigins;
+  if (ancestors && ancestors.length) return ancestors[0];
+  try {
+    return document.referrer ? new URL(document.referrer).origin : null;
+  } catch {
+    return null;
+  }
+}
+
+/** @param {Record<string, unknown>} msg */
+function toHost(msg) {
+  if (!standalone && parentOrigin && parentOrigin !== 'null') window.parent.postMessage(msg, parentOrigin);
+}
+
+addEventListener('message', (ev) => {
+  if (standalone || ev.source !== window.parent) return;
+  // Without ancestorOrigins/referrer, trust the first origin the parent speaks from.
+  if (!parentOrigin) parentOrigin = ev.origin;
+  if (ev.origin !== parentOrigin) return;
+  const msg = ev.data;
+  if (!msg || typeof msg !== 'object' || typeof msg.type !== 'string') return;
+  if (msg.type === 'parlor:context') {
+    const str = (/** @type {unknown} */ v) => (typeof v === 'string' ? v.slice(0, 2048) : '');
+    state.host = { url: str(msg.url), title: str(msg.title), referrer: str(msg.referrer) };
+  } else if (msg.type === 'parlor:open') {
+    state.open = true;
+    state.unread = 0;
+    toHost({ type: 'parlor:unread', count: 0 });
+    markSeen();
+    // Focus after the panel transition started, so the caret shows in the input.
+    requestAnimationFrame(() => ui.input.focus());
+    scrollToEnd(true);
+  } else if (msg.type === 'parlor:closed') {
+    state.open = false;
+  }
+});
+
+ui.close.addEventListener('click', () => toHost({ type: 'parlor:close' }));
+addEventListener('keydown', (ev) => {
+  if (ev.key === 'Escape') toHost({ type: 'parlor:close' });
+});
+
+// ---------------------------------------------------------------- rendering
+
+function entries() {
+  /** @type {import('./view.js').Entry[]} */
+  const list = [];
+  const conv = state.startNew ? null : state.conversation;
+  if (conv) {
+    const sorted = [...state.messages.values()].sort((a, b) => a.id - b.id);
+    for (const m of sorted) if (!m.private) list.push({ m });
+  }
+  const convId = conv?.id ?? null;
+  const echoes = new Set(list.map((e) => e.m.echo_id).filter(Boolean));
+  for (const item of outbox.items()) {
+    if (item.conversation_id !== convId || echoes.has(item.echo_id)) continue;
+    list.push({
+      pending: true,
+      m: { id: 0, content: item.content, message_type: 0, created_at: item.created_at, conversation_id: convId ?? 0, echo_id: item.echo_id },
+    });
+  }
+  for (const echo of failed) {
+    list.push({ failed: true, m: { id: 0, content: echo.content, message_type: 0, created_at: echo.created_at, conversation_id: 0, echo_id: echo.echo_id } });
+  }
+  return list;
+}
+
+/** @type {import('../shared/outbox.js').OutboxItem[]} */
+const failed = [];
+
+function render() {
+  const nearEnd = ui.scroll.scrollHeight - ui.scroll.scrollTop - ui.scroll.clientHeight < 80;
+  const list = entries();
+  renderThread(ui.thread, list, t, fmt);
+  ui.welcome.classList.toggle('compact', list.length > 0);
+
+  const ended = !state.startNew && state.conversation?.status === 'resolved';
+  // The notice takes room from the thread: keep the newest lines in view.
+  if (ended !== !ui.ended.hidden) scrollToEnd(true);
+  ui.ended.hidden = !ended;
+  ui.composer.hidden = ended;
+
+  ui.title.textContent = state.agent?.name || data.inboxName || 'Chat';
+  ui.sub.textContent = state.agent ? data.inboxName || t('replies') : t('replies');
+  ui.headAvatar.replaceChildren(state.agent ? avatar(state.agent.name, 'avatar agent-face') : icon('chat', 'icon head-logo'));
+
+  ui.typing.hidden = !state.typingName || ended;
+  ui.typingText.textContent = state.typingName ? t('typing', { name: state.typingName }) : '';
+  if (nearEnd) scrollToEnd(false);
+}
+
+/** @param {boolean} force */
+function scrollToEnd(force) {
+  requestAnimationFrame(() => {
+    const s = ui.scroll;
+    if (force || s.scrollHeight - s.scrollTop - s.clientHeight < 200) s.scrollTop = s.scrollHeight;
+  });
+}
+
+/** @param {string} text */
+function announce(text) {
+  ui.announcer.textContent = '';
+  // A fresh text node after a tick makes screen readers read repeated text too.
+  setTimeout(() => (ui.announcer.textContent = text), 50);
+}
+
+// ---------------------------------------------------------------- data
+
+/** @param {Message} m */
+function learnAgent(m) {
+  if (m.message_type === 1 && m.sender && m.sender.type !== 'contact' && m.sender.name) {
+    state.agent = { name: m.sender.name };
+  }
+}
+
+/**
+ * Show `conv` and its messages.
+ * @param {Conversation} conv @param {Message[]} messages
+ */
+function showConversation(conv, messages) {
+  // Same conversation again (e.g. a reload racing a live event): merge, never drop.
+  if (state.conversation?.id !== conv.id) state.messages = new Map();
+  state.conversation = conv;
+  state.startNew = false;
+  cursors.bump(conv.id, conv.seq);
+  for (const m of messages) addMessage(m, false);
+  const assignee = conv.meta?.assignee ?? conv.assignee;
+  if (assignee?.name && !state.agent) state.agent = { name: assignee.available_name || assignee.name };
+}
+
+/**
+ * @param {Message} m
+ * @param {boolean} live arrived just now (count unread, announce)
+ */
+function addMessage(m, live) {
+  // No cursor bump here: a single message's seq says nothing about events before
+  // it that this client may have missed; only the socket and snapshots move it.
+  if (m.private || state.messages.has(m.id)) return;
+  state.messages.set(m.id, m);
+  if (m.echo_id) outbox.remove(m.echo_id);
+  learnAgent(m);
+  if (live && m.message_type === 1) {
+    if (state.typingName && m.sender?.name === state.typingName) state.typingName = null;
+    announce(t('newMessageFrom', { name: m.sender?.name || t('team'), text: m.content ?? '' }));
+    if (!state.open || document.hidden) {
+      state.unread += 1;
+      toHost({ type: 'parlor:unread', count: state.unread });
+    } else {
+      markSeen();
+    }
+  }
+}
+
+/** True while this frame creates a conversation (its own live echo is expected). */
+let creating = false;
+
+/** Load the visitor's latest conversation, if they have an identity. */
+async function loadHistory() {
+  if (!api.hasIdentity() || creating) return;
+  try {
+    const list = await api.conversations();
+    if (!list.length) return;
+    const latest = list.reduce((a, b) => (b.id > a.id ? b : a));
+    const messages = await api.messages(latest.id).catch(() => latest.messages ?? []);
+    showConversation(latest, messages);
+    // Replies that came while the visitor was on another page keep the badge up.
+    const seenAt = /** @type {any} */ (latest).contact_last_seen_at ?? 0;
+    if (!state.open) {
+      state.unread = messages.filter((m) => m.message_type === 1 && !m.private && m.created_at > seenAt).length;
+      toHost({ type: 'parlor:unread', count: state.unread });
+    }
+  } catch (err) {
+    if (err instanceof HttpError && (err.status === 404 || err.status === 401)) resetIdentity();
+  }
+}
+
+/** The stored contact is gone on the server: start over with a new one. */
+function resetIdentity() {
+  api.dropIdentity();
+  state.conversation = null;
+  state.messages = new Map();
+  // Unsent messages then go into the new contact's first conversation.
+  outbox.update((i) => ({ ...i, conversation_id: null }));
+}
+
+let seenTimer = 0;
+function markSeen() {
+  const conv = state.conversation;
+  if (!conv || !state.open || state.startNew) return;
+  clearTimeout(seenTimer);
+  seenTimer = window.setTimeout(() => api.seen(conv.id).catch(() => {}), 300);
+}
+
+function hostAttributes() {
+  const url = state.host.url;
+  return {
+    initiated_at_url: url,
+    initiated_at_title: state.host.title,
+    referer: state.host.referrer,
+    current_url: url,
+    browser_language: navigator.language || lang,
+  };
+}
+
+// ---------------------------------------------------------------- sending
+
+/** @param {import('../shared/outbox.js').OutboxItem} item */
+async function deliver(item) {
+  try {
+    const hadIdentity = api.hasIdentity();
+    await api.ensureIdentity();
+    if (!hadIdentity) realtime.restart();
+    let convId = item.conversation_id;
+    if (convId === null) {
+      creating = true;
+      const conv = await api.createConversation(hostAttributes()).finally(() => (creating = false));
+      showConversation(conv, conv.messages ?? []);
+      convId = conv.id;
+      // Everything else waiting for "a new conversation" belongs to this one.
+      outbox.update((i) => (i.conversation_id === null ? { ...i, conversation_id: conv.id } : i));
+      render();
+    }
+    return await api.sendMessage(convId, item.content, item.echo_id);
+  } catch (err) {
+    if (err instanceof HttpError) {
+      if (err.status === 404 || err.status === 401) {
+        resetIdentity();
+        throw err; // retried with a fresh identity
+      }
+      if (err.status >= 400 && err.status < 500 && err.status !== 408 && err.status !== 429) {
+        throw new PermanentError(err.message);
+      }
+    }
+    throw err;
+  }
+}
+
+const outbox = new Outbox(`parlor:outbox:${token}`, deliver, {
+  onSent(_item, result) {
+    const m = /** @type {Message} */ (result);
+    if (m && typeof m.id === 'number' && m.conversation_id === state.conversation?.id) addMessage(m, false);
+    render();
+  },
+  onFailed(item) {
+    failed.push(item);
+    render();
+  },
+  onChange: () => render(),
+});
+
+function submit() {
+  const content = ui.input.value.replace(/^\s*\n|\s+$/g, '');
+  if (!content.trim() || content.length > MAX_LEN) return;
+  const conv = state.conversation;
+  const convId = conv && !state.startNew && conv.status !== 'resolved' ? conv.id : null;
+  ui.input.value = '';
+  autosize();
+  stopTyping();
+  outbox.add({ echo_id: uuid(), content, conversation_id: convId, created_at: Math.floor(Date.now() / 1000) });
+  scrollToEnd(true);
+}
+
+ui.composer.addEventListener('submit', (ev) => {
+  ev.preventDefault();
+  submit();
+});
+ui.input.addEventListener('keydown', (ev) => {
+  // Enter sends, Shift+Enter breaks the line; never while an IME is composing.
+  if (ev.key === 'Enter' && !ev.shiftKey && !ev.isComposing) {
+    ev.preventDefault();
+    submit();
+  }
+});
+ui.input.addEventListener('input', () => {
+  autosize();
+  ui.send.disabled = !ui.input.value.trim();
+  if (ui.input.value.trim()) startTyping();
+  else stopTyping();
+});
+ui.startNew.addEventListener('click', () => {
+  state.startNew = true;
+  state.typingName = null;
+  render();
+  ui.input.focus();
+});
+
+function autosize() {
+  ui.input.style.height = 'auto';
+  ui.input.style.height = `${Math.min(ui.input.scrollHeight, 140)}px`;
+  ui.send.disabled = !ui.input.value.trim();
+}
+
+// Typing: "on" at most every 2 s while typing, "off" after 3 s idle or on send.
+let typingSentAt = 0;
+let typingOn = false;
+let idleTimer = 0;
+function startTyping() {
+  const conv = state.conversation;
+  if (!conv || state.startNew || conv.status === 'resolved' || !api.hasIdentity()) return;
+  const now = Date.now();
+  if (now - typingSentAt > TYPING_THROTTLE) {
+    typingSentAt = now;
+    typingOn = true;
+    api.typing(conv.id, true).catch(() => {});
+  }
+  clearTimeout(idleTimer);
+  idleTimer = window.setTimeout(stopTyping, TYPING_IDLE);
+}
+function stopTyping() {
+  clearTimeout(idleTimer);
+  if (!typingOn || !state.conversation) return;
+  typingOn = false;
+  typingSentAt = 0;
+  api.typing(state.conversation.id, false).catch(() => {});
+}
+
+// ---------------------------------------------------------------- real time
+
+let typingExpiry = 0;
+
+/** @param {{event: string, data?: any, seq?: number}} frame */
+function onEvent(frame) {
+  const d = frame.data || {};
+  switch (frame.event) {
+    case 'message.created': {
+      if (!cursors.accept(d.conversation_id, frame.seq)) return;
+      if (d.conversation_id === state.conversation?.id) {
+        addMessage(d, true);
+        render();
+      } else if (!state.conversation || d.conversation_id > state.conversation.id) {
+        // A newer conversation of ours (e.g. another tab started one): follow it.
+        void loadHistory().then(render);
+      }
+      return;
+    }
+    case 'conversation.created':
+    case 'conversation.status_changed':
+    case 'assignee.changed': {
+      if (!cursors.accept(d.id, frame.seq)) return;
+      if (d.id !== state.conversation?.id) {
+        if (frame.event === 'conversation.created' && (!state.conversation || d.id > state.conversation.id)) {
+          void loadHistory().then(render);
+        }
+        return;
+      }
+      state.conversation = { ...state.conversation, ...d, messages: undefined };
+      const assignee = d.meta?.assignee ?? d.assignee;
+      if (frame.event === 'assignee.changed') {
+        state.agent = assignee?.name ? { name: assignee.available_name || assignee.name } : state.agent;
+      }
+      if (frame.event === 'conversation.status_changed' && d.status === 'open') state.startNew = false;
+      render();
+      return;
+    }
+    case 'conversation.typing_on':
+    case 'conversation.typing_off': {
+      if (d.conversation?.id !== state.conversation?.id || d.is_private) return;
+      if (d.user && d.user.type === 'contact') return;
+      const on = frame.event === 'conversation.typing_on';
+      state.typingName = on ? d.user?.name || t('someone') : null;
+      // A lost "off" must not leave the indicator up forever.
+      clearTimeout(typingExpiry);
+      if (on) typingExpiry = window.setTimeout(() => ((state.typingName = null), render()), 15000);
+      render();
+      return;
+    }
+    default:
+  }
+}
+
+let offlineTimer = 0;
+
+/**
+ * Show or hide the "reconnecting" line without pushing the newest message out
+ * of view (the line takes room from the thread).
+ * @param {boolean} show
+ */
+function showLinkbar(show) {
+  const s = ui.scroll;
+  const atEnd = s.scrollHeight - s.scrollTop - s.clientHeight < 80;
+  ui.status.hidden = !show;
+  if (atEnd) s.scrollTop = s.scrollHeight;
+}
+const realtime = new Realtime({
+  auth: () => ({ event: 'authenticate', pubsub_token: api.identity?.pubsub_token, since: { ...cursors.map } }),
+  onEvent,
+  onAuthenticated(d) {
+    for (const [conv, seq] of Object.entries(d?.cursors ?? {})) if (cursors.get(conv) === undefined) cursors.bump(conv, Number(seq));
+    outbox.kick();
+  },
+  onState(linkState, code) {
+    // Exposed for tests; not used for logic.
+    document.documentElement.dataset.realtime = linkState;
+    clearTimeout(offlineTimer);
+    if (linkState === 'online') showLinkbar(false);
+    // Only show "reconnecting" when it lasts; a blink is not news.
+    else if (linkState === 'offline') offlineTimer = window.setTimeout(() => showLinkbar(api.hasIdentity()), 1500);
+    // 1008: our pubsub token is unknown; check the identity through REST.
+    if (code === 1008 && api.hasIdentity()) {
+      api.conversations().catch((err) => {
+        if (err instanceof HttpError && (err.status === 404 || err.status === 401)) {
+          resetIdentity();
+          // No identity, nothing to listen to: the next message creates one and restarts.
+          realtime.stop();
+          render();
+        }
+      });
+    }
+  },
+});
+
+/** @type {any} */ (window).parlorDebug = {
+  /** @param {number} ms */
+  dropConnection: (ms) => realtime.dropConnection(ms),
+};
+
+// ---------------------------------------------------------------- start
+
+async function boot() {
+  render();
+  toHost({ type: 'parlor:ready', color, fg: readableOn(color) });
+  await loadHistory();
+  render();
+  scrollToEnd(true);
+  if (api.hasIdentity()) realtime.start();
+  if (outbox.items().length) outbox.kick();
+}
+void boot();
