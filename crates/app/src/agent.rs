@@ -61,7 +61,11 @@ impl App {
             .await?)
     }
 
-    pub async fn list_conversations(&self, agent: &AgentCtx, q: &ListQuery) -> Result<(Vec<ConversationView>, ConversationCounts)> {
+    pub async fn list_conversations(
+        &self,
+        agent: &AgentCtx,
+        q: &ListQuery,
+    ) -> Result<(Vec<ConversationView>, ConversationCounts)> {
         let f = filter(agent, q);
         let rows = self.store().list_conversations(&f).await?;
         let counts = self.store().count_conversations(&f).await?;
@@ -92,7 +96,11 @@ impl App {
         let inbox = self.inbox(agent, inbox_id).await?;
         let (contact, contact_inbox_id) = match source_id {
             Some(s) => self.store().visitor_by_source(inbox.id, &tokens::hash(s)).await?.ok_or(AppError::NotFound)?,
-            None => return Err(InvalidInput::new("missing_source_id", "source_id names the contact's inbox session.").into()),
+            None => {
+                return Err(
+                    InvalidInput::new("missing_source_id", "source_id names the contact's inbox session.").into()
+                )
+            }
         };
         if contact_id.is_some_and(|c| c != contact.id) {
             return Err(AppError::NotFound);
@@ -120,7 +128,12 @@ impl App {
         }
     }
 
-    pub async fn agent_messages(&self, agent: &AgentCtx, display_id: DisplayId, before: Option<MessageId>) -> Result<(ConversationView, Vec<Message>)> {
+    pub async fn agent_messages(
+        &self,
+        agent: &AgentCtx,
+        display_id: DisplayId,
+        before: Option<MessageId>,
+    ) -> Result<(ConversationView, Vec<Message>)> {
         let view = self.conversation(agent, display_id).await?;
         let c = &view.conversation;
         let messages = self.store().messages(c.account_id, c.id, before, 100, true).await?;
@@ -165,7 +178,12 @@ impl App {
         }
     }
 
-    pub async fn set_status(&self, agent: &AgentCtx, display_id: DisplayId, status: ConversationStatus) -> Result<ConversationView> {
+    pub async fn set_status(
+        &self,
+        agent: &AgentCtx,
+        display_id: DisplayId,
+        status: ConversationStatus,
+    ) -> Result<ConversationView> {
         let view = self.conversation(agent, display_id).await?;
         let c = &view.conversation;
         let who = agent.user.available_name();
@@ -190,7 +208,12 @@ impl App {
     }
 
     /// Assigns to a member of the account who may see the inbox, or unassigns.
-    pub async fn assign(&self, agent: &AgentCtx, display_id: DisplayId, assignee: Option<UserId>) -> Result<Option<UserSummary>> {
+    pub async fn assign(
+        &self,
+        agent: &AgentCtx,
+        display_id: DisplayId,
+        assignee: Option<UserId>,
+    ) -> Result<Option<UserSummary>> {
         let view = self.conversation(agent, display_id).await?;
         let c = &view.conversation;
         let who = agent.user.available_name().to_owned();
@@ -198,7 +221,9 @@ impl App {
             Some(uid) => {
                 let target = self.agent_ctx(self.store().user(uid).await?, agent.account_id).await?;
                 if !target.may_see(c.inbox_id) {
-                    return Err(InvalidInput::new("invalid_assignee", "That user is not a member of this inbox.").into());
+                    return Err(
+                        InvalidInput::new("invalid_assignee", "That user is not a member of this inbox.").into()
+                    );
                 }
                 let text = if uid == agent.user.id {
                     format!("{who} self-assigned this conversation")

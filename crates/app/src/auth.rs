@@ -92,7 +92,8 @@ impl App {
     /// and an unknown email costs the same hashing work as a wrong password, so
     /// neither the answer nor its timing tells whether the user exists.
     pub async fn sign_in(&self, email: &str, password: &str) -> Result<UserSummary> {
-        const DUMMY: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$0J3ObC8e3qKQ7o0O3hs1kQ/Ak0hbsj4T1g2rVJYV6Z8";
+        const DUMMY: &str =
+            "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$0J3ObC8e3qKQ7o0O3hs1kQ/Ak0hbsj4T1g2rVJYV6Z8";
         if password.len() > 1024 {
             return Err(AppError::Unauthorized);
         }

@@ -134,7 +134,16 @@ impl Bus {
                     continue;
                 }
                 match envelope.body {
-                    Body::Stored { account_id, seq, inbox_id, conversation_id, conversation_seq, kind, private, message_id } => {
+                    Body::Stored {
+                        account_id,
+                        seq,
+                        inbox_id,
+                        conversation_id,
+                        conversation_seq,
+                        kind,
+                        private,
+                        message_id,
+                    } => {
                         let Some(kind) = EventKind::parse(&kind) else { continue };
                         let record = EventRecord {
                             account_id: AccountId(account_id),

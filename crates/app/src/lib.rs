@@ -42,9 +42,7 @@ impl App {
     /// An app joined to other processes by a bus. Call [`bus::Bus::listen`] to
     /// receive their events.
     pub fn with_bus(store: Store, bus: Option<bus::Bus>) -> App {
-        App {
-            inner: Arc::new(Inner { store, hub: hub::Hub::default(), bus, hashing: tokio::sync::Semaphore::new(2) }),
-        }
+        App { inner: Arc::new(Inner { store, hub: hub::Hub::default(), bus, hashing: tokio::sync::Semaphore::new(2) }) }
     }
 
     pub fn bus(&self) -> Option<&bus::Bus> {

@@ -26,7 +26,9 @@ impl App {
     pub async fn hub_event(&self, record: &EventRecord) -> Result<HubEvent> {
         let view = self.store().conversation_view(record.account_id, record.conversation_id).await?;
         let payload = match (record.kind, record.message_id) {
-            (EventKind::MessageCreated, Some(mid)) => Payload::Message(self.store().message(record.account_id, mid).await?),
+            (EventKind::MessageCreated, Some(mid)) => {
+                Payload::Message(self.store().message(record.account_id, mid).await?)
+            }
             _ => Payload::Conversation(Box::new(view.clone())),
         };
         Ok(HubEvent::new(
@@ -90,10 +92,8 @@ impl App {
         conversation: ConversationId,
         since: i64,
     ) -> Result<Option<Replay>> {
-        let records = self
-            .store()
-            .conversation_events_after(contact.account_id, conversation, since, REPLAY_LIMIT + 1)
-            .await?;
+        let records =
+            self.store().conversation_events_after(contact.account_id, conversation, since, REPLAY_LIMIT + 1).await?;
         if records.len() as i64 > REPLAY_LIMIT {
             return Ok(None);
         }
@@ -114,9 +114,6 @@ impl App {
     }
 
     pub async fn contact_by_pubsub_token(&self, token: &str) -> Result<Contact> {
-        self.store()
-            .contact_by_pubsub_hash(&crate::tokens::hash(token))
-            .await?
-            .ok_or(crate::AppError::Unauthorized)
+        self.store().contact_by_pubsub_hash(&crate::tokens::hash(token)).await?.ok_or(crate::AppError::Unauthorized)
     }
 }

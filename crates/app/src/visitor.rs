@@ -73,10 +73,8 @@ impl App {
         let source_id = tokens::generate();
         let pubsub_token = tokens::generate();
         let name = name.map(|n| n.as_str().to_owned()).unwrap_or_default();
-        let (contact, _) = self
-            .store()
-            .create_visitor(&inbox, &name, &tokens::hash(&source_id), &tokens::hash(&pubsub_token))
-            .await?;
+        let (contact, _) =
+            self.store().create_visitor(&inbox, &name, &tokens::hash(&source_id), &tokens::hash(&pubsub_token)).await?;
         Ok(NewVisitor { contact, source_id, pubsub_token })
     }
 
@@ -84,11 +82,8 @@ impl App {
     /// `NotFound`, whatever the reason.
     pub async fn visitor(&self, website_token: &str, source_id: &str) -> Result<VisitorCtx> {
         let inbox = self.public_inbox(website_token).await?;
-        let (contact, contact_inbox_id) = self
-            .store()
-            .visitor_by_source(inbox.id, &tokens::hash(source_id))
-            .await?
-            .ok_or(AppError::NotFound)?;
+        let (contact, contact_inbox_id) =
+            self.store().visitor_by_source(inbox.id, &tokens::hash(source_id)).await?.ok_or(AppError::NotFound)?;
         Ok(VisitorCtx { inbox, contact, contact_inbox_id })
     }
 
@@ -245,9 +240,11 @@ impl App {
 
     pub async fn visitor_typing(&self, v: &VisitorCtx, display_id: DisplayId, on: bool) -> Result<()> {
         let view = self.own_conversation(v, display_id).await?;
-        let name = if v.contact.name.is_empty() { format!("Visitor #{}", v.contact.id) } else { v.contact.name.clone() };
+        let name =
+            if v.contact.name.is_empty() { format!("Visitor #{}", v.contact.id) } else { v.contact.name.clone() };
         let typist = Typist::Contact { id: v.contact.id, name };
-        self.emit_typing(HubEvent::new(&view.conversation, None, None, None, false, Payload::Typing { typist, on })).await;
+        self.emit_typing(HubEvent::new(&view.conversation, None, None, None, false, Payload::Typing { typist, on }))
+            .await;
         Ok(())
     }
 

@@ -112,7 +112,12 @@ impl EmailAddress {
             return Err(bad());
         }
         let (local, domain) = s.split_once('@').ok_or_else(bad)?;
-        if local.is_empty() || domain.contains('@') || !domain.contains('.') || domain.starts_with('.') || domain.ends_with('.') {
+        if local.is_empty()
+            || domain.contains('@')
+            || !domain.contains('.')
+            || domain.starts_with('.')
+            || domain.ends_with('.')
+        {
             return Err(bad());
         }
         Ok(Self(s))
@@ -156,9 +161,7 @@ pub struct HexColor(String);
 
 impl HexColor {
     pub fn parse(s: &str) -> Result<Self, InvalidInput> {
-        let ok = s.starts_with('#')
-            && matches!(s.len(), 4 | 7)
-            && s[1..].chars().all(|c| c.is_ascii_hexdigit());
+        let ok = s.starts_with('#') && matches!(s.len(), 4 | 7) && s[1..].chars().all(|c| c.is_ascii_hexdigit());
         if ok {
             Ok(Self(s.to_ascii_lowercase()))
         } else {
@@ -179,10 +182,7 @@ mod tests {
     fn message_body_limits() {
         assert_eq!(MessageBody::parse("  \n".into()).unwrap_err().code, "empty_message");
         assert!(MessageBody::parse("ä".repeat(MAX_MESSAGE_CHARS)).is_ok());
-        assert_eq!(
-            MessageBody::parse("a".repeat(MAX_MESSAGE_CHARS + 1)).unwrap_err().code,
-            "message_too_long"
-        );
+        assert_eq!(MessageBody::parse("a".repeat(MAX_MESSAGE_CHARS + 1)).unwrap_err().code, "message_too_long");
         assert_eq!(MessageBody::parse(" <b>x</b> ".into()).unwrap().as_str(), " <b>x</b> ");
     }
 

@@ -26,10 +26,7 @@ impl ConversationStatus {
             "resolved" => Ok(Self::Resolved),
             "pending" => Ok(Self::Pending),
             "snoozed" => Ok(Self::Snoozed),
-            _ => Err(InvalidInput::new(
-                "invalid_status",
-                "status must be one of open, resolved, pending, snoozed.",
-            )),
+            _ => Err(InvalidInput::new("invalid_status", "status must be one of open, resolved, pending, snoozed.")),
         }
     }
 }

@@ -49,9 +49,9 @@ impl Config {
             Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
                 Ok(StoreConfig::Postgres { url: url.clone() })
             }
-            Some(url) if url.starts_with("sqlite:") => {
-                Ok(StoreConfig::Sqlite { path: PathBuf::from(url.trim_start_matches("sqlite://").trim_start_matches("sqlite:")) })
-            }
+            Some(url) if url.starts_with("sqlite:") => Ok(StoreConfig::Sqlite {
+                path: PathBuf::from(url.trim_start_matches("sqlite://").trim_start_matches("sqlite:")),
+            }),
             Some(_) => anyhow::bail!("PARLOR_DATABASE_URL must start with postgres:// (or sqlite:)"),
             None => {
                 std::fs::create_dir_all(&self.data_dir)
@@ -79,7 +79,8 @@ impl Config {
 /// Opens the database (migrating it) and wraps it in the application.
 pub async fn open_app(config: &Config) -> anyhow::Result<App> {
     let store_config = config.store_config()?;
-    let store = app::Store::open(&store_config).await.with_context(|| format!("cannot open the database {store_config:?}"))?;
+    let store =
+        app::Store::open(&store_config).await.with_context(|| format!("cannot open the database {store_config:?}"))?;
     Ok(App::new(store))
 }
 
@@ -90,7 +91,8 @@ async fn open_serving_app(config: &Config) -> anyhow::Result<App> {
         anyhow::bail!("PARLOR_NATS_URL needs a shared PostgreSQL database (PARLOR_DATABASE_URL=postgres://…)");
     }
     let store_config = config.store_config()?;
-    let store = app::Store::open(&store_config).await.with_context(|| format!("cannot open the database {store_config:?}"))?;
+    let store =
+        app::Store::open(&store_config).await.with_context(|| format!("cannot open the database {store_config:?}"))?;
     let bus = app::bus::Bus::connect(url, &store).await.map_err(|e| anyhow::anyhow!("cannot connect to NATS: {e}"))?;
     let app = App::with_bus(store, Some(bus.clone()));
     bus.listen(app.clone()).await.map_err(|e| anyhow::anyhow!("cannot subscribe on NATS: {e}"))?;

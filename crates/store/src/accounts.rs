@@ -35,19 +35,17 @@ impl Store {
     /// the first account's id and whether it was created now.
     pub async fn ensure_first_account(&self, name: &str) -> Result<(AccountId, bool)> {
         Ok(write_tx!(self, |tx| {
-            let existing: Option<i64> = sqlx::query_scalar("SELECT id FROM accounts ORDER BY id LIMIT 1")
-                .fetch_optional(&mut *tx)
-                .await?;
+            let existing: Option<i64> =
+                sqlx::query_scalar("SELECT id FROM accounts ORDER BY id LIMIT 1").fetch_optional(&mut *tx).await?;
             match existing {
                 Some(id) => (AccountId(id), false),
                 None => {
-                    let id: i64 = sqlx::query_scalar(
-                        "INSERT INTO accounts (name, created_at) VALUES ($1, $2) RETURNING id",
-                    )
-                    .bind(name)
-                    .bind(now_millis())
-                    .fetch_one(&mut *tx)
-                    .await?;
+                    let id: i64 =
+                        sqlx::query_scalar("INSERT INTO accounts (name, created_at) VALUES ($1, $2) RETURNING id")
+                            .bind(name)
+                            .bind(now_millis())
+                            .fetch_one(&mut *tx)
+                            .await?;
                     (AccountId(id), true)
                 }
             }
@@ -62,7 +60,8 @@ impl Store {
                 .bind(candidate)
                 .execute(&mut *tx)
                 .await?;
-            let id: String = sqlx::query_scalar("SELECT cluster_id FROM instance WHERE id = 1").fetch_one(&mut *tx).await?;
+            let id: String =
+                sqlx::query_scalar("SELECT cluster_id FROM instance WHERE id = 1").fetch_one(&mut *tx).await?;
             id
         }))
     }
@@ -154,12 +153,11 @@ impl Store {
     }
 
     pub async fn user(&self, id: UserId) -> Result<UserSummary> {
-        let row: UserRow = read!(self, |db| sqlx::query_as(
-            "SELECT id, name, display_name, email FROM users WHERE id = $1"
-        )
-        .bind(id.0)
-        .fetch_one(db)
-        .await?);
+        let row: UserRow =
+            read!(self, |db| sqlx::query_as("SELECT id, name, display_name, email FROM users WHERE id = $1")
+                .bind(id.0)
+                .fetch_one(db)
+                .await?);
         Ok(row.into())
     }
 
@@ -201,12 +199,11 @@ impl Store {
     }
 
     pub async fn account_user_ids(&self, account_id: AccountId) -> Result<Vec<UserId>> {
-        let ids: Vec<i64> = read!(self, |db| sqlx::query_scalar(
-            "SELECT user_id FROM account_users WHERE account_id = $1"
-        )
-        .bind(account_id.0)
-        .fetch_all(db)
-        .await?);
+        let ids: Vec<i64> =
+            read!(self, |db| sqlx::query_scalar("SELECT user_id FROM account_users WHERE account_id = $1")
+                .bind(account_id.0)
+                .fetch_all(db)
+                .await?);
         Ok(ids.into_iter().map(UserId).collect())
     }
 
@@ -237,10 +234,7 @@ impl Store {
 
     pub async fn delete_session(&self, token_hash: &str) -> Result<()> {
         write_tx!(self, |tx| {
-            sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
-                .bind(token_hash)
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash).execute(&mut *tx).await?;
         });
         Ok(())
     }
@@ -277,12 +271,11 @@ impl Store {
     }
 
     pub async fn inbox_by_token(&self, website_token: &str) -> Result<Inbox> {
-        let row: InboxRow = read!(self, |db| sqlx::query_as(&format!(
-            "SELECT {INBOX_COLUMNS} FROM inboxes WHERE website_token = $1"
-        ))
-        .bind(website_token)
-        .fetch_one(db)
-        .await?);
+        let row: InboxRow =
+            read!(self, |db| sqlx::query_as(&format!("SELECT {INBOX_COLUMNS} FROM inboxes WHERE website_token = $1"))
+                .bind(website_token)
+                .fetch_one(db)
+                .await?);
         Ok(row.into())
     }
 

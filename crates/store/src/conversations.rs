@@ -109,7 +109,9 @@ impl From<ViewRow> for ConversationView {
             last_activity_at: r.ct_last_activity_at,
         };
         let assignee = match (conversation.assignee_id, r.au_name, r.au_email) {
-            (Some(id), Some(name), Some(email)) => Some(UserSummary { id, name, display_name: r.au_display_name, email }),
+            (Some(id), Some(name), Some(email)) => {
+                Some(UserSummary { id, name, display_name: r.au_display_name, email })
+            }
             _ => None,
         };
         let last_message = r.lm_id.map(|id| {
@@ -193,14 +195,28 @@ impl Store {
             .fetch_one(&mut *tx)
             .await?;
             let cid = ConversationId(id);
-            let event = append_event!(tx, n.account_id, n.inbox_id, cid, 1_i64, EventKind::ConversationCreated, false, None, now);
+            let event = append_event!(
+                tx,
+                n.account_id,
+                n.inbox_id,
+                cid,
+                1_i64,
+                EventKind::ConversationCreated,
+                false,
+                None,
+                now
+            );
             (cid, event)
         });
         Ok((self.conversation_view(n.account_id, id).await?, event))
     }
 
     /// The visitor's unresolved conversation in this inbox session, if any.
-    pub async fn active_conversation(&self, account_id: AccountId, contact_inbox_id: i64) -> Result<Option<ConversationView>> {
+    pub async fn active_conversation(
+        &self,
+        account_id: AccountId,
+        contact_inbox_id: i64,
+    ) -> Result<Option<ConversationView>> {
         let row: Option<ViewRow> = read!(self, |db| sqlx::query_as(&format!(
             "{VIEW_SELECT} WHERE c.account_id = $1 AND c.contact_inbox_id = $2 AND c.status <> 'resolved'"
         ))
@@ -212,29 +228,35 @@ impl Store {
     }
 
     pub async fn conversation_view(&self, account_id: AccountId, id: ConversationId) -> Result<ConversationView> {
-        let row: ViewRow = read!(self, |db| sqlx::query_as(&format!(
-            "{VIEW_SELECT} WHERE c.account_id = $1 AND c.id = $2"
-        ))
-        .bind(account_id.0)
-        .bind(id.0)
-        .fetch_one(db)
-        .await?);
+        let row: ViewRow =
+            read!(self, |db| sqlx::query_as(&format!("{VIEW_SELECT} WHERE c.account_id = $1 AND c.id = $2"))
+                .bind(account_id.0)
+                .bind(id.0)
+                .fetch_one(db)
+                .await?);
         Ok(row.into())
     }
 
-    pub async fn conversation_by_display_id(&self, account_id: AccountId, display_id: DisplayId) -> Result<ConversationView> {
-        let row: ViewRow = read!(self, |db| sqlx::query_as(&format!(
-            "{VIEW_SELECT} WHERE c.account_id = $1 AND c.display_id = $2"
-        ))
-        .bind(account_id.0)
-        .bind(display_id.0)
-        .fetch_one(db)
-        .await?);
+    pub async fn conversation_by_display_id(
+        &self,
+        account_id: AccountId,
+        display_id: DisplayId,
+    ) -> Result<ConversationView> {
+        let row: ViewRow =
+            read!(self, |db| sqlx::query_as(&format!("{VIEW_SELECT} WHERE c.account_id = $1 AND c.display_id = $2"))
+                .bind(account_id.0)
+                .bind(display_id.0)
+                .fetch_one(db)
+                .await?);
         Ok(row.into())
     }
 
     /// A visitor's conversations in one inbox session, newest first.
-    pub async fn visitor_conversations(&self, account_id: AccountId, contact_inbox_id: i64) -> Result<Vec<ConversationView>> {
+    pub async fn visitor_conversations(
+        &self,
+        account_id: AccountId,
+        contact_inbox_id: i64,
+    ) -> Result<Vec<ConversationView>> {
         let rows: Vec<ViewRow> = read!(self, |db| sqlx::query_as(&format!(
             "{VIEW_SELECT} WHERE c.account_id = $1 AND c.contact_inbox_id = $2 ORDER BY c.id DESC LIMIT 50"
         ))
@@ -246,7 +268,11 @@ impl Store {
     }
 
     /// All conversations of a contact (for the contact's conversation cursors).
-    pub async fn contact_conversation_seqs(&self, account_id: AccountId, contact: ContactId) -> Result<Vec<(ConversationId, DisplayId, i64)>> {
+    pub async fn contact_conversation_seqs(
+        &self,
+        account_id: AccountId,
+        contact: ContactId,
+    ) -> Result<Vec<(ConversationId, DisplayId, i64)>> {
         let rows: Vec<(i64, i64, i64)> = read!(self, |db| sqlx::query_as(
             "SELECT id, display_id, last_seq FROM conversations WHERE account_id = $1 AND contact_id = $2"
         )
@@ -271,12 +297,8 @@ impl Store {
         let sql = format!(
             "{VIEW_SELECT} WHERE {filter} ORDER BY c.last_activity_at DESC, c.id DESC LIMIT {PAGE_SIZE} OFFSET {offset}"
         );
-        let rows: Vec<ViewRow> = read!(self, |db| sqlx::query_as(&sql)
-            .bind(f.account_id.0)
-            .bind(status)
-            .bind(f.me.0)
-            .fetch_all(db)
-            .await?);
+        let rows: Vec<ViewRow> =
+            read!(self, |db| sqlx::query_as(&sql).bind(f.account_id.0).bind(status).bind(f.me.0).fetch_all(db).await?);
         Ok(rows.into_iter().map(Into::into).collect())
     }
 
@@ -290,12 +312,8 @@ impl Store {
              COALESCE(SUM(CASE WHEN c.assignee_id IS NOT NULL THEN 1 ELSE 0 END), 0), \
              COUNT(*) FROM conversations c WHERE {filter}"
         );
-        let (mine, unassigned, assigned, all): (i64, i64, i64, i64) = read!(self, |db| sqlx::query_as(&sql)
-            .bind(f.account_id.0)
-            .bind(status)
-            .bind(f.me.0)
-            .fetch_one(db)
-            .await?);
+        let (mine, unassigned, assigned, all): (i64, i64, i64, i64) =
+            read!(self, |db| sqlx::query_as(&sql).bind(f.account_id.0).bind(status).bind(f.me.0).fetch_one(db).await?);
         Ok(ConversationCounts { mine, unassigned, assigned, all })
     }
 
@@ -342,12 +360,13 @@ impl Store {
         let now = now_millis();
         let assignee = assignee.map(|u| u.0);
         let events = write_tx!(self, |tx| {
-            let current: Option<i64> = sqlx::query_scalar("SELECT assignee_id FROM conversations WHERE account_id = $1 AND id = $2")
-                .bind(account_id.0)
-                .bind(id.0)
-                .fetch_optional(&mut *tx)
-                .await?
-                .ok_or(StoreError::NotFound)?;
+            let current: Option<i64> =
+                sqlx::query_scalar("SELECT assignee_id FROM conversations WHERE account_id = $1 AND id = $2")
+                    .bind(account_id.0)
+                    .bind(id.0)
+                    .fetch_optional(&mut *tx)
+                    .await?
+                    .ok_or(StoreError::NotFound)?;
             if current == assignee {
                 None
             } else {
@@ -368,12 +387,14 @@ impl Store {
     /// The agent has read the conversation: unread count back to zero.
     pub async fn mark_seen_by_agent(&self, account_id: AccountId, id: ConversationId) -> Result<()> {
         write_tx!(self, |tx| {
-            sqlx::query("UPDATE conversations SET unread_count = 0, agent_last_seen_at = $3 WHERE account_id = $1 AND id = $2")
-                .bind(account_id.0)
-                .bind(id.0)
-                .bind(now_millis())
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query(
+                "UPDATE conversations SET unread_count = 0, agent_last_seen_at = $3 WHERE account_id = $1 AND id = $2",
+            )
+            .bind(account_id.0)
+            .bind(id.0)
+            .bind(now_millis())
+            .execute(&mut *tx)
+            .await?;
         });
         Ok(())
     }
@@ -390,4 +411,3 @@ impl Store {
         Ok(())
     }
 }
-

@@ -47,8 +47,7 @@ impl From<EventRow> for Option<EventRecord> {
     }
 }
 
-const EVENT_COLUMNS: &str =
-    "account_id, seq, inbox_id, conversation_id, conversation_seq, kind, private, message_id";
+const EVENT_COLUMNS: &str = "account_id, seq, inbox_id, conversation_id, conversation_seq, kind, private, message_id";
 
 /// Appends one event inside an open transaction: takes the account's next `seq`
 /// (the row lock on `accounts` orders commits by seq on PostgreSQL; SQLite has one

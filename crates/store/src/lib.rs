@@ -22,7 +22,7 @@ use sqlx::{PgPool, SqlitePool};
 
 pub use accounts::{is_email_conflict, NewInbox, NewUser, UserRecord};
 pub use contacts::ContactPatch;
-pub use conversations::{ConversationFilter, ConversationCounts, NewConversation};
+pub use conversations::{ConversationCounts, ConversationFilter, NewConversation};
 pub use events::EventRecord;
 pub use messages::{Appended, NewMessage};
 
@@ -93,7 +93,10 @@ pub struct Store {
 enum Inner {
     /// One writer connection (SQLite allows one writer; queueing here instead of in
     /// SQLite's busy loop keeps latency flat) and a pool of readers.
-    Sqlite { write: SqlitePool, read: SqlitePool },
+    Sqlite {
+        write: SqlitePool,
+        read: SqlitePool,
+    },
     Postgres(PgPool),
 }
 
@@ -219,10 +222,7 @@ impl Store {
 
 /// Milliseconds since the epoch, from the system clock.
 pub fn now_millis() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
 }
 
 pub(crate) fn json_map(s: &str) -> serde_json::Map<String, serde_json::Value> {

@@ -137,8 +137,14 @@ impl Store {
         }
     }
 
-    async fn message_by_echo_id(&self, account_id: AccountId, conversation: ConversationId, echo: &EchoId) -> Result<Option<Message>> {
-        let row: Option<MessageRow> = read!(self, |db| sqlx::query_as(&format!(
+    async fn message_by_echo_id(
+        &self,
+        account_id: AccountId,
+        conversation: ConversationId,
+        echo: &EchoId,
+    ) -> Result<Option<Message>> {
+        let row: Option<MessageRow> = read!(self, |db| {
+            sqlx::query_as(&format!(
             "SELECT {MESSAGE_COLUMNS} FROM messages m JOIN conversations c ON c.id = m.conversation_id {MESSAGE_SENDER_JOINS} \
              WHERE m.account_id = $1 AND m.conversation_id = $2 AND m.echo_id = $3"
         ))
@@ -146,19 +152,22 @@ impl Store {
         .bind(conversation.0)
         .bind(echo.as_str())
         .fetch_optional(db)
-        .await?);
+        .await?
+        });
         Ok(row.map(Into::into))
     }
 
     pub async fn message(&self, account_id: AccountId, id: MessageId) -> Result<Message> {
-        let row: MessageRow = read!(self, |db| sqlx::query_as(&format!(
+        let row: MessageRow = read!(self, |db| {
+            sqlx::query_as(&format!(
             "SELECT {MESSAGE_COLUMNS} FROM messages m JOIN conversations c ON c.id = m.conversation_id {MESSAGE_SENDER_JOINS} \
              WHERE m.account_id = $1 AND m.id = $2"
         ))
         .bind(account_id.0)
         .bind(id.0)
         .fetch_one(db)
-        .await?);
+        .await?
+        });
         Ok(row.into())
     }
 
@@ -173,7 +182,8 @@ impl Store {
         include_private: bool,
     ) -> Result<Vec<Message>> {
         let private_filter = if include_private { "" } else { " AND m.private = FALSE" };
-        let rows: Vec<MessageRow> = read!(self, |db| sqlx::query_as(&format!(
+        let rows: Vec<MessageRow> = read!(self, |db| {
+            sqlx::query_as(&format!(
             "SELECT {MESSAGE_COLUMNS} FROM messages m JOIN conversations c ON c.id = m.conversation_id {MESSAGE_SENDER_JOINS} \
              WHERE m.account_id = $1 AND m.conversation_id = $2 AND m.id < $3{private_filter} ORDER BY m.id DESC LIMIT $4"
         ))
@@ -182,7 +192,8 @@ impl Store {
         .bind(before.map(|b| b.0).unwrap_or(i64::MAX))
         .bind(limit)
         .fetch_all(db)
-        .await?);
+        .await?
+        });
         let mut out: Vec<Message> = rows.into_iter().map(Into::into).collect();
         out.reverse();
         Ok(out)

@@ -129,7 +129,8 @@ pub fn router(app: app::App, config: WebConfig, shutdown: watch::Receiver<bool>)
 async fn log_and_harden(req: Request, next: Next) -> Response {
     let started = Instant::now();
     let method = req.method().clone();
-    let route = req.extensions().get::<MatchedPath>().map(|p| p.as_str().to_owned()).unwrap_or_else(|| "<unmatched>".into());
+    let route =
+        req.extensions().get::<MatchedPath>().map(|p| p.as_str().to_owned()).unwrap_or_else(|| "<unmatched>".into());
     let mut res = next.run(req).await;
     res.headers_mut().insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     tracing::info!(%method, %route, status = res.status().as_u16(), ms = started.elapsed().as_secs_f64() * 1000.0, "request");
@@ -148,9 +149,6 @@ mod tests {
             std::fs::write(&path, &generated).expect("write openapi.json");
         }
         let committed = std::fs::read_to_string(&path).unwrap_or_default();
-        assert!(
-            committed == generated,
-            "openapi.json is stale: run PARLOR_UPDATE_OPENAPI=1 cargo test -p web openapi"
-        );
+        assert!(committed == generated, "openapi.json is stale: run PARLOR_UPDATE_OPENAPI=1 cargo test -p web openapi");
     }
 }

@@ -26,7 +26,10 @@ pub fn router() -> Router<AppState> {
         .route("/demo/pricing", get(demo_pricing))
         .route("/widget/frame", get(widget_frame))
         .route("/widget.js", get(|| async { static_file("widget.js") }))
-        .route("/static/{*path}", get(|axum::extract::Path(p): axum::extract::Path<String>| async move { static_file(&p) }))
+        .route(
+            "/static/{*path}",
+            get(|axum::extract::Path(p): axum::extract::Path<String>| async move { static_file(&p) }),
+        )
         .route("/healthz", get(|| async { axum::Json(serde_json::json!({"status": "ok"})) }))
         .route("/readyz", get(readyz))
 }
@@ -38,7 +41,8 @@ const APP_CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; 
 const WIDGET_CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
     connect-src 'self'; frame-ancestors *; base-uri 'none'; form-action 'none'";
 /// The demo page plays a customer's website that embeds the loader.
-const DEMO_CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; \
+const DEMO_CSP: &str =
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; \
     connect-src 'self'; frame-src 'self'; base-uri 'none'";
 
 fn page(html: Result<String, askama::Error>, csp: &'static str) -> Response {
@@ -105,7 +109,12 @@ struct LoginForm {
     password: String,
 }
 
-async fn login(State(state): State<AppState>, ClientIp(ip): ClientIp, headers: HeaderMap, Form(form): Form<LoginForm>) -> Response {
+async fn login(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+    Form(form): Form<LoginForm>,
+) -> Response {
     let lang = language(&headers, None);
     if headers.contains_key(header::ORIGIN) && !same_origin(&headers, state.config.public_url.as_deref()) {
         return StatusCode::FORBIDDEN.into_response();
@@ -113,7 +122,10 @@ async fn login(State(state): State<AppState>, ClientIp(ip): ClientIp, headers: H
     let email_key = form.email.trim().to_lowercase();
     let limited = state.limits.login_ip.check(&ip.to_string()).and_then(|_| state.limits.login_email.check(&email_key));
     let error = |key: &str, status: StatusCode| {
-        let mut res = page(LoginPage { lang: lang.clone(), error: Some(key.into()), email: form.email.clone() }.render(), APP_CSP);
+        let mut res = page(
+            LoginPage { lang: lang.clone(), error: Some(key.into()), email: form.email.clone() }.render(),
+            APP_CSP,
+        );
         *res.status_mut() = status;
         res
     };
@@ -275,10 +287,15 @@ fn static_file(path: &str) -> Response {
 
 async fn readyz(State(state): State<AppState>) -> Response {
     match state.app.store().ping().await {
-        Ok(()) => axum::Json(serde_json::json!({"status": "ready", "database": state.app.store().backend()})).into_response(),
+        Ok(()) => {
+            axum::Json(serde_json::json!({"status": "ready", "database": state.app.store().backend()})).into_response()
+        }
         Err(e) => {
             tracing::warn!(error = %e, "not ready");
-            (StatusCode::SERVICE_UNAVAILABLE, axum::Json(serde_json::json!({"code": "not_ready", "message": "The database does not answer."})))
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                axum::Json(serde_json::json!({"code": "not_ready", "message": "The database does not answer."})),
+            )
                 .into_response()
         }
     }

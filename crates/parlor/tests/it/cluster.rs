@@ -146,7 +146,7 @@ impl Drop for ChildServer {
 async fn spawn_child(database_url: &str) -> ChildServer {
     let port = std::net::TcpListener::bind("127.0.0.1:0").expect("free port").local_addr().expect("addr").port();
     let dir = tempfile_dir::TempDir::new();
-    let child = Command::new(env!("CARGO_BIN_EXE_parlor"))
+    let mut child = Command::new(env!("CARGO_BIN_EXE_parlor"))
         .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
         .arg("--data-dir")
         .arg(&dir.0)
@@ -166,6 +166,8 @@ async fn spawn_child(database_url: &str) -> ChildServer {
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+    let _ = child.kill();
+    let _ = child.wait();
     panic!("the child parlor process did not become ready");
 }
 
@@ -188,7 +190,8 @@ async fn killing_a_process_mid_conversation_loses_nothing() {
         .expect("json");
     let source = contact["source_id"].as_str().expect("source_id").to_owned();
     let pubsub = contact["pubsub_token"].as_str().expect("pubsub_token").to_owned();
-    let conv_url = |base: &str| format!("{base}/public/api/v1/inboxes/{}/contacts/{source}/conversations", b.website_token);
+    let conv_url =
+        |base: &str| format!("{base}/public/api/v1/inboxes/{}/contacts/{source}/conversations", b.website_token);
     let conversation: Value =
         b.http.post(conv_url(&a.url)).json(&json!({})).send().await.expect("send").json().await.expect("json");
     let conversation = conversation["id"].as_i64().expect("id");
@@ -220,7 +223,8 @@ async fn killing_a_process_mid_conversation_loses_nothing() {
 
     // The widget reconnects to the surviving process and resumes.
     let since = json!({ conversation.to_string(): cursor });
-    let (mut visitor, _) = socket(&b.url, json!({"event": "authenticate", "pubsub_token": pubsub, "since": since})).await;
+    let (mut visitor, _) =
+        socket(&b.url, json!({"event": "authenticate", "pubsub_token": pubsub, "since": since})).await;
     let mut resumed = Vec::new();
     while !resumed.contains(&"three".to_owned()) {
         let f = next_event(&mut visitor, "message.created").await;

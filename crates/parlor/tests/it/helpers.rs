@@ -86,6 +86,17 @@ async fn fresh_pg_database(admin_url: &str) -> String {
     with_db(admin_url, &name)
 }
 
+/// A fresh data folder and, on PostgreSQL, a fresh database URL (`None` means
+/// SQLite in the folder, `parlor.sqlite3`).
+pub async fn fresh_database() -> (tempfile_dir::TempDir, Option<String>) {
+    let dir = tempfile_dir::TempDir::new();
+    let database_url = match pg_admin_url() {
+        Some(admin) => Some(fresh_pg_database(&admin).await),
+        None => None,
+    };
+    (dir, database_url)
+}
+
 impl TestApp {
     pub async fn spawn() -> TestApp {
         Self::spawn_with(|_| {}).await
@@ -93,15 +104,22 @@ impl TestApp {
 
     /// Spawns with a changed configuration (rate limits, public URL…).
     pub async fn spawn_with(change: impl FnOnce(&mut parlor::Config)) -> TestApp {
-        let dir = tempfile_dir::TempDir::new();
-        let database_url = match pg_admin_url() {
-            Some(admin) => Some(fresh_pg_database(&admin).await),
-            None => None,
-        };
+        let (dir, database_url) = fresh_database().await;
+        Self::spawn_on(dir, database_url, change).await
+    }
+
+    /// Spawns on a given data folder and database (`None`: SQLite in the folder),
+    /// for tests that prepare the database first (the admin command).
+    pub async fn spawn_on(
+        dir: tempfile_dir::TempDir,
+        database_url: Option<String>,
+        change: impl FnOnce(&mut parlor::Config),
+    ) -> TestApp {
         let mut config = parlor::Config {
             listen: "127.0.0.1:0".parse().expect("address"),
             data_dir: dir.0.clone(),
             database_url,
+            nats_url: None,
             public_url: None,
             trusted_proxies: Vec::new(),
             rate_limit_login_per_minute: 1000,
@@ -113,10 +131,10 @@ impl TestApp {
         let server = parlor::start(&config).await.expect("start the server");
         let url = server.url();
         let website_token = server.first_run.inbox.website_token.clone();
-        let admin = server.first_run.admin.clone().expect("a fresh database creates the administrator");
         let http = reqwest::Client::builder().cookie_store(true).build().expect("http client");
-        let mut app = TestApp { server: Some(server), url, http, website_token, admin_token: String::new(), config, _dir: dir };
-        app.admin_token = app.login_token(&admin.0, &admin.1).await;
+        let mut app =
+            TestApp { server: Some(server), url, http, website_token, admin_token: String::new(), config, _dir: dir };
+        app.admin_token = app.login_token().await;
         app
     }
 
@@ -146,9 +164,9 @@ impl TestApp {
         (created.user_id.0, created.access_token)
     }
 
-    /// A user's API token via the administrator's: creates a user with a known
-    /// password and reads the token back the only way there is (creating it).
-    async fn login_token(&self, _email: &str, _password: &str) -> String {
+    /// An administrator's API token: creates one with a known password and reads
+    /// the token back the only way there is (creating it).
+    async fn login_token(&self) -> String {
         let (_, token) = self.create_user(1, "owner@example.com", domain::Role::Administrator).await;
         token
     }
@@ -241,6 +259,172 @@ impl TestApp {
         assert_eq!(first["event"], "authenticated", "got {first}");
         (ws, first["data"].clone())
     }
+}
+
+impl TestApp {
+    /// Runs one SQL statement on the test's database, beside the server: for
+    /// set-ups the API does not offer (removing an inbox membership).
+    pub async fn sql(&self, statement: &str) {
+        use sqlx::Connection;
+        match &self.config.database_url {
+            Some(url) => {
+                let mut conn = sqlx::PgConnection::connect(url).await.expect("connect to the test database");
+                sqlx::query(statement).execute(&mut conn).await.unwrap_or_else(|e| panic!("{statement}: {e}"));
+                let _ = conn.close().await;
+            }
+            None => {
+                let options = sqlx::sqlite::SqliteConnectOptions::new()
+                    .filename(self.config.data_dir.join("parlor.sqlite3"))
+                    .busy_timeout(Duration::from_secs(10));
+                let mut conn = sqlx::SqliteConnection::connect_with(&options).await.expect("open the test database");
+                sqlx::query(statement).execute(&mut conn).await.unwrap_or_else(|e| panic!("{statement}: {e}"));
+                let _ = conn.close().await;
+            }
+        }
+    }
+
+    /// A website inbox created beside the API; returns its id and website token.
+    pub async fn new_inbox(&self, account: i64, name: &str) -> (i64, String) {
+        let token = format!("{:032x}", rand::random::<u128>());
+        let color = domain::HexColor::parse("#123456").expect("color");
+        let inbox = self
+            .app()
+            .store()
+            .create_inbox(store::NewInbox {
+                account_id: domain::AccountId(account),
+                name,
+                website_token: &token,
+                website_url: "",
+                widget_color: &color,
+                welcome_title: "",
+                welcome_tagline: "",
+            })
+            .await
+            .expect("inbox");
+        (inbox.id.0, token)
+    }
+
+    /// A visitor with a conversation (and one message) in the inbox with this
+    /// website token.
+    pub async fn conversation_in(&self, website_token: &str) -> (Visitor, i64) {
+        let base = format!("{}/public/api/v1/inboxes/{website_token}", self.url);
+        let (status, contact) = self.send(reqwest::Method::POST, &format!("{base}/contacts"), Some(json!({}))).await;
+        assert_eq!(status, 200, "{contact}");
+        let v = Visitor {
+            source_id: contact["source_id"].as_str().expect("source_id").to_owned(),
+            pubsub_token: contact["pubsub_token"].as_str().expect("pubsub_token").to_owned(),
+            contact_id: contact["id"].as_i64().expect("id"),
+        };
+        let url = format!("{base}/contacts/{}/conversations", v.source_id);
+        let (status, c) = self.send(reqwest::Method::POST, &url, Some(json!({}))).await;
+        assert_eq!(status, 200, "{c}");
+        let id = c["id"].as_i64().expect("id");
+        let (status, _) =
+            self.send(reqwest::Method::POST, &format!("{url}/{id}/messages"), Some(json!({"content": "mine"}))).await;
+        assert_eq!(status, 200);
+        (v, id)
+    }
+
+    /// A Client API path of this visitor's conversation.
+    pub fn conv_path(&self, v: &Visitor, conversation: i64, rest: &str) -> String {
+        self.client_api(&format!("/contacts/{}/conversations/{conversation}{rest}", v.source_id))
+    }
+
+    /// A request without credentials; returns status and JSON body (Null if none).
+    pub async fn send(&self, method: reqwest::Method, url: &str, body: Option<Value>) -> (u16, Value) {
+        let mut req = self.http.request(method, url);
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let res = req.send().await.expect("send");
+        let status = res.status().as_u16();
+        (status, res.json().await.unwrap_or(Value::Null))
+    }
+
+    /// POST of a raw body (for malformed JSON), optionally with an agent token.
+    pub async fn post_raw(&self, token: Option<&str>, url: &str, body: &str) -> (u16, Value) {
+        let mut req = self.http.post(url).header("content-type", "application/json").body(body.to_owned());
+        if let Some(t) = token {
+            req = req.header("api_access_token", t);
+        }
+        let res = req.send().await.expect("send");
+        let status = res.status().as_u16();
+        (status, res.json().await.unwrap_or(Value::Null))
+    }
+
+    /// The messages a visitor sees in a conversation (Client API).
+    pub async fn visitor_messages(&self, v: &Visitor, conversation: i64) -> Vec<Value> {
+        let (status, body) = self.send(reqwest::Method::GET, &self.conv_path(v, conversation, "/messages"), None).await;
+        assert_eq!(status, 200, "{body}");
+        body.as_array().expect("a message list").clone()
+    }
+
+    /// The messages an agent sees in a conversation (Application API).
+    pub async fn agent_messages(&self, token: &str, conversation: i64) -> Vec<Value> {
+        let (status, body) = self.get(token, &self.api(&format!("/conversations/{conversation}/messages"))).await;
+        assert_eq!(status, 200, "{body}");
+        body["payload"].as_array().expect("payload").clone()
+    }
+
+    /// A conversation as an agent sees it.
+    pub async fn conversation(&self, token: &str, conversation: i64) -> Value {
+        let (status, body) = self.get(token, &self.api(&format!("/conversations/{conversation}"))).await;
+        assert_eq!(status, 200, "{body}");
+        body
+    }
+
+    /// Signs in through the login form; returns the session cookie's value.
+    pub async fn login(&self, email: &str, password: &str) -> String {
+        let res = no_redirect_client()
+            .post(format!("{}/login", self.url))
+            .form(&[("email", email), ("password", password)])
+            .send()
+            .await
+            .expect("send");
+        assert_eq!(res.status(), 303, "sign-in refused");
+        session_from(&res).expect("a session cookie")
+    }
+
+    /// A WebSocket upgrade with extra headers (Cookie, Origin).
+    pub async fn ws_with(&self, headers: &[(&str, &str)]) -> Result<Ws, tokio_tungstenite::tungstenite::Error> {
+        use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+        let mut req = format!("{}/ws", self.url.replace("http://", "ws://")).into_client_request().expect("request");
+        for (k, v) in headers {
+            req.headers_mut().insert(
+                reqwest::header::HeaderName::from_bytes(k.as_bytes()).expect("header name"),
+                v.parse().expect("header value"),
+            );
+        }
+        tokio_tungstenite::connect_async(req).await.map(|(ws, _)| ws)
+    }
+}
+
+/// An HTTP client that keeps no cookies and follows no redirects.
+pub fn no_redirect_client() -> reqwest::Client {
+    reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("http client")
+}
+
+/// The `parlor_session` value a response sets, if any.
+pub fn session_from(res: &reqwest::Response) -> Option<String> {
+    res.headers()
+        .get_all(reqwest::header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .filter_map(|v| v.split(';').next()?.trim().strip_prefix("parlor_session=").map(str::to_owned))
+        .find(|v| !v.is_empty())
+}
+
+/// Asserts an error answer: the status and the `{"code","message"}` body.
+#[track_caller]
+pub fn assert_error(got: &(u16, Value), status: u16, code: &str) {
+    assert_eq!(got.0, status, "status of {}", got.1);
+    assert_eq!(got.1["code"], code, "code of {}", got.1);
+    assert!(got.1["message"].as_str().is_some_and(|m| !m.is_empty()), "a message in {}", got.1);
+}
+
+/// Sends a text frame.
+pub async fn send_text(ws: &mut Ws, text: &str) {
+    ws.send(WsMessage::text(text.to_owned())).await.expect("send frame");
 }
 
 pub struct Visitor {

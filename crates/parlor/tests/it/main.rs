@@ -1,5 +1,15 @@
 //! The integration suite: one binary that spawns the real app (see helpers.rs).
 //! Runs on SQLite, and on PostgreSQL when PARLOR_TEST_DATABASE_URL is set.
 
+mod admin_cli;
+mod app_api;
+mod auth;
+mod client_api;
+mod client_api_guards;
+mod cluster;
+mod health;
 mod helpers;
+mod realtime;
+mod realtime_guards;
 mod smoke;
+mod tenancy;

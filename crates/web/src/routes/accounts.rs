@@ -41,7 +41,12 @@ async fn profile(State(state): State<AppState>, AuthUser(user): AuthUser) -> Api
         account_id,
         accounts: accounts
             .iter()
-            .map(|(id, name, role)| AccountMembershipJson { id: id.0, name: name.clone(), role: role.as_str(), status: "active" })
+            .map(|(id, name, role)| AccountMembershipJson {
+                id: id.0,
+                name: name.clone(),
+                role: role.as_str(),
+                status: "active",
+            })
             .collect(),
         kind: "User",
     }))
@@ -69,7 +74,11 @@ pub struct InboxList {
     params(("account_id" = i64, Path)),
     responses((status = 200, body = InboxList), (status = 404, body = ErrorBody)),
     security(("api_access_token" = [])))]
-async fn list_inboxes(State(state): State<AppState>, Agent(agent): Agent, ApiPath(_account): ApiPath<AccountPath>) -> ApiResult<Json<InboxList>> {
+async fn list_inboxes(
+    State(state): State<AppState>,
+    Agent(agent): Agent,
+    ApiPath(_account): ApiPath<AccountPath>,
+) -> ApiResult<Json<InboxList>> {
     let inboxes = state.app.inboxes(&agent).await?;
     let url = state.config.public_url_or_default();
     Ok(Json(InboxList { payload: inboxes.iter().map(|i| InboxJson::new(i, &url)).collect() }))
@@ -114,7 +123,11 @@ async fn create_inbox(
     params(("account_id" = i64, Path), ("id" = i64, Path)),
     responses((status = 200, body = InboxJson), (status = 404, body = ErrorBody)),
     security(("api_access_token" = [])))]
-async fn show_inbox(State(state): State<AppState>, Agent(agent): Agent, ApiPath(p): ApiPath<ItemPath>) -> ApiResult<Json<InboxJson>> {
+async fn show_inbox(
+    State(state): State<AppState>,
+    Agent(agent): Agent,
+    ApiPath(p): ApiPath<ItemPath>,
+) -> ApiResult<Json<InboxJson>> {
     let inbox = state.app.inbox(&agent, InboxId(p.id)).await?;
     Ok(Json(InboxJson::new(&inbox, &state.config.public_url_or_default())))
 }
@@ -137,7 +150,12 @@ struct ContactQuery {
     page: Option<i64>,
 }
 
-async fn contacts(state: &AppState, agent: &app::auth::AgentCtx, q: Option<&str>, page: Option<i64>) -> ApiResult<Json<ContactList>> {
+async fn contacts(
+    state: &AppState,
+    agent: &app::auth::AgentCtx,
+    q: Option<&str>,
+    page: Option<i64>,
+) -> ApiResult<Json<ContactList>> {
     if q.is_some_and(|q| q.chars().count() > 200) {
         return Err(ApiError::bad_request("invalid_query", "The search text is longer than 200 characters."));
     }
@@ -185,7 +203,11 @@ pub struct ContactShow {
     params(("account_id" = i64, Path), ("id" = i64, Path)),
     responses((status = 200, body = ContactShow), (status = 404, body = ErrorBody)),
     security(("api_access_token" = [])))]
-async fn show_contact(State(state): State<AppState>, Agent(agent): Agent, ApiPath(p): ApiPath<ItemPath>) -> ApiResult<Json<ContactShow>> {
+async fn show_contact(
+    State(state): State<AppState>,
+    Agent(agent): Agent,
+    ApiPath(p): ApiPath<ItemPath>,
+) -> ApiResult<Json<ContactShow>> {
     let contact = state.app.contact(&agent, ContactId(p.id)).await?;
     Ok(Json(ContactShow { payload: ContactJson::from(&contact) }))
 }

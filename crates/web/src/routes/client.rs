@@ -101,9 +101,16 @@ async fn create_contact(
 
 fn contact_patch(name: Option<String>, email: Option<String>, phone: Option<String>) -> ApiResult<app::ContactPatch> {
     let name = name.map(|n| PersonName::parse(&n)).transpose()?.map(|n| n.as_str().to_owned());
-    let email = email
-        .map(|e| if e.trim().is_empty() { Ok(None) } else { EmailAddress::parse(&e).map(|e| Some(e.as_str().to_owned())) })
-        .transpose()?;
+    let email =
+        email
+            .map(|e| {
+                if e.trim().is_empty() {
+                    Ok(None)
+                } else {
+                    EmailAddress::parse(&e).map(|e| Some(e.as_str().to_owned()))
+                }
+            })
+            .transpose()?;
     let phone = phone
         .map(|p| {
             let p = p.trim().to_owned();
@@ -121,7 +128,10 @@ fn contact_patch(name: Option<String>, email: Option<String>, phone: Option<Stri
 #[utoipa::path(get, path = "/public/api/v1/inboxes/{inbox_identifier}/contacts/{contact_identifier}", tag = "Client API",
     params(("inbox_identifier" = String, Path), ("contact_identifier" = String, Path)),
     responses((status = 200, body = PublicContactJson), (status = 404, body = ErrorBody)))]
-async fn show_contact(State(state): State<AppState>, ApiPath(p): ApiPath<ContactPath>) -> ApiResult<Json<PublicContactJson>> {
+async fn show_contact(
+    State(state): State<AppState>,
+    ApiPath(p): ApiPath<ContactPath>,
+) -> ApiResult<Json<PublicContactJson>> {
     let v = visitor(&state, &p.inbox_identifier, &p.contact_identifier).await?;
     Ok(Json(PublicContactJson::new(&v.contact, None, None)))
 }
@@ -144,7 +154,10 @@ async fn update_contact(
 #[utoipa::path(get, path = "/public/api/v1/inboxes/{inbox_identifier}/contacts/{contact_identifier}/conversations", tag = "Client API",
     params(("inbox_identifier" = String, Path), ("contact_identifier" = String, Path)),
     responses((status = 200, body = Vec<PublicConversationJson>), (status = 404, body = ErrorBody)))]
-async fn list_conversations(State(state): State<AppState>, ApiPath(p): ApiPath<ContactPath>) -> ApiResult<Json<Vec<PublicConversationJson>>> {
+async fn list_conversations(
+    State(state): State<AppState>,
+    ApiPath(p): ApiPath<ContactPath>,
+) -> ApiResult<Json<Vec<PublicConversationJson>>> {
     let v = visitor(&state, &p.inbox_identifier, &p.contact_identifier).await?;
     let list = state.app.visitor_conversations(&v).await?;
     Ok(Json(list.iter().map(|c| PublicConversationJson::new(&c.view, &c.messages)).collect()))
@@ -188,7 +201,10 @@ async fn create_conversation(
 #[utoipa::path(get, path = "/public/api/v1/inboxes/{inbox_identifier}/contacts/{contact_identifier}/conversations/{conversation_id}", tag = "Client API",
     params(("inbox_identifier" = String, Path), ("contact_identifier" = String, Path), ("conversation_id" = i64, Path)),
     responses((status = 200, body = PublicConversationJson), (status = 404, body = ErrorBody)))]
-async fn show_conversation(State(state): State<AppState>, ApiPath(p): ApiPath<ConversationPath>) -> ApiResult<Json<PublicConversationJson>> {
+async fn show_conversation(
+    State(state): State<AppState>,
+    ApiPath(p): ApiPath<ConversationPath>,
+) -> ApiResult<Json<PublicConversationJson>> {
     let v = visitor(&state, &p.inbox_identifier, &p.contact_identifier).await?;
     let c = state.app.visitor_conversation(&v, DisplayId(p.conversation_id)).await?;
     Ok(Json(PublicConversationJson::new(&c.view, &c.messages)))
@@ -197,7 +213,10 @@ async fn show_conversation(State(state): State<AppState>, ApiPath(p): ApiPath<Co
 #[utoipa::path(post, path = "/public/api/v1/inboxes/{inbox_identifier}/contacts/{contact_identifier}/conversations/{conversation_id}/toggle_status", tag = "Client API",
     params(("inbox_identifier" = String, Path), ("contact_identifier" = String, Path), ("conversation_id" = i64, Path)),
     responses((status = 200, body = PublicConversationJson, description = "The visitor resolved the conversation"), (status = 404, body = ErrorBody)))]
-async fn toggle_status(State(state): State<AppState>, ApiPath(p): ApiPath<ConversationPath>) -> ApiResult<Json<PublicConversationJson>> {
+async fn toggle_status(
+    State(state): State<AppState>,
+    ApiPath(p): ApiPath<ConversationPath>,
+) -> ApiResult<Json<PublicConversationJson>> {
     let v = visitor(&state, &p.inbox_identifier, &p.contact_identifier).await?;
     let view = state.app.visitor_resolve(&v, DisplayId(p.conversation_id)).await?;
     Ok(Json(PublicConversationJson::new(&view, &[])))
@@ -236,7 +255,10 @@ async fn toggle_typing(
 #[utoipa::path(post, path = "/public/api/v1/inboxes/{inbox_identifier}/contacts/{contact_identifier}/conversations/{conversation_id}/update_last_seen", tag = "Client API",
     params(("inbox_identifier" = String, Path), ("contact_identifier" = String, Path), ("conversation_id" = i64, Path)),
     responses((status = 200, description = "Recorded"), (status = 404, body = ErrorBody)))]
-async fn update_last_seen(State(state): State<AppState>, ApiPath(p): ApiPath<ConversationPath>) -> ApiResult<StatusCode> {
+async fn update_last_seen(
+    State(state): State<AppState>,
+    ApiPath(p): ApiPath<ConversationPath>,
+) -> ApiResult<StatusCode> {
     let v = visitor(&state, &p.inbox_identifier, &p.contact_identifier).await?;
     state.app.visitor_seen(&v, DisplayId(p.conversation_id)).await?;
     Ok(StatusCode::OK)

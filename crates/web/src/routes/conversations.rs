@@ -140,7 +140,13 @@ async fn create(
     let attrs = app::visitor::clean_attributes(body.additional_attributes.unwrap_or_default())?;
     let view = state
         .app
-        .create_conversation(&agent, InboxId(body.inbox_id), body.contact_id.map(ContactId), Some(&body.source_id), attrs)
+        .create_conversation(
+            &agent,
+            InboxId(body.inbox_id),
+            body.contact_id.map(ContactId),
+            Some(&body.source_id),
+            attrs,
+        )
         .await?;
     let display_id = view.conversation.display_id;
     if let Some(content) = first {
@@ -153,7 +159,11 @@ async fn create(
     params(("account_id" = i64, Path), ("conversation_id" = i64, Path)),
     responses((status = 200, body = ConversationJson), (status = 404, body = ErrorBody)),
     security(("api_access_token" = [])))]
-async fn show(State(state): State<AppState>, Agent(agent): Agent, ApiPath(p): ApiPath<ConversationPath>) -> ApiResult<Json<ConversationJson>> {
+async fn show(
+    State(state): State<AppState>,
+    Agent(agent): Agent,
+    ApiPath(p): ApiPath<ConversationPath>,
+) -> ApiResult<Json<ConversationJson>> {
     let view = state.app.conversation(&agent, DisplayId(p.conversation_id)).await?;
     Ok(Json(ConversationJson::from(&view)))
 }
@@ -200,7 +210,11 @@ async fn toggle_status(
     let view = state.app.set_status(&agent, id, status).await?;
     Ok(Json(ToggleStatusResponse {
         meta: Map::new(),
-        payload: ToggleStatusResult { success: true, current_status: view.conversation.status.as_str(), conversation_id: id.0 },
+        payload: ToggleStatusResult {
+            success: true,
+            current_status: view.conversation.status.as_str(),
+            conversation_id: id.0,
+        },
     }))
 }
 
@@ -258,7 +272,11 @@ async fn toggle_typing(
     params(("account_id" = i64, Path), ("conversation_id" = i64, Path)),
     responses((status = 200, description = "Marked as read"), (status = 404, body = ErrorBody)),
     security(("api_access_token" = [])))]
-async fn update_last_seen(State(state): State<AppState>, Agent(agent): Agent, ApiPath(p): ApiPath<ConversationPath>) -> ApiResult<StatusCode> {
+async fn update_last_seen(
+    State(state): State<AppState>,
+    Agent(agent): Agent,
+    ApiPath(p): ApiPath<ConversationPath>,
+) -> ApiResult<StatusCode> {
     state.app.agent_seen(&agent, DisplayId(p.conversation_id)).await?;
     Ok(StatusCode::OK)
 }
@@ -294,7 +312,8 @@ async fn list_messages(
     ApiPath(p): ApiPath<ConversationPath>,
     ApiQuery(q): ApiQuery<BeforeQuery>,
 ) -> ApiResult<Json<MessagesResponse>> {
-    let (view, messages) = state.app.agent_messages(&agent, DisplayId(p.conversation_id), q.before.map(MessageId)).await?;
+    let (view, messages) =
+        state.app.agent_messages(&agent, DisplayId(p.conversation_id), q.before.map(MessageId)).await?;
     let conversation = ConversationJson::from(&view);
     Ok(Json(MessagesResponse {
         meta: MessagesMeta {

@@ -48,7 +48,11 @@ fn typing(e: &HubEvent, typist: &Typist, on: bool) -> Arc<str> {
         Typist::User { id, name } => TypingUser { id: id.0, name, kind: "user" },
     };
     let event = if on { "conversation.typing_on" } else { "conversation.typing_off" };
-    render(event, TypingData { conversation: TypingConversation { id: e.display_id.0 }, user, is_private: e.private }, None)
+    render(
+        event,
+        TypingData { conversation: TypingConversation { id: e.display_id.0 }, user, is_private: e.private },
+        None,
+    )
 }
 
 fn event_name(e: &HubEvent) -> &'static str {

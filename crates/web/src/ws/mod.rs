@@ -108,7 +108,8 @@ impl Conn {
         self.last_heard = Instant::now();
         // Token bucket: a flood of frames closes the socket (threats.md #30).
         let now = Instant::now();
-        self.bucket = (self.bucket + now.duration_since(self.refilled).as_secs_f64() * FRAMES_PER_SECOND).min(FRAME_BURST);
+        self.bucket =
+            (self.bucket + now.duration_since(self.refilled).as_secs_f64() * FRAMES_PER_SECOND).min(FRAME_BURST);
         self.refilled = now;
         if self.bucket < 1.0 {
             return Err(Close(close::POLICY, "too many frames"));
@@ -133,7 +134,9 @@ enum Peer {
 
 async fn run(state: &AppState, conn: &mut Conn, cookie: Option<String>) -> Result<(), Close> {
     let first = loop {
-        let msg = tokio::time::timeout(AUTH_TIMEOUT, conn.rx.next()).await.map_err(|_| Close(close::POLICY, "authenticate first"))?;
+        let msg = tokio::time::timeout(AUTH_TIMEOUT, conn.rx.next())
+            .await
+            .map_err(|_| Close(close::POLICY, "authenticate first"))?;
         if let Some(frame) = conn.read(msg).await? {
             break frame;
         }
@@ -210,9 +213,7 @@ async fn start(state: &AppState, peer: &mut Peer, since: Option<&serde_json::Val
             let current = state.app.visitor_cursors(contact).await.map_err(unavailable)?;
             let asked: HashMap<i64, i64> = since
                 .and_then(|v| v.as_object())
-                .map(|m| {
-                    m.iter().filter_map(|(k, v)| Some((k.parse::<i64>().ok()?, v.as_i64()?))).collect()
-                })
+                .map(|m| m.iter().filter_map(|(k, v)| Some((k.parse::<i64>().ok()?, v.as_i64()?))).collect())
                 .unwrap_or_default();
             let mut replay = Vec::new();
             for (display, (id, seq)) in &current {
@@ -232,11 +233,19 @@ async fn start(state: &AppState, peer: &mut Peer, since: Option<&serde_json::Val
             let shown: serde_json::Map<String, serde_json::Value> =
                 current.iter().map(|(d, (_, s))| (d.0.to_string(), (*s).into())).collect();
             // The authenticated frame goes first; the replay follows it.
-            replay.insert(0, auth_event(serde_json::json!({"role": "visitor", "contact_id": contact.id.0, "cursors": shown})));
+            replay.insert(
+                0,
+                auth_event(serde_json::json!({"role": "visitor", "contact_id": contact.id.0, "cursors": shown})),
+            );
             Ok(replay)
         }
         Peer::Agent { agent, cursor } => {
-            let current = state.app.store().account_seq(agent.account_id).await.map_err(|e| unavailable(app::AppError::from(e)))?;
+            let current = state
+                .app
+                .store()
+                .account_seq(agent.account_id)
+                .await
+                .map_err(|e| unavailable(app::AppError::from(e)))?;
             let asked = since.and_then(|v| v.as_i64()).filter(|s| *s >= 0 && *s < current);
             let mut replay = vec![auth_event(serde_json::json!({
                 "role": "agent", "user_id": agent.user.id.0, "account_id": agent.account_id.0, "seq": current
@@ -341,13 +350,20 @@ async fn deliver(state: &AppState, conn: &mut Conn, peer: &mut Peer, e: &Arc<Hub
 
 /// Sends what the log holds after the socket's cursor (one conversation's for a
 /// visitor when known, else all of them).
-async fn catch_up(state: &AppState, conn: &mut Conn, peer: &mut Peer, only: Option<ConversationId>) -> Result<(), Close> {
+async fn catch_up(
+    state: &AppState,
+    conn: &mut Conn,
+    peer: &mut Peer,
+    only: Option<ConversationId>,
+) -> Result<(), Close> {
     let unavailable = |_| Close(close::GOING_AWAY, "try again");
     let events = match peer {
         Peer::Visitor { contact, cursors } => {
             let ids: Vec<ConversationId> = match only {
                 Some(id) => vec![id],
-                None => state.app.visitor_cursors(contact).await.map_err(unavailable)?.values().map(|(id, _)| *id).collect(),
+                None => {
+                    state.app.visitor_cursors(contact).await.map_err(unavailable)?.values().map(|(id, _)| *id).collect()
+                }
             };
             let mut out = Vec::new();
             for id in ids {

@@ -1,0 +1,161 @@
+//! `parlor admin create-user`, run as the real binary against the test's
+//! database: one JSON line on stdout, a working token, clear failures.
+
+use serde_json::Value;
+
+use crate::helpers::*;
+
+/// The result of one run: exit success, stdout lines, stderr.
+struct Run {
+    ok: bool,
+    lines: Vec<String>,
+    stderr: String,
+}
+
+impl Run {
+    /// The only stdout line, parsed.
+    fn json(&self) -> Value {
+        assert_eq!(self.lines.len(), 1, "exactly one line on stdout: {:?}; stderr: {}", self.lines, self.stderr);
+        serde_json::from_str(&self.lines[0]).unwrap_or_else(|e| panic!("{e}: {}", self.lines[0]))
+    }
+}
+
+/// Runs `parlor --data-dir DIR admin create-user …` on a data folder, with
+/// `PARLOR_DATABASE_URL` when the tests run on PostgreSQL.
+async fn create_user(data_dir: &std::path::Path, database_url: Option<&str>, args: &[&str]) -> Run {
+    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_parlor"));
+    cmd.arg("--data-dir").arg(data_dir).args(["admin", "create-user"]).args(args);
+    for var in ["PARLOR_DATABASE_URL", "PARLOR_NATS_URL", "PARLOR_LISTEN", "PARLOR_DATA_DIR"] {
+        cmd.env_remove(var);
+    }
+    if let Some(url) = database_url {
+        cmd.env("PARLOR_DATABASE_URL", url);
+    }
+    let out = cmd.output().await.expect("run the parlor binary");
+    let stdout = String::from_utf8(out.stdout).expect("UTF-8 stdout");
+    Run {
+        ok: out.status.success(),
+        lines: stdout.lines().map(str::to_owned).collect(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+async fn create_on(app: &TestApp, args: &[&str]) -> Run {
+    create_user(&app.config.data_dir, app.config.database_url.as_deref(), args).await
+}
+
+fn user_args<'a>(email: &'a str, password: &'a str) -> Vec<&'a str> {
+    vec!["--account", "1", "--email", email, "--name", "Berta Agent", "--password", password, "--role", "agent"]
+}
+
+async fn profile(app: &TestApp, token: &str) -> (u16, Value) {
+    app.get(token, &format!("{}/api/v1/profile", app.url)).await
+}
+
+#[tokio::test]
+async fn create_user_prints_one_json_line_whose_token_works_while_the_server_runs() {
+    let app = TestApp::spawn().await;
+    let run = create_on(&app, &user_args("berta@example.com", "a long enough password")).await;
+    assert!(run.ok, "{}", run.stderr);
+    let created = run.json();
+    let token = created["access_token"].as_str().expect("access_token");
+    assert_eq!(created["account_id"], 1);
+    assert!(created["user_id"].as_i64().is_some_and(|id| id > 0), "{created}");
+    assert_eq!(created.as_object().map(|o| o.len()), Some(3), "only user_id, account_id, access_token: {created}");
+
+    // The running server, on the same database, knows the new user at once.
+    let (status, me) = profile(&app, token).await;
+    assert_eq!(status, 200, "{me}");
+    assert_eq!(me["id"], created["user_id"]);
+    assert_eq!(me["email"], "berta@example.com");
+    assert_eq!(me["name"], "Berta Agent");
+    assert_eq!(me["role"], "agent");
+    // And the password signs in.
+    app.login("berta@example.com", "a long enough password").await;
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_duplicate_email_exits_non_zero_with_an_email_taken_line_and_changes_nothing() {
+    let app = TestApp::spawn().await;
+    let first = create_on(&app, &user_args("berta@example.com", "first password")).await;
+    assert!(first.ok, "{}", first.stderr);
+    let token = first.json()["access_token"].as_str().expect("token").to_owned();
+
+    let again = create_on(&app, &user_args("Berta@Example.com", "second password")).await;
+    assert!(!again.ok, "a duplicate must fail");
+    let error = again.json();
+    assert_eq!(error["code"], "email_taken", "{error}");
+    assert!(error["message"].as_str().is_some_and(|m| !m.is_empty()));
+    assert!(error.get("access_token").is_none());
+
+    // The first user is untouched: same token, same password.
+    assert_eq!(profile(&app, &token).await.0, 200);
+    app.login("berta@example.com", "first password").await;
+    let res = no_redirect_client()
+        .post(format!("{}/login", app.url))
+        .form(&[("email", "berta@example.com"), ("password", "second password")])
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(res.status(), 401, "the second password was not stored");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn create_user_works_on_a_fresh_data_folder() {
+    let (dir, database_url) = fresh_database().await;
+    let run = create_user(&dir.0, database_url.as_deref(), &user_args("first@example.com", "first password")).await;
+    assert!(run.ok, "{}", run.stderr);
+    let created = run.json();
+    assert_eq!(created["account_id"], 1);
+    let token = created["access_token"].as_str().expect("token").to_owned();
+
+    // A server started afterwards on the same folder/database accepts the token.
+    let app = TestApp::spawn_on(dir, database_url, |_| {}).await;
+    let (status, me) = profile(&app, &token).await;
+    assert_eq!(status, 200, "{me}");
+    assert_eq!(me["email"], "first@example.com");
+    assert_eq!(me["account_id"], 1);
+    // Account 1 got its website inbox too.
+    let (_, inboxes) = app.get(&token, &app.api("/inboxes")).await;
+    assert_eq!(inboxes["payload"].as_array().map(Vec::len), Some(1), "{inboxes}");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn bad_arguments_exit_non_zero_with_a_clear_code_and_create_nothing() {
+    let app = TestApp::spawn().await;
+    let cases: [(Vec<&str>, &str); 4] = [
+        (user_args("not-an-email", "long enough password"), "invalid_email"),
+        (user_args("carl@example.com", "short"), "weak_password"),
+        (
+            vec![
+                "--account",
+                "1",
+                "--email",
+                "carl@example.com",
+                "--name",
+                "Carl",
+                "--password",
+                "long enough",
+                "--role",
+                "boss",
+            ],
+            "invalid_role",
+        ),
+        (
+            vec!["--account", "99", "--email", "carl@example.com", "--name", "Carl", "--password", "long enough"],
+            "account_not_found",
+        ),
+    ];
+    for (args, code) in cases {
+        let run = create_on(&app, &args).await;
+        assert!(!run.ok, "{args:?} must fail");
+        assert_eq!(run.json()["code"], code, "{args:?}");
+    }
+    // None of them created carl: the address is still free.
+    let run = create_on(&app, &user_args("carl@example.com", "long enough password")).await;
+    assert!(run.ok, "{:?} {}", run.lines, run.stderr);
+    app.stop().await;
+}

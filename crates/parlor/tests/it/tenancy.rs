@@ -1,0 +1,237 @@
+//! Who may see what (threats.md #7): another account's user gets 404 on every
+//! endpoint of account 1 and changes nothing, a user cannot name an account it
+//! is not in, and an agent only sees the inboxes it is a member of.
+
+use domain::Role;
+use reqwest::Method;
+use serde_json::{json, Value};
+
+use crate::helpers::*;
+
+/// A second account with an administrator; returns (account id, token).
+async fn other_account(app: &TestApp) -> (i64, String) {
+    let other = app.app().store().create_account("Other").await.expect("account");
+    let (_, token) = app.create_user(other.0, "eve@other.example", Role::Administrator).await;
+    (other.0, token)
+}
+
+/// Everything an agent can do to one conversation, contact and inbox.
+fn endpoints(base: &str, conversation: i64, contact: i64, inbox: i64) -> Vec<(Method, String, Option<Value>)> {
+    let c = format!("{base}/conversations/{conversation}");
+    vec![
+        (Method::GET, format!("{base}/conversations"), None),
+        (Method::GET, format!("{base}/conversations?status=all"), None),
+        (Method::GET, format!("{base}/conversations/meta"), None),
+        (Method::GET, c.clone(), None),
+        (Method::GET, format!("{c}/messages"), None),
+        (Method::POST, format!("{c}/messages"), Some(json!({"content": "intruder"}))),
+        (Method::POST, format!("{c}/messages"), Some(json!({"content": "intruder note", "private": true}))),
+        (Method::POST, format!("{c}/toggle_status"), Some(json!({"status": "resolved"}))),
+        (Method::POST, format!("{c}/assignments"), Some(json!({"assignee_id": null}))),
+        (Method::POST, format!("{c}/toggle_typing_status"), Some(json!({"typing_status": "on"}))),
+        (Method::POST, format!("{c}/update_last_seen"), Some(json!({}))),
+        (Method::GET, format!("{base}/contacts"), None),
+        (Method::GET, format!("{base}/contacts/search?q=a"), None),
+        (Method::GET, format!("{base}/contacts/{contact}"), None),
+        (Method::GET, format!("{base}/inboxes"), None),
+        (Method::GET, format!("{base}/inboxes/{inbox}"), None),
+        (Method::POST, format!("{base}/inboxes"), Some(json!({"name": "Hijack"}))),
+        (Method::POST, format!("{base}/conversations"), Some(json!({"source_id": "x", "inbox_id": inbox}))),
+    ]
+}
+
+async fn call(app: &TestApp, token: &str, method: Method, url: &str, body: Option<Value>) -> (u16, Value) {
+    let mut req = app.http.request(method, url).header("api_access_token", token);
+    if let Some(b) = body {
+        req = req.json(&b);
+    }
+    let res = req.send().await.expect("send");
+    (res.status().as_u16(), res.json().await.unwrap_or(Value::Null))
+}
+
+/// What an administrator of the account sees of one conversation and the account.
+async fn snapshot(app: &TestApp, token: &str, account: i64, conversation: i64) -> Value {
+    let base = format!("{}/api/v1/accounts/{account}", app.url);
+    let (_, c) = app.get(token, &format!("{base}/conversations/{conversation}")).await;
+    let (_, m) = app.get(token, &format!("{base}/conversations/{conversation}/messages")).await;
+    let (_, i) = app.get(token, &format!("{base}/inboxes")).await;
+    json!({
+        "status": c["status"], "assignee": c["assignee_id"], "seq": c["seq"], "seen": c["agent_last_seen_at"],
+        "messages": m["payload"].as_array().map(Vec::len), "inboxes": i["payload"].as_array().map(Vec::len),
+    })
+}
+
+#[tokio::test]
+async fn a_user_of_another_account_gets_404_on_every_endpoint_of_account_1_and_changes_nothing() {
+    let app = TestApp::spawn().await;
+    let (v, c) = app.visitor_with_conversation().await;
+    app.visitor_says(&v, c, "account 1 data").await;
+    let inbox = app.get(&app.admin_token, &app.api("/inboxes")).await.1["payload"][0]["id"].as_i64().expect("inbox");
+    let (_, eve) = other_account(&app).await;
+    let before = snapshot(&app, &app.admin_token, 1, c).await;
+
+    for (method, url, body) in endpoints(&app.api(""), c, v.contact_id, inbox) {
+        let got = call(&app, &eve, method.clone(), &url, body).await;
+        assert_eq!(got.0, 404, "{method} {url} answered {}", got.1);
+        assert_eq!(got.1["code"], "not_found", "{method} {url}");
+    }
+    assert_eq!(snapshot(&app, &app.admin_token, 1, c).await, before);
+    let (_, contacts) = app.get(&app.admin_token, &app.api("/contacts")).await;
+    assert_eq!(contacts["meta"]["count"], 1);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_user_of_account_1_naming_account_2_gets_404_and_changes_nothing() {
+    let app = TestApp::spawn().await;
+    let (other, eve) = other_account(&app).await;
+    let (inbox, token) = app.new_inbox(other, "Other website").await;
+    let (_, c) = app.conversation_in(&token).await;
+    let contact = app.get(&eve, &format!("{}/api/v1/accounts/{other}/conversations/{c}", app.url)).await.1["meta"]
+        ["sender"]["id"]
+        .as_i64()
+        .expect("contact");
+    let before = snapshot(&app, &eve, other, c).await;
+    assert_eq!(before["messages"], 1, "{before}");
+
+    let base = format!("{}/api/v1/accounts/{other}", app.url);
+    for (method, url, body) in endpoints(&base, c, contact, inbox) {
+        let got = call(&app, &app.admin_token, method.clone(), &url, body).await;
+        assert_eq!(got.0, 404, "{method} {url} answered {}", got.1);
+        assert_eq!(got.1["code"], "not_found", "{method} {url}");
+    }
+    assert_eq!(snapshot(&app, &eve, other, c).await, before);
+    // And an account that does not exist answers the same.
+    let ghost =
+        call(&app, &app.admin_token, Method::GET, &format!("{}/api/v1/accounts/999/conversations", app.url), None)
+            .await;
+    let real = call(&app, &app.admin_token, Method::GET, &format!("{base}/conversations"), None).await;
+    assert_eq!(ghost, real);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn each_account_lists_only_its_own_conversations_contacts_and_inboxes() {
+    let app = TestApp::spawn().await;
+    let (v1, c1) = app.visitor_with_conversation().await;
+    let (other, eve) = other_account(&app).await;
+    let (_, token) = app.new_inbox(other, "Other website").await;
+    app.conversation_in(&token).await;
+
+    let (_, mine) = app.get(&app.admin_token, &app.api("/conversations?status=all")).await;
+    let listed: Vec<&Value> = mine["data"]["payload"].as_array().expect("payload").iter().collect();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0]["id"], c1);
+    assert_eq!(listed[0]["account_id"], 1);
+    let (_, contacts) = app.get(&app.admin_token, &app.api("/contacts")).await;
+    assert_eq!(contacts["meta"]["count"], 1);
+    assert_eq!(contacts["payload"][0]["id"], v1.contact_id);
+
+    let base = format!("{}/api/v1/accounts/{other}", app.url);
+    let (_, theirs) = app.get(&eve, &format!("{base}/conversations?status=all")).await;
+    assert_eq!(theirs["data"]["meta"]["all_count"], 1);
+    assert_eq!(theirs["data"]["payload"][0]["account_id"], other);
+    let (_, inboxes) = app.get(&eve, &format!("{base}/inboxes")).await;
+    let tokens: Vec<&Value> =
+        inboxes["payload"].as_array().expect("payload").iter().map(|i| &i["website_token"]).collect();
+    assert_eq!(tokens, [&json!(token)]);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn an_agent_does_not_see_conversations_of_an_inbox_it_is_not_a_member_of() {
+    let app = TestApp::spawn().await;
+    let (anna, anna_token) = app.create_user(1, "anna@example.com", Role::Agent).await;
+    let (_, visible) = app.visitor_with_conversation().await;
+    let (sales, sales_token) = app.new_inbox(1, "Sales").await;
+    app.sql(&format!("DELETE FROM inbox_members WHERE inbox_id = {sales} AND user_id = {anna}")).await;
+    let (_, hidden) = app.conversation_in(&sales_token).await;
+    let contact = app.conversation(&app.admin_token, hidden).await["meta"]["sender"]["id"].as_i64().expect("contact");
+    let before = snapshot(&app, &app.admin_token, 1, hidden).await;
+
+    // The list, its counts and the inbox list leave the Sales inbox out.
+    let (status, list) = app.get(&anna_token, &app.api("/conversations?status=all")).await;
+    assert_eq!(status, 200);
+    let ids: Vec<&Value> = list["data"]["payload"].as_array().expect("payload").iter().map(|c| &c["id"]).collect();
+    assert_eq!(ids, [&json!(visible)]);
+    assert_eq!(list["data"]["meta"]["all_count"], 1);
+    let (_, meta) = app.get(&anna_token, &app.api("/conversations/meta")).await;
+    assert_eq!(meta["meta"]["all_count"], 1);
+    let (_, inboxes) = app.get(&anna_token, &app.api("/inboxes")).await;
+    assert!(inboxes["payload"].as_array().expect("payload").iter().all(|i| i["id"] != sales), "{inboxes}");
+    let (_, filtered) = app.get(&anna_token, &app.api(&format!("/conversations?status=all&inbox_id={sales}"))).await;
+    assert_eq!(filtered["data"]["meta"]["all_count"], 0);
+
+    // Every endpoint naming the conversation or the inbox answers as if it did
+    // not exist (the lists were checked above; contacts belong to the account).
+    for (method, url, body) in endpoints(&app.api(""), hidden, contact, sales) {
+        let names_it = url.contains(&format!("/conversations/{hidden}"))
+            || url.ends_with(&format!("/inboxes/{sales}"))
+            || (method == Method::POST && url.ends_with("/conversations"));
+        if names_it {
+            let got = call(&app, &anna_token, method.clone(), &url, body).await;
+            assert_eq!(got.0, 404, "{method} {url} answered {}", got.1);
+            assert_eq!(got.1["code"], "not_found");
+        }
+    }
+    let assign = app.api(&format!("/conversations/{hidden}/assignments"));
+    let got = app.post(&app.admin_token, &assign, json!({"assignee_id": anna})).await;
+    assert_error(&got, 422, "invalid_assignee");
+    assert_eq!(snapshot(&app, &app.admin_token, 1, hidden).await, before);
+
+    // The administrator sees both; Anna still works in her own inbox.
+    let (_, all) = app.get(&app.admin_token, &app.api("/conversations?status=all")).await;
+    assert_eq!(all["data"]["meta"]["all_count"], 2);
+    assert_eq!(app.get(&anna_token, &app.api(&format!("/conversations/{visible}"))).await.0, 200);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn another_accounts_ids_under_my_own_account_path_are_404_and_change_nothing() {
+    let app = TestApp::spawn().await;
+    app.visitor_with_conversation().await;
+    let (other, eve) = other_account(&app).await;
+    let (their_inbox, their_token) = app.new_inbox(other, "Other website").await;
+    let (their_visitor, their_conversation) = app.conversation_in(&their_token).await;
+    let before = snapshot(&app, &eve, other, their_conversation).await;
+
+    let contact = app.api(&format!("/contacts/{}", their_visitor.contact_id));
+    assert_error(&app.get(&app.admin_token, &contact).await, 404, "not_found");
+    assert_error(&app.get(&app.admin_token, &app.api(&format!("/inboxes/{their_inbox}"))).await, 404, "not_found");
+    let (status, filtered) =
+        app.get(&app.admin_token, &app.api(&format!("/conversations?status=all&inbox_id={their_inbox}"))).await;
+    assert_eq!(status, 200);
+    assert_eq!(filtered["data"]["meta"]["all_count"], 0, "{filtered}");
+    let start =
+        json!({"source_id": their_visitor.source_id, "inbox_id": their_inbox, "message": {"content": "hijack"}});
+    assert_error(&app.post(&app.admin_token, &app.api("/conversations"), start).await, 404, "not_found");
+
+    assert_eq!(snapshot(&app, &eve, other, their_conversation).await, before);
+    let (_, theirs) = app.get(&eve, &format!("{}/api/v1/accounts/{other}/conversations?status=all", app.url)).await;
+    assert_eq!(theirs["data"]["meta"]["all_count"], 1);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_contact_identifier_only_works_under_its_own_inboxs_token() {
+    let app = TestApp::spawn().await;
+    let (v, c) = app.visitor_with_conversation().await;
+    let (_, same_account_token) = app.new_inbox(1, "Second website").await;
+    let (other, _) = other_account(&app).await;
+    let (_, other_account_token) = app.new_inbox(other, "Other website").await;
+
+    for token in [same_account_token, other_account_token] {
+        let base = format!("{}/public/api/v1/inboxes/{token}/contacts/{}", app.url, v.source_id);
+        assert_error(&app.send(Method::GET, &base, None).await, 404, "not_found");
+        assert_error(&app.send(Method::GET, &format!("{base}/conversations"), None).await, 404, "not_found");
+        let url = format!("{base}/conversations/{c}/messages");
+        assert_error(&app.send(Method::GET, &url, None).await, 404, "not_found");
+        assert_error(
+            &app.send(Method::POST, &url, Some(json!({"content": "via the wrong inbox"}))).await,
+            404,
+            "not_found",
+        );
+    }
+    assert!(app.visitor_messages(&v, c).await.is_empty());
+    app.stop().await;
+}
