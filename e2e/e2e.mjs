@@ -431,6 +431,8 @@ async function run(browser, base) {
       await visible(aPage.locator('[data-testid="reopen-conversation"]'), 'the Reopen button');
       await visible(w.frame.locator('[data-testid="conversation-ended"]'), 'the ended notice in the widget', LIVE);
       await visible(w.frame.locator('[data-testid="start-new-conversation"]'), 'the start-new link');
+      // The system line is in the visitor's language (German), not the server's English.
+      await visible(w.frame.locator('.activity', { hasText: 'Unterhaltung wurde von Anna Agent geschlossen' }), 'the German closing line', LIVE);
       await shot(vPage, 'desktop-widget-ended-de');
       await shot(aPage, 'desktop-inbox-closed-en');
       await aPage.locator('[data-testid="reopen-conversation"]').click();

@@ -187,12 +187,13 @@ impl App {
         let view = self.conversation(agent, display_id).await?;
         let c = &view.conversation;
         let who = agent.user.available_name();
-        let activity = match status {
-            ConversationStatus::Resolved => format!("Conversation was marked resolved by {who}"),
-            ConversationStatus::Open => format!("Conversation was reopened by {who}"),
-            ConversationStatus::Pending => format!("Conversation was marked as pending by {who}"),
-            ConversationStatus::Snoozed => format!("Conversation was snoozed by {who}"),
+        let (text, kind) = match status {
+            ConversationStatus::Resolved => (format!("Conversation was marked resolved by {who}"), "resolved"),
+            ConversationStatus::Open => (format!("Conversation was reopened by {who}"), "reopened"),
+            ConversationStatus::Pending => (format!("Conversation was marked as pending by {who}"), "pending"),
+            ConversationStatus::Snoozed => (format!("Conversation was snoozed by {who}"), "snoozed"),
         };
+        let activity = crate::activity(text, serde_json::json!({"activity": kind, "actor_name": who}));
         match self.store().set_status(c.account_id, c.id, status, &activity).await {
             Ok(Some(records)) => self.publish_records(&records).await,
             Ok(None) => {}
@@ -225,14 +226,27 @@ impl App {
                         InvalidInput::new("invalid_assignee", "That user is not a member of this inbox.").into()
                     );
                 }
-                let text = if uid == agent.user.id {
-                    format!("{who} self-assigned this conversation")
+                let name = target.user.available_name();
+                let activity = if uid == agent.user.id {
+                    crate::activity(
+                        format!("{who} self-assigned this conversation"),
+                        serde_json::json!({"activity": "self_assigned", "actor_name": who}),
+                    )
                 } else {
-                    format!("Assigned to {} by {who}", target.user.available_name())
+                    crate::activity(
+                        format!("Assigned to {name} by {who}"),
+                        serde_json::json!({"activity": "assigned", "actor_name": who, "assignee_name": name}),
+                    )
                 };
-                (Some(target.user), text)
+                (Some(target.user), activity)
             }
-            None => (None, format!("Conversation unassigned by {who}")),
+            None => (
+                None,
+                crate::activity(
+                    format!("Conversation unassigned by {who}"),
+                    serde_json::json!({"activity": "unassigned", "actor_name": who}),
+                ),
+            ),
         };
         if let Some(records) = self.store().set_assignee(c.account_id, c.id, assignee, &activity).await? {
             self.publish_records(&records).await;

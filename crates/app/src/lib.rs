@@ -106,3 +106,8 @@ impl From<StoreError> for AppError {
 }
 
 pub type Result<T> = std::result::Result<T, AppError>;
+
+/// An activity line: English text plus attributes clients translate from.
+pub(crate) fn activity(text: String, attributes: serde_json::Value) -> store::Activity {
+    store::Activity { text, attributes }
+}

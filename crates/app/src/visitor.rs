@@ -213,7 +213,15 @@ impl App {
     async fn reopen_for_visitor(&self, c: &Conversation) {
         let result = self
             .store()
-            .set_status(c.account_id, c.id, ConversationStatus::Open, "Conversation was reopened by the visitor")
+            .set_status(
+                c.account_id,
+                c.id,
+                ConversationStatus::Open,
+                &crate::activity(
+                    "Conversation was reopened by the visitor".into(),
+                    serde_json::json!({"activity": "reopened_by_visitor"}),
+                ),
+            )
             .await;
         match result {
             Ok(Some(records)) => self.publish_records(&records).await,
@@ -230,7 +238,15 @@ impl App {
         let c = &view.conversation;
         if let Some(records) = self
             .store()
-            .set_status(c.account_id, c.id, ConversationStatus::Resolved, "Conversation was resolved by the visitor")
+            .set_status(
+                c.account_id,
+                c.id,
+                ConversationStatus::Resolved,
+                &crate::activity(
+                    "Conversation was resolved by the visitor".into(),
+                    serde_json::json!({"activity": "resolved_by_visitor"}),
+                ),
+            )
             .await?
         {
             self.publish_records(&records).await;

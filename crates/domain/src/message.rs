@@ -18,6 +18,8 @@ pub struct Message {
     /// Display name of the sender at read time (user's display name or contact's name).
     pub sender_name: Option<String>,
     pub echo_id: Option<String>,
+    /// Structured details (activity lines: which change, by whom).
+    pub content_attributes: serde_json::Map<String, serde_json::Value>,
     pub created_at: Millis,
 }
 

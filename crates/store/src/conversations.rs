@@ -137,6 +137,7 @@ impl From<ViewRow> for ConversationView {
                 sender,
                 sender_name,
                 echo_id: r.lm_echo_id,
+                content_attributes: Default::default(),
                 created_at: r.lm_created_at.unwrap_or(0),
             }
         });
@@ -324,7 +325,7 @@ impl Store {
         account_id: AccountId,
         id: ConversationId,
         status: ConversationStatus,
-        activity: &str,
+        activity: &crate::Activity,
     ) -> Result<Option<Vec<EventRecord>>> {
         let now = now_millis();
         let events = write_tx!(self, |tx| {
@@ -355,7 +356,7 @@ impl Store {
         account_id: AccountId,
         id: ConversationId,
         assignee: Option<UserId>,
-        activity: &str,
+        activity: &crate::Activity,
     ) -> Result<Option<Vec<EventRecord>>> {
         let now = now_millis();
         let assignee = assignee.map(|u| u.0);

@@ -24,7 +24,7 @@ pub use accounts::{is_email_conflict, NewInbox, NewUser, UserRecord};
 pub use contacts::ContactPatch;
 pub use conversations::{ConversationCounts, ConversationFilter, NewConversation};
 pub use events::EventRecord;
-pub use messages::{Appended, NewMessage};
+pub use messages::{Activity, Appended, NewMessage};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {

@@ -19,7 +19,8 @@ pub struct NewMessage<'a> {
 /// Inserts an activity line ("closed by Anna") with the conversation's next seq
 /// and its `message.created` event, inside an open transaction.
 macro_rules! insert_activity {
-    ($tx:ident, $account:expr, $conversation:expr, $content:expr, $now:expr) => {{
+    ($tx:ident, $account:expr, $conversation:expr, $activity:expr, $now:expr) => {{
+        let activity: &$crate::Activity = $activity;
         let (cseq, inbox): (i64, i64) = sqlx::query_as(
             "UPDATE conversations SET last_seq = last_seq + 1 WHERE account_id = $1 AND id = $2 RETURNING last_seq, inbox_id",
         )
@@ -29,13 +30,15 @@ macro_rules! insert_activity {
         .await?;
         let mid: i64 = sqlx::query_scalar(
             "INSERT INTO messages (account_id, inbox_id, conversation_id, seq, content, message_type, private, \
-             sender_type, sender_id, echo_id, created_at) VALUES ($1, $2, $3, $4, $5, 2, FALSE, 'system', NULL, NULL, $6) RETURNING id",
+             sender_type, sender_id, echo_id, content_attributes, created_at) \
+             VALUES ($1, $2, $3, $4, $5, 2, FALSE, 'system', NULL, NULL, $6, $7) RETURNING id",
         )
         .bind($account.0)
         .bind(inbox)
         .bind($conversation.0)
         .bind(cseq)
-        .bind($content)
+        .bind(&activity.text)
+        .bind(activity.attributes.to_string())
         .bind($now)
         .fetch_one(&mut *$tx)
         .await?;
@@ -43,6 +46,13 @@ macro_rules! insert_activity {
     }};
 }
 pub(crate) use insert_activity;
+
+/// A system line in a conversation: its English text (what Chatwoot stores) and
+/// structured attributes clients translate from.
+pub struct Activity {
+    pub text: String,
+    pub attributes: serde_json::Value,
+}
 
 /// What appending a message did.
 pub enum Appended {

@@ -59,6 +59,7 @@ pub(crate) struct MessageRow {
     pub sender_id: Option<i64>,
     pub sender_name: Option<String>,
     pub echo_id: Option<String>,
+    pub content_attributes: String,
     pub created_at: i64,
 }
 
@@ -68,7 +69,7 @@ pub(crate) struct MessageRow {
 pub(crate) const MESSAGE_COLUMNS: &str = "m.id, m.account_id, m.inbox_id, m.conversation_id, \
     c.display_id, m.seq, m.content, m.message_type, m.private, m.sender_type, m.sender_id, \
     CASE m.sender_type WHEN 'user' THEN COALESCE(NULLIF(u.display_name, ''), u.name) \
-    WHEN 'contact' THEN ct.name ELSE NULL END AS sender_name, m.echo_id, m.created_at";
+    WHEN 'contact' THEN ct.name ELSE NULL END AS sender_name, m.echo_id, m.content_attributes, m.created_at";
 
 pub(crate) const MESSAGE_SENDER_JOINS: &str = "LEFT JOIN users u ON m.sender_type = 'user' AND u.id = m.sender_id \
     LEFT JOIN contacts ct ON m.sender_type = 'contact' AND ct.id = m.sender_id";
@@ -93,6 +94,7 @@ impl From<MessageRow> for Message {
             sender,
             sender_name: r.sender_name,
             echo_id: r.echo_id,
+            content_attributes: json_map(&r.content_attributes),
             created_at: r.created_at,
         }
     }

@@ -74,7 +74,7 @@ impl MessageJson {
             conversation_id: m.display_id.0,
             message_type: m.message_type.code(),
             content_type: "text",
-            content_attributes: Map::new(),
+            content_attributes: m.content_attributes.clone(),
             private: m.private,
             status: "sent",
             created_at: secs(m.created_at),

@@ -26,3 +26,23 @@ async fn a_visitor_message_reaches_an_agent_socket_and_the_reply_comes_back() {
     assert_eq!(reply["data"]["message_type"], 1);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn activity_lines_carry_structured_attributes_for_translation() {
+    let app = TestApp::spawn().await;
+    let (v, conversation) = app.visitor_with_conversation().await;
+    let (status, _) = app
+        .post(
+            &app.admin_token,
+            &app.api(&format!("/conversations/{conversation}/toggle_status")),
+            json!({"status": "resolved"}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let messages = app.visitor_messages(&v, conversation).await;
+    let line = messages.iter().find(|m| m["message_type"] == 2).expect("an activity line");
+    assert_eq!(line["content_attributes"]["activity"], "resolved");
+    assert_eq!(line["content_attributes"]["actor_name"], "owner");
+    assert!(line["content"].as_str().unwrap_or_default().contains("resolved"));
+    app.stop().await;
+}

@@ -6,6 +6,15 @@
 
 const STRINGS = {
   en: {
+    act_resolved: 'Conversation was closed by {actor}',
+    act_reopened: 'Conversation was reopened by {actor}',
+    act_pending: 'Conversation was marked as pending by {actor}',
+    act_snoozed: 'Conversation was snoozed by {actor}',
+    act_resolved_by_visitor: 'The visitor ended the conversation',
+    act_reopened_by_visitor: 'The visitor reopened the conversation',
+    act_self_assigned: '{actor} took this conversation',
+    act_assigned: '{actor} assigned this conversation to {assignee}',
+    act_unassigned: '{actor} unassigned this conversation',
     conversations: 'Conversations',
     open: 'Open',
     closed: 'Closed',
@@ -81,6 +90,15 @@ const STRINGS = {
     unreadCount: '{n} unread',
   },
   de: {
+    act_resolved: 'Unterhaltung wurde von {actor} geschlossen',
+    act_reopened: 'Unterhaltung wurde von {actor} wieder geöffnet',
+    act_pending: 'Unterhaltung wurde von {actor} als wartend markiert',
+    act_snoozed: 'Unterhaltung wurde von {actor} zurückgestellt',
+    act_resolved_by_visitor: 'Der Besucher hat die Unterhaltung beendet',
+    act_reopened_by_visitor: 'Der Besucher hat die Unterhaltung wieder geöffnet',
+    act_self_assigned: '{actor} hat die Unterhaltung übernommen',
+    act_assigned: '{actor} hat die Unterhaltung {assignee} zugewiesen',
+    act_unassigned: '{actor} hat die Zuweisung aufgehoben',
     conversations: 'Unterhaltungen',
     open: 'Offen',
     closed: 'Geschlossen',

@@ -5,6 +5,7 @@
  * on pale yellow, activity lines centred) and the typing line.
  */
 
+import { activityText } from '../shared/activity.js';
 import { avatar, h, icon, linkify } from '../shared/dom.js';
 import { t } from './i18n.js';
 
@@ -141,7 +142,7 @@ function buildMessage(e, first, last, opts) {
   text.appendChild(linkify(m.content ?? ''));
 
   if (m.message_type === 2) {
-    return h('li', { ...base, class: 'activity', title: opts.fmt.full(m.created_at) }, h('span', { class: 'text', text: m.content ?? '' }));
+    return h('li', { ...base, class: 'activity', title: opts.fmt.full(m.created_at) }, h('span', { class: 'text', text: activityText(m, t) }));
   }
   const status = e.state === 'pending' ? h('span', { class: 'msg-state' }, icon('clock', 'icon tiny'), t('sending')) : e.state === 'failed' ? h('span', { class: 'msg-state failed', text: t('failed') }) : null;
 

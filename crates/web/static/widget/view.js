@@ -5,6 +5,7 @@
  * only creates nodes for what actually changed and focus/scroll stay calm.
  */
 
+import { activityText } from '../shared/activity.js';
 import { avatar, h, icon, linkify } from '../shared/dom.js';
 
 /**
@@ -172,7 +173,7 @@ function buildMessage(e, pos, t, fmt) {
     'data-status': pos.state,
   };
   if (m.message_type === 2) {
-    return h('li', { ...common, class: 'activity' }, h('span', { class: 'text', title: fmt.full(m.created_at), text: m.content ?? '' }));
+    return h('li', { ...common, class: 'activity' }, h('span', { class: 'text', title: fmt.full(m.created_at), text: activityText(m, t) }));
   }
   const mine = m.message_type === 0;
   const name = mine ? t('you') : m.sender?.name || t('team');
