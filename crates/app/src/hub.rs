@@ -81,7 +81,7 @@ impl HubEvent {
 
 /// How many events a topic buffers for a slow socket before it must resync.
 const ACCOUNT_CAPACITY: usize = 1024;
-const CONTACT_CAPACITY: usize = 32;
+const CONTACT_CAPACITY: usize = 8;
 
 #[derive(Default)]
 pub struct Hub {

@@ -88,12 +88,11 @@ impl App {
     /// What a visitor's socket missed in one of its conversations.
     pub async fn visitor_replay(
         &self,
-        contact: &Contact,
+        account_id: AccountId,
         conversation: ConversationId,
         since: i64,
     ) -> Result<Option<Replay>> {
-        let records =
-            self.store().conversation_events_after(contact.account_id, conversation, since, REPLAY_LIMIT + 1).await?;
+        let records = self.store().conversation_events_after(account_id, conversation, since, REPLAY_LIMIT + 1).await?;
         if records.len() as i64 > REPLAY_LIMIT {
             return Ok(None);
         }
@@ -108,8 +107,12 @@ impl App {
 
     /// A visitor socket's starting point: its conversations with their current
     /// seq, keyed by display id and by internal id.
-    pub async fn visitor_cursors(&self, contact: &Contact) -> Result<HashMap<DisplayId, (ConversationId, i64)>> {
-        let rows = self.store().contact_conversation_seqs(contact.account_id, contact.id).await?;
+    pub async fn visitor_cursors(
+        &self,
+        account_id: AccountId,
+        contact: ContactId,
+    ) -> Result<HashMap<DisplayId, (ConversationId, i64)>> {
+        let rows = self.store().contact_conversation_seqs(account_id, contact).await?;
         Ok(rows.into_iter().map(|(id, display, seq)| (display, (id, seq))).collect())
     }
 

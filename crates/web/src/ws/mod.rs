@@ -28,6 +28,7 @@ use crate::AppState;
 
 /// Largest client frame; clients only send small control frames.
 pub const MAX_CLIENT_FRAME: usize = 4096;
+const READ_BUFFER: usize = 1024;
 const AUTH_TIMEOUT: Duration = Duration::from_secs(10);
 const PING_EVERY: Duration = Duration::from_secs(30);
 const IDLE_LIMIT: Duration = Duration::from_secs(90);
@@ -48,7 +49,9 @@ pub async fn handler(State(state): State<AppState>, headers: HeaderMap, ws: WebS
     // A session cookie counts only on an upgrade from our own origin: another
     // site's page must not open an agent socket with the agent's cookie.
     let cookie = session_cookie(&headers).filter(|_| same_origin(&headers, state.config.public_url.as_deref()));
-    ws.read_buffer_size(MAX_CLIENT_FRAME)
+    // Small buffers: an idle socket's memory is mostly its buffers (M1). Frames
+    // up to MAX_CLIENT_FRAME still arrive whole; they are read in 1 KiB steps.
+    ws.read_buffer_size(READ_BUFFER)
         .write_buffer_size(0)
         .max_message_size(MAX_CLIENT_FRAME)
         .max_frame_size(MAX_CLIENT_FRAME)
@@ -128,8 +131,16 @@ impl Conn {
 
 /// Whom a socket serves, and its cursors.
 enum Peer {
-    Visitor { contact: Contact, cursors: HashMap<ConversationId, i64> },
-    Agent { agent: AgentCtx, cursor: i64 },
+    /// Only ids: an idle visitor socket should cost as little memory as possible (M1).
+    Visitor {
+        account_id: AccountId,
+        contact_id: ContactId,
+        cursors: HashMap<ConversationId, i64>,
+    },
+    Agent {
+        agent: AgentCtx,
+        cursor: i64,
+    },
 }
 
 async fn run(state: &AppState, conn: &mut Conn, cookie: Option<String>) -> Result<(), Close> {
@@ -148,7 +159,7 @@ async fn run(state: &AppState, conn: &mut Conn, cookie: Option<String>) -> Resul
     let (topic, mut peer) = authenticate(state, &first, cookie).await?;
     let mut events = state.app.hub().subscribe(topic);
     let result = async {
-        let replay = start(state, &mut peer, first.since.as_ref()).await?;
+        let replay = Box::pin(start(state, &mut peer, first.since.as_ref())).await?;
         for e in &replay {
             send_event(conn, &peer, e).await?;
         }
@@ -167,7 +178,7 @@ async fn run(state: &AppState, conn: &mut Conn, cookie: Option<String>) -> Resul
                 received = events.recv() => {
                     match received {
                         Ok(e) => deliver(state, conn, &mut peer, &e).await?,
-                        Err(RecvError::Lagged(_)) => catch_up(state, conn, &mut peer, None).await?,
+                        Err(RecvError::Lagged(_)) => Box::pin(catch_up(state, conn, &mut peer, None)).await?,
                         Err(RecvError::Closed) => return Err(Close(close::GOING_AWAY, "")),
                     }
                 }
@@ -191,7 +202,8 @@ async fn authenticate(state: &AppState, first: &ClientFrame, cookie: Option<Stri
     let refused = || Close(close::POLICY, "authentication failed");
     if let Some(token) = &first.pubsub_token {
         let contact = state.app.contact_by_pubsub_token(token).await.map_err(|_| refused())?;
-        return Ok((Topic::Contact(contact.id), Peer::Visitor { contact, cursors: HashMap::new() }));
+        let peer = Peer::Visitor { account_id: contact.account_id, contact_id: contact.id, cursors: HashMap::new() };
+        return Ok((Topic::Contact(contact.id), peer));
     }
     let user = match (&first.access_token, cookie) {
         (Some(token), _) => state.app.user_by_access_token(token).await,
@@ -209,8 +221,8 @@ async fn authenticate(state: &AppState, first: &ClientFrame, cookie: Option<Stri
 async fn start(state: &AppState, peer: &mut Peer, since: Option<&serde_json::Value>) -> Result<Vec<HubEvent>, Close> {
     let unavailable = |_| Close(close::GOING_AWAY, "try again");
     match peer {
-        Peer::Visitor { contact, cursors } => {
-            let current = state.app.visitor_cursors(contact).await.map_err(unavailable)?;
+        Peer::Visitor { account_id, contact_id, cursors } => {
+            let current = state.app.visitor_cursors(*account_id, *contact_id).await.map_err(unavailable)?;
             let asked: HashMap<i64, i64> = since
                 .and_then(|v| v.as_object())
                 .map(|m| m.iter().filter_map(|(k, v)| Some((k.parse::<i64>().ok()?, v.as_i64()?))).collect())
@@ -220,7 +232,7 @@ async fn start(state: &AppState, peer: &mut Peer, since: Option<&serde_json::Val
                 let from = asked.get(&display.0).copied().filter(|s| *s < *seq && *s >= 0);
                 let mut cursor = *seq;
                 if let Some(from) = from {
-                    match state.app.visitor_replay(contact, *id, from).await.map_err(unavailable)? {
+                    match state.app.visitor_replay(*account_id, *id, from).await.map_err(unavailable)? {
                         Some(r) => {
                             cursor = r.last.max(from);
                             replay.extend(r.events);
@@ -235,7 +247,7 @@ async fn start(state: &AppState, peer: &mut Peer, since: Option<&serde_json::Val
             // The authenticated frame goes first; the replay follows it.
             replay.insert(
                 0,
-                auth_event(serde_json::json!({"role": "visitor", "contact_id": contact.id.0, "cursors": shown})),
+                auth_event(serde_json::json!({"role": "visitor", "contact_id": contact_id.0, "cursors": shown})),
             );
             Ok(replay)
         }
@@ -322,7 +334,7 @@ async fn deliver(state: &AppState, conn: &mut Conn, peer: &mut Peer, e: &Arc<Hub
                 return Ok(());
             }
             if seq > cursor + 1 {
-                return catch_up(state, conn, peer, Some(e.conversation_id)).await;
+                return Box::pin(catch_up(state, conn, peer, Some(e.conversation_id))).await;
             }
             cursors.insert(e.conversation_id, seq);
             send_event(conn, peer, e).await
@@ -337,7 +349,7 @@ async fn deliver(state: &AppState, conn: &mut Conn, peer: &mut Peer, e: &Arc<Hub
                 return Ok(());
             }
             if seq > *cursor + 1 {
-                return catch_up(state, conn, peer, None).await;
+                return Box::pin(catch_up(state, conn, peer, None)).await;
             }
             *cursor = seq;
             if agent.may_see(e.inbox_id) {
@@ -358,17 +370,22 @@ async fn catch_up(
 ) -> Result<(), Close> {
     let unavailable = |_| Close(close::GOING_AWAY, "try again");
     let events = match peer {
-        Peer::Visitor { contact, cursors } => {
+        Peer::Visitor { account_id, contact_id, cursors } => {
             let ids: Vec<ConversationId> = match only {
                 Some(id) => vec![id],
-                None => {
-                    state.app.visitor_cursors(contact).await.map_err(unavailable)?.values().map(|(id, _)| *id).collect()
-                }
+                None => state
+                    .app
+                    .visitor_cursors(*account_id, *contact_id)
+                    .await
+                    .map_err(unavailable)?
+                    .values()
+                    .map(|(id, _)| *id)
+                    .collect(),
             };
             let mut out = Vec::new();
             for id in ids {
                 let from = cursors.get(&id).copied().unwrap_or(0);
-                let r = state.app.visitor_replay(contact, id, from).await.map_err(unavailable)?;
+                let r = state.app.visitor_replay(*account_id, id, from).await.map_err(unavailable)?;
                 let r = r.ok_or(Close(close::RESYNC, "too far behind; reload"))?;
                 cursors.insert(id, r.last.max(from));
                 out.extend(r.events);
