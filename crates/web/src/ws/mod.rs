@@ -91,6 +91,17 @@ impl Conn {
     async fn close(&mut self, code: u16, reason: &'static str) {
         let frame = CloseFrame { code, reason: Utf8Bytes::from_static(reason) };
         let _ = self.tx.send(Message::Close(Some(frame))).await;
+        // Drain what the client still sends until it answers our close: closing
+        // the TCP connection with unread input makes the kernel send a reset, and
+        // the client would never see the close code.
+        let drain = async {
+            while let Some(Ok(m)) = self.rx.next().await {
+                if matches!(m, Message::Close(_)) {
+                    break;
+                }
+            }
+        };
+        let _ = tokio::time::timeout(Duration::from_secs(2), drain).await;
         let _ = self.tx.close().await;
     }
 
