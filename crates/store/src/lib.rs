@@ -6,6 +6,7 @@
 //! in its `WHERE` clause (ARCHITECTURE.md, invariant 4).
 
 mod accounts;
+mod batch;
 mod contacts;
 mod conversations;
 mod events;
@@ -87,6 +88,8 @@ impl std::fmt::Debug for StoreConfig {
 #[derive(Clone)]
 pub struct Store {
     inner: Inner,
+    /// Group commit for messages (see batch.rs).
+    batch: batch::Batcher,
 }
 
 #[derive(Clone)]
@@ -168,14 +171,13 @@ impl Store {
             .await?;
         // Readers are ordinary connections used only for reads: WAL lets them run
         // beside the writer. Migrate through the writer before any reader opens.
-        let only_writer = Store { inner: Inner::Sqlite { write: write.clone(), read: write.clone() } };
-        only_writer.migrate().await?;
+        sqlx::migrate!("./migrations/sqlite").run(&write).await?;
         let read = SqlitePoolOptions::new()
             .max_connections(8)
             .acquire_timeout(Duration::from_secs(10))
             .connect_with(options)
             .await?;
-        Ok(Store { inner: Inner::Sqlite { write, read } })
+        Ok(Store::with(Inner::Sqlite { write, read }))
     }
 
     async fn open_postgres(url: &str) -> Result<Store> {
@@ -185,7 +187,11 @@ impl Store {
             .acquire_timeout(Duration::from_secs(10))
             .connect_with(options)
             .await?;
-        Ok(Store { inner: Inner::Postgres(pool) })
+        Ok(Store::with(Inner::Postgres(pool)))
+    }
+
+    fn with(inner: Inner) -> Store {
+        Store { batch: batch::Batcher::spawn(inner.clone()), inner }
     }
 
     async fn migrate(&self) -> Result<()> {

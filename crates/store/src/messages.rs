@@ -2,9 +2,8 @@
 
 use domain::*;
 
-use crate::events::append_event;
 use crate::rows::*;
-use crate::{now_millis, read, write_tx, EventRecord, Result, Store, StoreError};
+use crate::{read, EventRecord, Result, Store, StoreError};
 
 pub struct NewMessage<'a> {
     pub account_id: AccountId,
@@ -71,69 +70,18 @@ impl Store {
                 return Ok(Appended::Existing(existing));
             }
         }
-        let now = now_millis();
-        let (sender_type, sender_id) = match n.sender {
-            Sender::Contact(c) => ("contact", Some(c.0)),
-            Sender::User(u) => ("user", Some(u.0)),
-            Sender::System => ("system", None),
-        };
-        let incoming = n.message_type == MessageType::Incoming;
-        let result = async {
-            Ok::<_, StoreError>(write_tx!(self, |tx| {
-                let (cseq, inbox): (i64, i64) = sqlx::query_as(
-                    "UPDATE conversations SET last_seq = last_seq + 1, last_activity_at = $3, \
-                     unread_count = unread_count + $4 WHERE account_id = $1 AND id = $2 RETURNING last_seq, inbox_id",
-                )
-                .bind(n.account_id.0)
-                .bind(n.conversation_id.0)
-                .bind(now)
-                .bind(if incoming { 1_i64 } else { 0 })
-                .fetch_one(&mut *tx)
-                .await?;
-                let mid: i64 = sqlx::query_scalar(
-                    "INSERT INTO messages (account_id, inbox_id, conversation_id, seq, content, message_type, private, \
-                     sender_type, sender_id, echo_id, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
-                )
-                .bind(n.account_id.0)
-                .bind(inbox)
-                .bind(n.conversation_id.0)
-                .bind(cseq)
-                .bind(n.body.as_str())
-                .bind(n.message_type.code())
-                .bind(n.private)
-                .bind(sender_type)
-                .bind(sender_id)
-                .bind(n.echo_id.map(|e| e.as_str()))
-                .bind(now)
-                .fetch_one(&mut *tx)
-                .await?;
-                sqlx::query("UPDATE conversations SET last_message_id = $2 WHERE id = $1")
-                    .bind(n.conversation_id.0)
-                    .bind(mid)
-                    .execute(&mut *tx)
-                    .await?;
-                if let Sender::Contact(c) = n.sender {
-                    sqlx::query("UPDATE contacts SET last_activity_at = $2 WHERE id = $1")
-                        .bind(c.0)
-                        .bind(now)
-                        .execute(&mut *tx)
-                        .await?;
-                }
-                let event = append_event!(
-                    tx,
-                    n.account_id,
-                    InboxId(inbox),
-                    n.conversation_id,
-                    cseq,
-                    EventKind::MessageCreated,
-                    n.private,
-                    Some(MessageId(mid)),
-                    now
-                );
-                (MessageId(mid), event)
-            }))
-        }
-        .await;
+        let result = self
+            .batch
+            .append(crate::batch::OwnedMessage {
+                account_id: n.account_id,
+                conversation_id: n.conversation_id,
+                body: n.body.as_str().to_owned(),
+                message_type: n.message_type,
+                private: n.private,
+                sender: n.sender,
+                echo_id: n.echo_id.map(|e| e.as_str().to_owned()),
+            })
+            .await;
         match result {
             Ok((mid, event)) => Ok(Appended::New(self.message(n.account_id, mid).await?, event)),
             // Two sends of the same echo_id raced (PostgreSQL, several processes):

@@ -46,3 +46,37 @@ async fn activity_lines_carry_structured_attributes_for_translation() {
     assert!(line["content"].as_str().unwrap_or_default().contains("resolved"));
     app.stop().await;
 }
+
+/// Group commit (store/src/batch.rs) stores concurrent messages in shared
+/// transactions: each must still be stored once, acknowledged with its own seq,
+/// and reach the agent's socket once, in seq order.
+#[tokio::test]
+async fn concurrent_messages_are_each_stored_and_delivered_once_in_seq_order() {
+    let app = TestApp::spawn().await;
+    let (mut agent_ws, _) = app.ws_auth(json!({"event": "authenticate", "access_token": app.admin_token})).await;
+    let (v, conversation) = app.visitor_with_conversation().await;
+    next_event(&mut agent_ws, "conversation.created").await;
+    let sends = (0..60).map(|i| {
+        let url = app.conv_path(&v, conversation, "/messages");
+        let http = app.http.clone();
+        async move {
+            let res =
+                http.post(url).json(&json!({"content": format!("m{i}"), "echo_id": format!("e{i}")})).send().await;
+            let body: serde_json::Value = res.expect("send").json().await.expect("json");
+            body["seq"].as_i64().expect("seq")
+        }
+    });
+    let mut seqs = futures_util::future::join_all(sends).await;
+    seqs.sort_unstable();
+    seqs.dedup();
+    assert_eq!(seqs.len(), 60, "every message got its own seq");
+    let mut last = 0;
+    for _ in 0..60 {
+        let f = next_event(&mut agent_ws, "message.created").await;
+        let seq = f["seq"].as_i64().expect("seq");
+        assert!(seq > last, "frames in seq order");
+        last = seq;
+    }
+    assert_eq!(app.visitor_messages(&v, conversation).await.len(), 60);
+    app.stop().await;
+}

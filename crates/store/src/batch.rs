@@ -1,0 +1,170 @@
+//! Group commit for the hot write path: messages.
+//!
+//! Every durable commit waits for the disk (SQLite `synchronous=FULL`, PostgreSQL
+//! `synchronous_commit=on`), so one transaction per message caps throughput at one
+//! fsync per message. Instead, one writer task per process takes whatever
+//! messages are waiting (up to `MAX_BATCH`) and stores them in one transaction,
+//! each inside its own savepoint so one bad message does not fail the others.
+//! The sender's acknowledgement still waits for that commit (invariant 1); a
+//! lone message is committed at once, without waiting for company.
+
+use domain::*;
+use sqlx::Acquire;
+use tokio::sync::{mpsc, oneshot};
+
+use crate::events::append_event;
+use crate::{now_millis, EventRecord, Inner, Result, StoreError};
+
+const MAX_BATCH: usize = 256;
+
+pub(crate) struct OwnedMessage {
+    pub account_id: AccountId,
+    pub conversation_id: ConversationId,
+    pub body: String,
+    pub message_type: MessageType,
+    pub private: bool,
+    pub sender: Sender,
+    pub echo_id: Option<String>,
+}
+
+type Reply = oneshot::Sender<Result<(MessageId, EventRecord)>>;
+
+#[derive(Clone)]
+pub(crate) struct Batcher(mpsc::Sender<(OwnedMessage, Reply)>);
+
+impl Batcher {
+    pub(crate) fn spawn(inner: Inner) -> Batcher {
+        let (tx, mut rx) = mpsc::channel::<(OwnedMessage, Reply)>(4 * MAX_BATCH);
+        tokio::spawn(async move {
+            let mut jobs = Vec::with_capacity(MAX_BATCH);
+            // Ends when every Store clone (and so every sender) is gone.
+            while rx.recv_many(&mut jobs, MAX_BATCH).await > 0 {
+                run_batch(&inner, &mut jobs).await;
+            }
+        });
+        Batcher(tx)
+    }
+
+    /// Queues a message and waits until its batch committed.
+    pub(crate) async fn append(&self, m: OwnedMessage) -> Result<(MessageId, EventRecord)> {
+        let (reply, answer) = oneshot::channel();
+        self.0.send((m, reply)).await.map_err(|_| StoreError::Unavailable("the writer stopped".into()))?;
+        answer.await.map_err(|_| StoreError::Unavailable("the writer stopped".into()))?
+    }
+}
+
+/// Stores one message inside an open transaction (a savepoint of the batch).
+macro_rules! append_one {
+    ($tx:ident, $m:expr, $now:expr) => {{
+        let m: &OwnedMessage = $m;
+        let (sender_type, sender_id) = match m.sender {
+            Sender::Contact(c) => ("contact", Some(c.0)),
+            Sender::User(u) => ("user", Some(u.0)),
+            Sender::System => ("system", None),
+        };
+        let incoming = m.message_type == MessageType::Incoming;
+        let (cseq, inbox): (i64, i64) = sqlx::query_as(
+            "UPDATE conversations SET last_seq = last_seq + 1, last_activity_at = $3, \
+             unread_count = unread_count + $4 WHERE account_id = $1 AND id = $2 RETURNING last_seq, inbox_id",
+        )
+        .bind(m.account_id.0)
+        .bind(m.conversation_id.0)
+        .bind($now)
+        .bind(if incoming { 1_i64 } else { 0 })
+        .fetch_one(&mut *$tx)
+        .await?;
+        let mid: i64 = sqlx::query_scalar(
+            "INSERT INTO messages (account_id, inbox_id, conversation_id, seq, content, message_type, private, \
+             sender_type, sender_id, echo_id, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+        )
+        .bind(m.account_id.0)
+        .bind(inbox)
+        .bind(m.conversation_id.0)
+        .bind(cseq)
+        .bind(m.body.as_str())
+        .bind(m.message_type.code())
+        .bind(m.private)
+        .bind(sender_type)
+        .bind(sender_id)
+        .bind(m.echo_id.as_deref())
+        .bind($now)
+        .fetch_one(&mut *$tx)
+        .await?;
+        sqlx::query("UPDATE conversations SET last_message_id = $2 WHERE id = $1")
+            .bind(m.conversation_id.0)
+            .bind(mid)
+            .execute(&mut *$tx)
+            .await?;
+        if let Sender::Contact(c) = m.sender {
+            sqlx::query("UPDATE contacts SET last_activity_at = $2 WHERE id = $1")
+                .bind(c.0)
+                .bind($now)
+                .execute(&mut *$tx)
+                .await?;
+        }
+        let event = append_event!(
+            $tx,
+            m.account_id,
+            InboxId(inbox),
+            m.conversation_id,
+            cseq,
+            EventKind::MessageCreated,
+            m.private,
+            Some(MessageId(mid)),
+            $now
+        );
+        (MessageId(mid), event)
+    }};
+}
+
+/// Runs the whole batch in one transaction; `begin`, `commit` and the savepoint
+/// statements are the same for both backends.
+macro_rules! batch_in {
+    ($tx:ident, $jobs:expr, $results:expr, $now:expr) => {{
+        for (m, _) in $jobs.iter() {
+            let mut sp = $tx.begin().await?;
+            let one = async { Ok::<_, StoreError>(append_one!(sp, m, $now)) }.await;
+            match one {
+                Ok(done) => {
+                    sp.commit().await?;
+                    $results.push(Ok(done));
+                }
+                Err(e) => {
+                    sp.rollback().await?;
+                    $results.push(Err(e));
+                }
+            }
+        }
+        $tx.commit().await?;
+    }};
+}
+
+async fn run_batch(inner: &Inner, jobs: &mut Vec<(OwnedMessage, Reply)>) {
+    let now = now_millis();
+    let mut results: Vec<Result<(MessageId, EventRecord)>> = Vec::with_capacity(jobs.len());
+    let committed: Result<()> = async {
+        match inner {
+            Inner::Sqlite { write, .. } => {
+                let mut tx = write.begin_with("BEGIN IMMEDIATE").await?;
+                batch_in!(tx, jobs, results, now);
+            }
+            Inner::Postgres(pool) => {
+                let mut tx = pool.begin().await?;
+                batch_in!(tx, jobs, results, now);
+            }
+        }
+        Ok(())
+    }
+    .await;
+    let failed = committed.err().map(|e| e.to_string());
+    let mut results = results.into_iter();
+    for (_, reply) in jobs.drain(..) {
+        let answer = match (&failed, results.next()) {
+            (None, Some(r)) => r,
+            // Nothing of this batch is stored: every sender hears so and may retry.
+            (Some(e), _) => Err(StoreError::Unavailable(format!("batch not committed: {e}"))),
+            (None, None) => Err(StoreError::Other("batch result missing".into())),
+        };
+        let _ = reply.send(answer);
+    }
+}
