@@ -1,4 +1,4 @@
-//! Group commit for the hot write path: messages.
+//! Group commit for the hot write paths: messages and new visitors.
 //!
 //! Every durable commit waits for the disk (SQLite `synchronous=FULL`, PostgreSQL
 //! `synchronous_commit=on`), so one transaction per message caps throughput at one
@@ -13,6 +13,7 @@ use sqlx::Acquire;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::events::append_event;
+use crate::rows::{ContactRow, CONTACT_RETURNING};
 use crate::{now_millis, EventRecord, Inner, Result, StoreError};
 
 const MAX_BATCH: usize = 256;
@@ -27,14 +28,33 @@ pub(crate) struct OwnedMessage {
     pub echo_id: Option<String>,
 }
 
-type Reply = oneshot::Sender<Result<(MessageId, EventRecord)>>;
+/// A new visitor: its contact and its session in one inbox (hashed tokens).
+pub(crate) struct OwnedVisitor {
+    pub account_id: AccountId,
+    pub inbox_id: InboxId,
+    pub name: String,
+    pub source_id_hash: String,
+    pub pubsub_token_hash: String,
+}
+
+/// One write waiting for the next batch, with the channel its answer goes to.
+pub(crate) enum Job {
+    Message(OwnedMessage, oneshot::Sender<Result<(MessageId, EventRecord)>>),
+    Visitor(OwnedVisitor, oneshot::Sender<Result<(Contact, i64)>>),
+}
+
+/// What one job produced, before its answer is sent.
+enum Done {
+    Message((MessageId, EventRecord)),
+    Visitor((Contact, i64)),
+}
 
 #[derive(Clone)]
-pub(crate) struct Batcher(mpsc::Sender<(OwnedMessage, Reply)>);
+pub(crate) struct Batcher(mpsc::Sender<Job>);
 
 impl Batcher {
     pub(crate) fn spawn(inner: Inner) -> Batcher {
-        let (tx, mut rx) = mpsc::channel::<(OwnedMessage, Reply)>(4 * MAX_BATCH);
+        let (tx, mut rx) = mpsc::channel::<Job>(4 * MAX_BATCH);
         tokio::spawn(async move {
             let mut jobs = Vec::with_capacity(MAX_BATCH);
             // Ends when every Store clone (and so every sender) is gone.
@@ -48,9 +68,49 @@ impl Batcher {
     /// Queues a message and waits until its batch committed.
     pub(crate) async fn append(&self, m: OwnedMessage) -> Result<(MessageId, EventRecord)> {
         let (reply, answer) = oneshot::channel();
-        self.0.send((m, reply)).await.map_err(|_| StoreError::Unavailable("the writer stopped".into()))?;
-        answer.await.map_err(|_| StoreError::Unavailable("the writer stopped".into()))?
+        self.0.send(Job::Message(m, reply)).await.map_err(|_| stopped())?;
+        answer.await.map_err(|_| stopped())?
     }
+
+    /// Queues a new visitor and waits until its batch committed.
+    pub(crate) async fn visitor(&self, v: OwnedVisitor) -> Result<(Contact, i64)> {
+        let (reply, answer) = oneshot::channel();
+        self.0.send(Job::Visitor(v, reply)).await.map_err(|_| stopped())?;
+        answer.await.map_err(|_| stopped())?
+    }
+}
+
+fn stopped() -> StoreError {
+    StoreError::Unavailable("the writer stopped".into())
+}
+
+/// Stores one visitor inside an open transaction.
+macro_rules! visitor_one {
+    ($tx:ident, $v:expr, $now:expr) => {{
+        let v: &OwnedVisitor = $v;
+        let row: ContactRow = sqlx::query_as(&format!(
+            "INSERT INTO contacts (account_id, name, pubsub_token_hash, created_at, last_activity_at) \
+             VALUES ($1, $2, $3, $4, $4) RETURNING {CONTACT_RETURNING}"
+        ))
+        .bind(v.account_id.0)
+        .bind(&v.name)
+        .bind(&v.pubsub_token_hash)
+        .bind($now)
+        .fetch_one(&mut *$tx)
+        .await?;
+        let ci: i64 = sqlx::query_scalar(
+            "INSERT INTO contact_inboxes (account_id, contact_id, inbox_id, source_id_hash, created_at) \
+             VALUES ($1, $2, $3, $4, $5) RETURNING id",
+        )
+        .bind(v.account_id.0)
+        .bind(row.id)
+        .bind(v.inbox_id.0)
+        .bind(&v.source_id_hash)
+        .bind($now)
+        .fetch_one(&mut *$tx)
+        .await?;
+        (Contact::from(row), ci)
+    }};
 }
 
 /// Stores one message inside an open transaction (a savepoint of the batch).
@@ -121,9 +181,12 @@ macro_rules! append_one {
 /// statements are the same for both backends.
 macro_rules! batch_in {
     ($tx:ident, $jobs:expr, $results:expr, $now:expr) => {{
-        for (m, _) in $jobs.iter() {
+        for job in $jobs.iter() {
             let mut sp = $tx.begin().await?;
-            let one = async { Ok::<_, StoreError>(append_one!(sp, m, $now)) }.await;
+            let one = match job {
+                Job::Message(m, _) => async { Ok::<_, StoreError>(Done::Message(append_one!(sp, m, $now))) }.await,
+                Job::Visitor(v, _) => async { Ok::<_, StoreError>(Done::Visitor(visitor_one!(sp, v, $now))) }.await,
+            };
             match one {
                 Ok(done) => {
                     sp.commit().await?;
@@ -139,9 +202,9 @@ macro_rules! batch_in {
     }};
 }
 
-async fn run_batch(inner: &Inner, jobs: &mut Vec<(OwnedMessage, Reply)>) {
+async fn run_batch(inner: &Inner, jobs: &mut Vec<Job>) {
     let now = now_millis();
-    let mut results: Vec<Result<(MessageId, EventRecord)>> = Vec::with_capacity(jobs.len());
+    let mut results: Vec<Result<Done>> = Vec::with_capacity(jobs.len());
     let committed: Result<()> = async {
         match inner {
             Inner::Sqlite { write, .. } => {
@@ -158,13 +221,28 @@ async fn run_batch(inner: &Inner, jobs: &mut Vec<(OwnedMessage, Reply)>) {
     .await;
     let failed = committed.err().map(|e| e.to_string());
     let mut results = results.into_iter();
-    for (_, reply) in jobs.drain(..) {
-        let answer = match (&failed, results.next()) {
+    for job in jobs.drain(..) {
+        let result = match (&failed, results.next()) {
             (None, Some(r)) => r,
             // Nothing of this batch is stored: every sender hears so and may retry.
             (Some(e), _) => Err(StoreError::Unavailable(format!("batch not committed: {e}"))),
             (None, None) => Err(StoreError::Other("batch result missing".into())),
         };
-        let _ = reply.send(answer);
+        // A receiver that gave up (its request was cancelled) is fine to ignore:
+        // the write is committed and visible to a retry.
+        match job {
+            Job::Message(_, reply) => {
+                let _ = reply.send(result.and_then(|d| match d {
+                    Done::Message(x) => Ok(x),
+                    Done::Visitor(_) => Err(StoreError::Other("mismatched batch result".into())),
+                }));
+            }
+            Job::Visitor(_, reply) => {
+                let _ = reply.send(result.and_then(|d| match d {
+                    Done::Visitor(x) => Ok(x),
+                    Done::Message(_) => Err(StoreError::Other("mismatched batch result".into())),
+                }));
+            }
+        }
     }
 }

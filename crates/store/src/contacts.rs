@@ -24,31 +24,15 @@ impl Store {
         source_id_hash: &str,
         pubsub_token_hash: &str,
     ) -> Result<(Contact, i64)> {
-        let now = now_millis();
-        Ok(write_tx!(self, |tx| {
-            let row: ContactRow = sqlx::query_as(&format!(
-                "INSERT INTO contacts (account_id, name, pubsub_token_hash, created_at, last_activity_at) \
-                 VALUES ($1, $2, $3, $4, $4) RETURNING {CONTACT_RETURNING}"
-            ))
-            .bind(inbox.account_id.0)
-            .bind(name)
-            .bind(pubsub_token_hash)
-            .bind(now)
-            .fetch_one(&mut *tx)
-            .await?;
-            let ci: i64 = sqlx::query_scalar(
-                "INSERT INTO contact_inboxes (account_id, contact_id, inbox_id, source_id_hash, created_at) \
-                 VALUES ($1, $2, $3, $4, $5) RETURNING id",
-            )
-            .bind(inbox.account_id.0)
-            .bind(row.id)
-            .bind(inbox.id.0)
-            .bind(source_id_hash)
-            .bind(now)
-            .fetch_one(&mut *tx)
-            .await?;
-            (Contact::from(row), ci)
-        }))
+        self.batch
+            .visitor(crate::batch::OwnedVisitor {
+                account_id: inbox.account_id,
+                inbox_id: inbox.id,
+                name: name.to_owned(),
+                source_id_hash: source_id_hash.to_owned(),
+                pubsub_token_hash: pubsub_token_hash.to_owned(),
+            })
+            .await
     }
 
     /// The contact behind a Client API contact identifier, in this inbox only.
