@@ -9,13 +9,7 @@ use crate::{now_millis, read, write_tx, EventRecord, Result, Store, StoreError};
 /// Takes the conversation's next `conversation_seq` and appends an event for it.
 macro_rules! append_event_for {
     ($tx:ident, $account:expr, $conversation:expr, $kind:expr, $now:expr) => {{
-        let (cseq, inbox): (i64, i64) = sqlx::query_as(
-            "UPDATE conversations SET last_seq = last_seq + 1 WHERE account_id = $1 AND id = $2 RETURNING last_seq, inbox_id",
-        )
-        .bind($account.0)
-        .bind($conversation.0)
-        .fetch_one(&mut *$tx)
-        .await?;
+        let (cseq, inbox) = crate::messages::next_conversation_seq!($tx, $account, $conversation);
         append_event!($tx, $account, InboxId(inbox), $conversation, cseq, $kind, false, None, $now)
     }};
 }
@@ -229,13 +223,7 @@ impl Store {
     }
 
     pub async fn conversation_view(&self, account_id: AccountId, id: ConversationId) -> Result<ConversationView> {
-        let row: ViewRow =
-            read!(self, |db| sqlx::query_as(&format!("{VIEW_SELECT} WHERE c.account_id = $1 AND c.id = $2"))
-                .bind(account_id.0)
-                .bind(id.0)
-                .fetch_one(db)
-                .await?);
-        Ok(row.into())
+        self.view_by(account_id, "id", id.0).await
     }
 
     pub async fn conversation_by_display_id(
@@ -243,12 +231,13 @@ impl Store {
         account_id: AccountId,
         display_id: DisplayId,
     ) -> Result<ConversationView> {
-        let row: ViewRow =
-            read!(self, |db| sqlx::query_as(&format!("{VIEW_SELECT} WHERE c.account_id = $1 AND c.display_id = $2"))
-                .bind(account_id.0)
-                .bind(display_id.0)
-                .fetch_one(db)
-                .await?);
+        self.view_by(account_id, "display_id", display_id.0).await
+    }
+
+    /// One conversation of the account by an integer column (a constant name).
+    async fn view_by(&self, account_id: AccountId, column: &'static str, value: i64) -> Result<ConversationView> {
+        let sql = format!("{VIEW_SELECT} WHERE c.account_id = $1 AND c.{column} = $2");
+        let row: ViewRow = read!(self, |db| sqlx::query_as(&sql).bind(account_id.0).bind(value).fetch_one(db).await?);
         Ok(row.into())
     }
 

@@ -15,11 +15,10 @@ pub struct NewMessage<'a> {
     pub echo_id: Option<&'a EchoId>,
 }
 
-/// Inserts an activity line ("closed by Anna") with the conversation's next seq
-/// and its `message.created` event, inside an open transaction.
-macro_rules! insert_activity {
-    ($tx:ident, $account:expr, $conversation:expr, $activity:expr, $now:expr) => {{
-        let activity: &$crate::Activity = $activity;
+/// Takes the conversation's next seq inside an open transaction; evaluates to
+/// `(seq, inbox id)`. The row lock this takes orders a conversation's writes.
+macro_rules! next_conversation_seq {
+    ($tx:ident, $account:expr, $conversation:expr) => {{
         let (cseq, inbox): (i64, i64) = sqlx::query_as(
             "UPDATE conversations SET last_seq = last_seq + 1 WHERE account_id = $1 AND id = $2 RETURNING last_seq, inbox_id",
         )
@@ -27,6 +26,17 @@ macro_rules! insert_activity {
         .bind($conversation.0)
         .fetch_one(&mut *$tx)
         .await?;
+        (cseq, inbox)
+    }};
+}
+pub(crate) use next_conversation_seq;
+
+/// Inserts an activity line ("closed by Anna") with the conversation's next seq
+/// and its `message.created` event, inside an open transaction.
+macro_rules! insert_activity {
+    ($tx:ident, $account:expr, $conversation:expr, $activity:expr, $now:expr) => {{
+        let activity: &$crate::Activity = $activity;
+        let (cseq, inbox) = $crate::messages::next_conversation_seq!($tx, $account, $conversation);
         let mid: i64 = sqlx::query_scalar(
             "INSERT INTO messages (account_id, inbox_id, conversation_id, seq, content, message_type, private, \
              sender_type, sender_id, echo_id, content_attributes, created_at) \
@@ -41,7 +51,17 @@ macro_rules! insert_activity {
         .bind($now)
         .fetch_one(&mut *$tx)
         .await?;
-        append_event!($tx, $account, InboxId(inbox), $conversation, cseq, EventKind::MessageCreated, false, Some(MessageId(mid)), $now)
+        append_event!(
+            $tx,
+            $account,
+            InboxId(inbox),
+            $conversation,
+            cseq,
+            EventKind::MessageCreated,
+            false,
+            Some(MessageId(mid)),
+            $now
+        )
     }};
 }
 pub(crate) use insert_activity;
