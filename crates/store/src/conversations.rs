@@ -14,6 +14,41 @@ macro_rules! append_event_for {
     }};
 }
 
+/// Locks the conversation row and reads what the counters are keyed by:
+/// `(status, assignee or 0, inbox)`. The no-op UPDATE takes the row lock first,
+/// so on PostgreSQL a concurrent change is waited for, never read stale.
+macro_rules! lock_for_counts {
+    ($tx:ident, $account:expr, $conversation:expr) => {{
+        let row: Option<(String, Option<i64>, i64)> = sqlx::query_as(
+            "UPDATE conversations SET last_seq = last_seq WHERE account_id = $1 AND id = $2 \
+             RETURNING status, assignee_id, inbox_id",
+        )
+        .bind($account.0)
+        .bind($conversation.0)
+        .fetch_optional(&mut *$tx)
+        .await?;
+        let (status, assignee, inbox) = row.ok_or(StoreError::NotFound)?;
+        (status, assignee.unwrap_or(0), inbox)
+    }};
+}
+
+/// Adds `delta` to one counter row (creating it), inside an open transaction.
+macro_rules! bump_count {
+    ($tx:ident, $account:expr, $inbox:expr, $status:expr, $assignee:expr, $delta:expr) => {{
+        sqlx::query(
+            "INSERT INTO conversation_counts (account_id, inbox_id, status, assignee_id, count) VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT (account_id, inbox_id, status, assignee_id) DO UPDATE SET count = conversation_counts.count + $5",
+        )
+        .bind($account.0)
+        .bind($inbox)
+        .bind($status)
+        .bind($assignee)
+        .bind($delta as i64)
+        .execute(&mut *$tx)
+        .await?;
+    }};
+}
+
 pub struct NewConversation {
     pub account_id: AccountId,
     pub inbox_id: InboxId,
@@ -190,6 +225,7 @@ impl Store {
             .fetch_one(&mut *tx)
             .await?;
             let cid = ConversationId(id);
+            bump_count!(tx, n.account_id, n.inbox_id.0, "open", 0_i64, 1);
             let event = append_event!(
                 tx,
                 n.account_id,
@@ -296,11 +332,12 @@ impl Store {
     pub async fn count_conversations(&self, f: &ConversationFilter<'_>) -> Result<ConversationCounts> {
         let filter = list_filter(f);
         let status = f.status.map(|s| s.as_str()).unwrap_or("");
+        // Kept counters (a few rows per inbox), not a scan of the conversations.
         let sql = format!(
-            "SELECT COALESCE(SUM(CASE WHEN c.assignee_id = $3 THEN 1 ELSE 0 END), 0), \
-             COALESCE(SUM(CASE WHEN c.assignee_id IS NULL THEN 1 ELSE 0 END), 0), \
-             COALESCE(SUM(CASE WHEN c.assignee_id IS NOT NULL THEN 1 ELSE 0 END), 0), \
-             COUNT(*) FROM conversations c WHERE {filter}"
+            "SELECT CAST(COALESCE(SUM(CASE WHEN c.assignee_id = $3 THEN c.count ELSE 0 END), 0) AS BIGINT), \
+             CAST(COALESCE(SUM(CASE WHEN c.assignee_id = 0 THEN c.count ELSE 0 END), 0) AS BIGINT), \
+             CAST(COALESCE(SUM(CASE WHEN c.assignee_id <> 0 THEN c.count ELSE 0 END), 0) AS BIGINT), \
+             CAST(COALESCE(SUM(c.count), 0) AS BIGINT) FROM conversation_counts c WHERE {filter}"
         );
         let (mine, unassigned, assigned, all): (i64, i64, i64, i64) =
             read!(self, |db| sqlx::query_as(&sql).bind(f.account_id.0).bind(status).bind(f.me.0).fetch_one(db).await?);
@@ -318,19 +355,21 @@ impl Store {
     ) -> Result<Option<Vec<EventRecord>>> {
         let now = now_millis();
         let events = write_tx!(self, |tx| {
-            let changed = sqlx::query(
-                "UPDATE conversations SET status = $3, last_activity_at = $4 WHERE account_id = $1 AND id = $2 AND status <> $3",
-            )
-            .bind(account_id.0)
-            .bind(id.0)
-            .bind(status.as_str())
-            .bind(now)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-            if changed == 0 {
+            let (old, assignee, inbox) = lock_for_counts!(tx, account_id, id);
+            if old == status.as_str() {
                 None
             } else {
+                sqlx::query(
+                    "UPDATE conversations SET status = $3, last_activity_at = $4 WHERE account_id = $1 AND id = $2",
+                )
+                .bind(account_id.0)
+                .bind(id.0)
+                .bind(status.as_str())
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+                bump_count!(tx, account_id, inbox, old.as_str(), assignee, -1);
+                bump_count!(tx, account_id, inbox, status.as_str(), assignee, 1);
                 let a = crate::messages::insert_activity!(tx, account_id, id, activity, now);
                 let b = append_event_for!(tx, account_id, id, EventKind::StatusChanged, now);
                 Some(vec![a, b])
@@ -350,14 +389,8 @@ impl Store {
         let now = now_millis();
         let assignee = assignee.map(|u| u.0);
         let events = write_tx!(self, |tx| {
-            let current: Option<i64> =
-                sqlx::query_scalar("SELECT assignee_id FROM conversations WHERE account_id = $1 AND id = $2")
-                    .bind(account_id.0)
-                    .bind(id.0)
-                    .fetch_optional(&mut *tx)
-                    .await?
-                    .ok_or(StoreError::NotFound)?;
-            if current == assignee {
+            let (status, current, inbox) = lock_for_counts!(tx, account_id, id);
+            if current == assignee.unwrap_or(0) {
                 None
             } else {
                 sqlx::query("UPDATE conversations SET assignee_id = $3 WHERE account_id = $1 AND id = $2")
@@ -366,6 +399,8 @@ impl Store {
                     .bind(assignee)
                     .execute(&mut *tx)
                     .await?;
+                bump_count!(tx, account_id, inbox, status.as_str(), current, -1);
+                bump_count!(tx, account_id, inbox, status.as_str(), assignee.unwrap_or(0), 1);
                 let a = crate::messages::insert_activity!(tx, account_id, id, activity, now);
                 let b = append_event_for!(tx, account_id, id, EventKind::AssigneeChanged, now);
                 Some(vec![a, b])

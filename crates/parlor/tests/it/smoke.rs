@@ -80,3 +80,44 @@ async fn concurrent_messages_are_each_stored_and_delivered_once_in_seq_order() {
     assert_eq!(app.visitor_messages(&v, conversation).await.len(), 60);
     app.stop().await;
 }
+
+/// The tab counts are kept in a table (not counted); after creating, assigning,
+/// closing and reopening they must equal what the lists contain.
+#[tokio::test]
+async fn kept_counts_match_the_lists_after_every_kind_of_change() {
+    let app = TestApp::spawn().await;
+    let mut ids = Vec::new();
+    for _ in 0..4 {
+        ids.push(app.visitor_with_conversation().await.1);
+    }
+    let profile = app.get(&app.admin_token, &format!("{}/api/v1/profile", app.url)).await.1;
+    let my_id = profile["id"].as_i64().expect("id");
+    let app_ref = &app;
+    let post = |path: String, body: serde_json::Value| async move {
+        let url = app_ref.api(&path);
+        assert_eq!(app_ref.post(&app_ref.admin_token, &url, body).await.0, 200)
+    };
+    post(format!("/conversations/{}/assignments", ids[0]), json!({"assignee_id": my_id})).await;
+    post(format!("/conversations/{}/assignments", ids[1]), json!({"assignee_id": my_id})).await;
+    post(format!("/conversations/{}/toggle_status", ids[1]), json!({"status": "resolved"})).await;
+    post(format!("/conversations/{}/toggle_status", ids[2]), json!({"status": "resolved"})).await;
+    post(format!("/conversations/{}/toggle_status", ids[2]), json!({"status": "open"})).await;
+    post(format!("/conversations/{}/assignments", ids[0]), json!({"assignee_id": null})).await;
+    for status in ["open", "resolved", "all"] {
+        let meta = app.get(&app.admin_token, &app.api(&format!("/conversations/meta?status={status}"))).await.1;
+        for (tab, key) in [
+            ("me", "mine_count"),
+            ("unassigned", "unassigned_count"),
+            ("assigned", "assigned_count"),
+            ("all", "all_count"),
+        ] {
+            let list = app
+                .get(&app.admin_token, &app.api(&format!("/conversations?status={status}&assignee_type={tab}")))
+                .await
+                .1;
+            let n = list["data"]["payload"].as_array().expect("payload").len() as i64;
+            assert_eq!(meta["meta"][key].as_i64(), Some(n), "{status}/{tab}: {meta}");
+        }
+    }
+    app.stop().await;
+}
