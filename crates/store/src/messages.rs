@@ -150,6 +150,8 @@ impl Store {
     }
 
     /// Up to `limit` messages before `before` (a message id), oldest first.
+    /// Ordered by `seq` so the `(conversation_id, seq)` index serves it without a
+    /// sort; ids and seqs grow together within a conversation.
     /// `include_private = false` leaves internal comments out in SQL already.
     pub async fn messages(
         &self,
@@ -163,7 +165,7 @@ impl Store {
         let rows: Vec<MessageRow> = read!(self, |db| {
             sqlx::query_as(&format!(
             "SELECT {MESSAGE_COLUMNS} FROM messages m JOIN conversations c ON c.id = m.conversation_id {MESSAGE_SENDER_JOINS} \
-             WHERE m.account_id = $1 AND m.conversation_id = $2 AND m.id < $3{private_filter} ORDER BY m.id DESC LIMIT $4"
+             WHERE m.account_id = $1 AND m.conversation_id = $2 AND m.id < $3{private_filter} ORDER BY m.seq DESC LIMIT $4"
         ))
         .bind(account_id.0)
         .bind(conversation.0)
