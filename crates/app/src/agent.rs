@@ -166,7 +166,7 @@ impl App {
             .await?;
         match appended {
             Appended::New(m, record) => {
-                self.publish_message(&m, &record).await;
+                self.publish_message(c, &m, &record).await;
                 if !private && c.assignee_id.is_none() {
                     if let Err(e) = self.assign(agent, display_id, Some(agent.user.id)).await {
                         tracing::warn!(error = %e, "could not auto-assign on reply");

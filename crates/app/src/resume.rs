@@ -52,22 +52,19 @@ impl App {
         }
     }
 
-    /// Publishes a just-stored message without reading it back.
-    pub(crate) async fn publish_message(&self, message: &Message, record: &EventRecord) {
-        match self.store().conversation_view(record.account_id, record.conversation_id).await {
-            Ok(view) => {
-                let event = HubEvent::new(
-                    &view.conversation,
-                    Some(record.kind),
-                    Some(record.seq),
-                    Some(record.conversation_seq),
-                    record.private,
-                    Payload::Message(message.clone()),
-                );
-                self.emit_stored(record, event).await
-            }
-            Err(e) => tracing::warn!(error = %e, seq = record.seq, "could not publish message"),
-        }
+    /// Publishes a just-stored message of a conversation the caller already
+    /// loaded: no database read on the hot path. (Only ids of `conversation` are
+    /// used, and they do not change.)
+    pub(crate) async fn publish_message(&self, conversation: &Conversation, message: &Message, record: &EventRecord) {
+        let event = HubEvent::new(
+            conversation,
+            Some(record.kind),
+            Some(record.seq),
+            Some(record.conversation_seq),
+            record.private,
+            Payload::Message(message.clone()),
+        );
+        self.emit_stored(record, event).await
     }
 
     /// What an agent's socket missed after account seq `since`, in order.

@@ -199,7 +199,7 @@ impl App {
             .await?;
         let message = match appended {
             Appended::New(m, record) => {
-                self.publish_message(&m, &record).await;
+                self.publish_message(c, &m, &record).await;
                 if c.status == ConversationStatus::Resolved {
                     self.reopen_for_visitor(c).await;
                 }
