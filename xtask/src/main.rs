@@ -1,6 +1,21 @@
 //! `cargo xtask …`: project automation (the benchmark harness).
+//!
+//! `cargo xtask bench [--quick] [--only M1,M2,…]` builds Parlor, starts what it
+//! needs (Parlor on SQLite and on PostgreSQL + NATS, a nats-server, Prosody,
+//! Chromium), measures BENCHMARKS.md's metrics and writes
+//! `target/bench/results.jsonl`. See `bench/mod.rs`.
 
-fn main() {
-    eprintln!("usage: cargo xtask bench [--quick]");
-    std::process::exit(2);
+mod bench;
+
+fn main() -> std::process::ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.first().map(String::as_str) {
+        Some("bench") => bench::main(&args[1..]),
+        // Internal: the harness spawns its own binary as load-generating workers.
+        Some(bench::worker::WORKER_ARG) => bench::worker::main(),
+        _ => {
+            eprintln!("usage: cargo xtask bench [--quick] [--only M1,M2,M3,M4,M5,M6,peers]");
+            std::process::ExitCode::from(2)
+        }
+    }
 }
