@@ -92,6 +92,7 @@ pub async fn run(ctx: &Ctx, rep: &mut Report) -> anyhow::Result<()> {
         let token = procs::website_token(&server.base, &agent).await?;
         tokio::time::sleep(Duration::from_secs(1)).await;
         let (rss0, slab0) = (procs::rss_kib(server.pid())?, procs::slab_kib()?);
+        let caches0 = procs::slab_caches();
         let (mut total, mut failed, mut secs) = (0u64, 0u64, 0f64);
         let mut sessions = hist::new();
         let mut held = 0usize;
@@ -135,9 +136,22 @@ pub async fn run(ctx: &Ctx, rep: &mut Report) -> anyhow::Result<()> {
                 "bench:   {total} sockets ({failed} failed): RSS +{rss_growth} KiB, Slab +{slab_growth} KiB: {kb:.2} kB/socket; {:.0} sessions/s",
                 add as f64 / step_secs
             );
+            // Which kernel caches grew, in bytes per connection (both ends).
+            let mut grown: Vec<(String, i64)> = procs::slab_caches()
+                .into_iter()
+                .map(|(k, v)| {
+                    let before = caches0.get(&k).copied().unwrap_or(0) as i64;
+                    (k, (v as i64 - before) / total.max(1) as i64)
+                })
+                .filter(|(_, b)| *b >= 64)
+                .collect();
+            grown.sort_by_key(|(_, b)| -b);
+            grown.truncate(8);
             let label = format!("M1.kb_per_socket.{}k", target / 1000);
             rep.add(&label, kb, "kB", SQLITE, json!({"sockets": total, "failed": failed,
                 "rss_growth_kib": rss_growth, "slab_growth_kib": slab_growth,
+                "rss_kb_per_socket": rss_growth * 1.024 / total.max(1) as f64,
+                "slab_bytes_per_connection": grown.into_iter().map(|(k, b)| (k, json!(b))).collect::<serde_json::Map<_, _>>(),
                 "server_rss_kib": rss, "note": "RSS growth + half the Slab growth, per socket"}));
         }
         let extra = json!({"sessions": total, "failed": failed, "concurrency": CONCURRENCY * workers.len(),

@@ -86,7 +86,10 @@ fn passes(o: &Outcome) -> bool {
 async fn climb(ctx: &Ctx, rep: &mut Report, spec: RigSpec<'_>, pids: &[u32], l: Labels) -> anyhow::Result<()> {
     let mut rig = Rig::new(ctx, spec).await?;
     let r = async {
-        let warm = rig.step(1_000.0, 2.0, pids).await?;
+        // Warm up at the first step's rate: a warm-up the server cannot keep up
+        // with would leave a backlog that the first step then pays for.
+        let first = *ctx.profile.m3_rates.first().unwrap_or(&250) as f64;
+        let warm = rig.step(first, 2.0, pids).await?;
         eprintln!("bench:   warm-up {}", warm.summary());
         let mut best: Option<Outcome> = None;
         let mut miss: Option<Outcome> = None;

@@ -130,6 +130,12 @@ fn run_main(args: &[String]) -> anyhow::Result<()> {
         src: AtomicUsize::new(0),
     };
     eprintln!("bench: profile {} (built in {:.0} s)", ctx.profile.name, started.elapsed().as_secs_f64());
+    // The harness loads only this machine: a database elsewhere is refused.
+    let pg_host = ctx.pg_admin.split('@').next_back().unwrap_or("").split(['/', ':', '?']).next().unwrap_or("");
+    anyhow::ensure!(
+        pg_host == "localhost" || pg_host.starts_with("127."),
+        "PARLOR_BENCH_PG_URL must name a PostgreSQL on 127.0.0.0/8 (got host {pg_host:?})"
+    );
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     let report = rt.block_on(run(&ctx, &opts))?;
     report.print_table();

@@ -57,6 +57,21 @@ pub fn slab_kib() -> anyhow::Result<u64> {
     field_kib(&meminfo, "Slab:").context("Slab")
 }
 
+/// Bytes held by each kernel slab cache (active objects × object size), to
+/// show which kernel structures a socket costs.
+pub fn slab_caches() -> std::collections::HashMap<String, u64> {
+    let text = std::fs::read_to_string("/proc/slabinfo").unwrap_or_default();
+    text.lines()
+        .skip(2)
+        .filter_map(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            let active: u64 = f.get(1)?.parse().ok()?;
+            let size: u64 = f.get(3)?.parse().ok()?;
+            Some((f.first()?.to_string(), active * size))
+        })
+        .collect()
+}
+
 fn field_kib(text: &str, name: &str) -> Option<u64> {
     let line = text.lines().find(|l| l.starts_with(name))?;
     line.split_whitespace().nth(1)?.parse().ok()

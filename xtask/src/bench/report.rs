@@ -136,10 +136,10 @@ impl Report {
         let s = |r: &Map<String, Value>, k: &str| r.get(k).and_then(|v| v.as_str()).unwrap_or("").to_owned();
         println!();
         println!(
-            "{:<28} {:>12} {:<8} {:<9} {:>3} {:>10} {:<6}",
+            "{:<38} {:>12} {:<8} {:<9} {:>3} {:>10} {:<6}",
             "metric", "value", "unit", "database", "n", "budget", "result"
         );
-        println!("{}", "-".repeat(84));
+        println!("{}", "-".repeat(94));
         for r in &self.records {
             let value = match r.get("value").and_then(|v| v.as_f64()) {
                 Some(v) => fmt(v),
@@ -153,7 +153,7 @@ impl Report {
             };
             let n = r.get("processes").map(|v| v.to_string()).unwrap_or_default();
             println!(
-                "{:<28} {:>12} {:<8} {:<9} {:>3} {:>10} {:<6}",
+                "{:<38} {:>12} {:<8} {:<9} {:>3} {:>10} {:<6}",
                 s(r, "metric"),
                 value,
                 s(r, "unit"),
@@ -185,7 +185,9 @@ fn fmt(v: f64) -> String {
         format!("{v:.0}")
     } else if v.abs() >= 10.0 {
         format!("{v:.1}")
-    } else {
+    } else if v.abs() >= 0.1 || v == 0.0 {
         format!("{v:.2}")
+    } else {
+        format!("{v:.5}")
     }
 }

@@ -116,7 +116,7 @@ async fn measure(ctx: &Ctx, rep: &mut Report, port: u16, pid: u32) -> anyhow::Re
     }
     let secs = ctx.profile.peer_secs as f64;
     let mut total = 0;
-    let run = |rate: f64| {
+    let run = |rate: f64, wait: f64| {
         let (senders, t) = (senders.clone(), t.clone());
         async move {
             take(&t);
@@ -127,26 +127,19 @@ async fn measure(ctx: &Ctx, rep: &mut Report, port: u16, pid: u32) -> anyhow::Re
                 async {}
             })
             .await;
-            settle(&t, sent, 15.0).await;
+            settle(&t, sent, wait).await;
             let cpu = procs::cpu_us(pid).unwrap_or(0).saturating_sub(cpu0);
             (sent, take(&t), cpu)
         }
     };
-    let (sent, got, _) = run(1_000.0).await;
+    // Warm-up: a few messages per pair (each user's first archive write and
+    // session set-up are slow once, and belong to no step).
+    let (sent, _, _) = run(PAIRS as f64, 30.0).await;
     total += sent;
-    eprintln!(
-        "bench:   prosody at 1000/s: p50 {:.2} p99 {:.2} ms, {}/{sent}",
-        hist::ms(&got.hist, 0.5),
-        hist::ms(&got.hist, 0.99),
-        got.count
-    );
-    let extra = json!({"rate": 1000, "pairs": PAIRS, "received": got.count, "sent": sent});
-    rep.add("peer.prosody.p50_ms", hist::ms(&got.hist, 0.5), "ms", LABELS, extra.clone());
-    rep.add("peer.prosody.p99_ms", hist::ms(&got.hist, 0.99), "ms", LABELS, extra);
     let mut best = None;
     let mut miss = None;
     for &rate in RATES {
-        let (sent, got, cpu) = run(rate).await;
+        let (sent, got, cpu) = run(rate, 15.0).await;
         total += sent;
         let p99 = hist::ms(&got.hist, 0.99);
         let ok = p99 < 50.0 && got.count >= sent;
@@ -162,6 +155,19 @@ async fn measure(ctx: &Ctx, rep: &mut Report, port: u16, pid: u32) -> anyhow::Re
         }
         best = Some((rate, per, p99));
     }
+    // The latency run at M2's rate comes last: Prosody cannot keep up with it,
+    // and the backlog it leaves would spoil any step after it.
+    let (sent, got, _) = run(1_000.0, 60.0).await;
+    total += sent;
+    eprintln!(
+        "bench:   prosody at 1000/s: p50 {:.2} p99 {:.2} ms, {}/{sent}",
+        hist::ms(&got.hist, 0.5),
+        hist::ms(&got.hist, 0.99),
+        got.count
+    );
+    let extra = json!({"rate": 1000, "pairs": PAIRS, "received": got.count, "sent": sent});
+    rep.add("peer.prosody.p50_ms", hist::ms(&got.hist, 0.5), "ms", LABELS, extra.clone());
+    rep.add("peer.prosody.p99_ms", hist::ms(&got.hist, 0.99), "ms", LABELS, extra);
     for task in tasks {
         task.abort();
     }
@@ -180,6 +186,7 @@ async fn measure(ctx: &Ctx, rep: &mut Report, port: u16, pid: u32) -> anyhow::Re
         LABELS,
         json!({"at_rate": rate, "what": "prosody CPU per message"}),
     );
+    rep.add("peer.prosody.p99_ms_at_max", p99, "ms", LABELS, json!({"at_rate": rate}));
     Ok(total)
 }
 
