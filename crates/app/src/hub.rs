@@ -119,9 +119,4 @@ impl Hub {
             topics.remove(&topic);
         }
     }
-
-    /// Number of topics with a channel (for metrics and tests).
-    pub fn topic_count(&self) -> usize {
-        self.topics.lock().map(|t| t.len()).unwrap_or(0)
-    }
 }

@@ -85,11 +85,8 @@ impl Store {
     /// Appends a message with the conversation's next seq and its event, in one
     /// transaction. A resend with a known `echo_id` returns the stored message.
     pub async fn append_message(&self, n: NewMessage<'_>) -> Result<Appended> {
-        if let Some(echo) = n.echo_id {
-            if let Some(existing) = self.message_by_echo_id(n.account_id, n.conversation_id, echo).await? {
-                return Ok(Appended::Existing(existing));
-            }
-        }
+        // No read before the write: a known echo_id fails the unique index inside
+        // the batch (its savepoint rolls back) and is answered below.
         let result = self
             .batch
             .append(crate::batch::OwnedMessage {
