@@ -94,7 +94,7 @@ impl App {
         attributes: serde_json::Map<String, serde_json::Value>,
     ) -> Result<ConversationView> {
         let inbox = self.inbox(agent, inbox_id).await?;
-        let (contact, contact_inbox_id) = match source_id {
+        let (contact_id_found, contact_inbox_id) = match source_id {
             Some(s) => self.store().visitor_by_source(inbox.id, &tokens::hash(s)).await?.ok_or(AppError::NotFound)?,
             None => {
                 return Err(
@@ -102,7 +102,7 @@ impl App {
                 )
             }
         };
-        if contact_id.is_some_and(|c| c != contact.id) {
+        if contact_id.is_some_and(|c| c != contact_id_found) {
             return Err(AppError::NotFound);
         }
         let created = self
@@ -110,7 +110,7 @@ impl App {
             .create_conversation(NewConversation {
                 account_id: agent.account_id,
                 inbox_id: inbox.id,
-                contact_id: contact.id,
+                contact_id: contact_id_found,
                 contact_inbox_id,
                 additional_attributes: attributes,
             })
@@ -162,6 +162,8 @@ impl App {
                 private,
                 sender: Sender::User(agent.user.id),
                 echo_id: echo_id.as_ref(),
+                display_id: c.display_id,
+                sender_name: Some(agent.user.available_name().to_owned()),
             })
             .await?;
         match appended {

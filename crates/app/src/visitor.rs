@@ -17,11 +17,12 @@ pub struct NewVisitor {
     pub pubsub_token: String,
 }
 
-/// A visitor, resolved from its inbox and contact identifier.
+/// A visitor, resolved from its inbox and contact identifier. Only ids: the
+/// contact itself is loaded where it is shown ([`App::visitor_contact`]).
 #[derive(Debug, Clone)]
 pub struct VisitorCtx {
     pub inbox: Inbox,
-    pub contact: Contact,
+    pub contact_id: ContactId,
     pub contact_inbox_id: i64,
 }
 
@@ -82,20 +83,24 @@ impl App {
     /// `NotFound`, whatever the reason.
     pub async fn visitor(&self, website_token: &str, source_id: &str) -> Result<VisitorCtx> {
         let inbox = self.public_inbox(website_token).await?;
-        let (contact, contact_inbox_id) =
+        let (contact_id, contact_inbox_id) =
             self.store().visitor_by_source(inbox.id, &tokens::hash(source_id)).await?.ok_or(AppError::NotFound)?;
-        Ok(VisitorCtx { inbox, contact, contact_inbox_id })
+        Ok(VisitorCtx { inbox, contact_id, contact_inbox_id })
+    }
+
+    pub async fn visitor_contact(&self, v: &VisitorCtx) -> Result<Contact> {
+        Ok(self.store().contact(v.inbox.account_id, v.contact_id).await?)
     }
 
     pub async fn update_visitor(&self, v: &VisitorCtx, patch: store::ContactPatch) -> Result<Contact> {
-        Ok(self.store().update_contact(v.inbox.account_id, v.contact.id, patch).await?)
+        Ok(self.store().update_contact(v.inbox.account_id, v.contact_id, patch).await?)
     }
 
     /// One of this visitor's conversations, or `NotFound`.
     async fn own_conversation(&self, v: &VisitorCtx, display_id: DisplayId) -> Result<ConversationView> {
         let view = self.store().conversation_by_display_id(v.inbox.account_id, display_id).await?;
         let c = &view.conversation;
-        if c.contact_id != v.contact.id || c.inbox_id != v.inbox.id {
+        if c.contact_id != v.contact_id || c.inbox_id != v.inbox.id {
             return Err(AppError::NotFound);
         }
         Ok(view)
@@ -140,7 +145,7 @@ impl App {
             .create_conversation(NewConversation {
                 account_id,
                 inbox_id: v.inbox.id,
-                contact_id: v.contact.id,
+                contact_id: v.contact_id,
                 contact_inbox_id: v.contact_inbox_id,
                 additional_attributes: attributes.clone(),
             })
@@ -150,7 +155,7 @@ impl App {
                 self.publish_records(std::slice::from_ref(&record)).await;
                 // The page where the chat started is context on the contact too (W10).
                 let patch = store::ContactPatch { additional_attributes: Some(attributes), ..Default::default() };
-                if let Err(e) = self.store().update_contact(account_id, v.contact.id, patch).await {
+                if let Err(e) = self.store().update_contact(account_id, v.contact_id, patch).await {
                     tracing::warn!(error = %e, "could not record visitor context on the contact");
                 }
                 view
@@ -193,8 +198,10 @@ impl App {
                 body: &body,
                 message_type: MessageType::Incoming,
                 private: false,
-                sender: Sender::Contact(v.contact.id),
+                sender: Sender::Contact(v.contact_id),
                 echo_id: echo_id.as_ref(),
+                display_id: c.display_id,
+                sender_name: Some(view.contact.name.clone()),
             })
             .await?;
         let message = match appended {
@@ -256,9 +263,9 @@ impl App {
 
     pub async fn visitor_typing(&self, v: &VisitorCtx, display_id: DisplayId, on: bool) -> Result<()> {
         let view = self.own_conversation(v, display_id).await?;
-        let name =
-            if v.contact.name.is_empty() { format!("Visitor #{}", v.contact.id) } else { v.contact.name.clone() };
-        let typist = Typist::Contact { id: v.contact.id, name };
+        let contact = &view.contact;
+        let name = if contact.name.is_empty() { format!("Visitor #{}", contact.id) } else { contact.name.clone() };
+        let typist = Typist::Contact { id: v.contact_id, name };
         self.emit_typing(HubEvent::new(&view.conversation, None, None, None, false, Payload::Typing { typist, on }))
             .await;
         Ok(())

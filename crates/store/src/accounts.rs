@@ -271,12 +271,17 @@ impl Store {
     }
 
     pub async fn inbox_by_token(&self, website_token: &str) -> Result<Inbox> {
+        if let Some(inbox) = self.memo.inboxes.get(website_token) {
+            return Ok(inbox);
+        }
         let row: InboxRow =
             read!(self, |db| sqlx::query_as(&format!("SELECT {INBOX_COLUMNS} FROM inboxes WHERE website_token = $1"))
                 .bind(website_token)
                 .fetch_one(db)
                 .await?);
-        Ok(row.into())
+        let inbox = Inbox::from(row);
+        self.memo.inboxes.put(website_token, inbox.clone());
+        Ok(inbox)
     }
 
     pub async fn inbox(&self, account_id: AccountId, id: InboxId) -> Result<Inbox> {

@@ -24,7 +24,8 @@ impl Store {
         source_id_hash: &str,
         pubsub_token_hash: &str,
     ) -> Result<(Contact, i64)> {
-        self.batch
+        let (contact, ci) = self
+            .batch
             .visitor(crate::batch::OwnedVisitor {
                 account_id: inbox.account_id,
                 inbox_id: inbox.id,
@@ -32,27 +33,29 @@ impl Store {
                 source_id_hash: source_id_hash.to_owned(),
                 pubsub_token_hash: pubsub_token_hash.to_owned(),
             })
-            .await
+            .await?;
+        self.memo.visitors.put(source_id_hash, (inbox.id, contact.id, ci));
+        Ok((contact, ci))
     }
 
-    /// The contact behind a Client API contact identifier, in this inbox only.
-    pub async fn visitor_by_source(&self, inbox_id: InboxId, source_id_hash: &str) -> Result<Option<(Contact, i64)>> {
-        #[derive(sqlx::FromRow)]
-        struct Row {
-            ci_id: i64,
-            #[sqlx(flatten)]
-            contact: ContactRow,
+    /// The contact and inbox session behind a Client API contact identifier, in
+    /// this inbox only. Asked by every visitor request, answered from memory
+    /// after the first time (an identifier never changes hands).
+    pub async fn visitor_by_source(&self, inbox_id: InboxId, source_id_hash: &str) -> Result<Option<(ContactId, i64)>> {
+        if let Some((inbox, contact, ci)) = self.memo.visitors.get(source_id_hash) {
+            return Ok((inbox == inbox_id).then_some((contact, ci)));
         }
-        let row: Option<Row> = read!(self, |db| sqlx::query_as(&format!(
-            "SELECT ci.id AS ci_id, {CONTACT_COLUMNS} FROM contact_inboxes ci \
-             JOIN contacts ct ON ct.id = ci.contact_id \
-             WHERE ci.inbox_id = $1 AND ci.source_id_hash = $2"
-        ))
+        let row: Option<(i64, i64)> = read!(self, |db| sqlx::query_as(
+            "SELECT contact_id, id FROM contact_inboxes WHERE inbox_id = $1 AND source_id_hash = $2"
+        )
         .bind(inbox_id.0)
         .bind(source_id_hash)
         .fetch_optional(db)
         .await?);
-        Ok(row.map(|r| (r.contact.into(), r.ci_id)))
+        Ok(row.map(|(contact, ci)| {
+            self.memo.visitors.put(source_id_hash, (inbox_id, ContactId(contact), ci));
+            (ContactId(contact), ci)
+        }))
     }
 
     pub async fn contact_by_pubsub_hash(&self, pubsub_token_hash: &str) -> Result<Option<Contact>> {

@@ -7,9 +7,11 @@
 
 mod accounts;
 mod batch;
+mod batch_sqlite;
 mod contacts;
 mod conversations;
 mod events;
+mod memo;
 mod messages;
 mod rows;
 
@@ -17,6 +19,7 @@ use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
 
+use domain::{ContactId, Inbox, InboxId};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{PgPool, SqlitePool};
@@ -90,15 +93,27 @@ pub struct Store {
     inner: Inner,
     /// Group commit for messages (see batch.rs).
     batch: batch::Batcher,
+    memo: std::sync::Arc<Memos>,
+}
+
+/// See memo.rs.
+struct Memos {
+    inboxes: memo::Memo<Inbox>,
+    /// Contact identifier hash → (inbox, contact, inbox session).
+    visitors: memo::Memo<(InboxId, ContactId, i64)>,
 }
 
 #[derive(Clone)]
 enum Inner {
     /// One writer connection (SQLite allows one writer; queueing here instead of in
-    /// SQLite's busy loop keeps latency flat) and a pool of readers.
+    /// SQLite's busy loop keeps latency flat) and a pool of readers. The group
+    /// commit writer has a connection of its own (batch_sqlite.rs); `gate` lets
+    /// only one of the two write at a time.
     Sqlite {
         write: SqlitePool,
         read: SqlitePool,
+        path: std::path::PathBuf,
+        gate: std::sync::Arc<tokio::sync::Mutex<()>>,
     },
     Postgres(PgPool),
 }
@@ -110,7 +125,8 @@ enum Inner {
 macro_rules! write_tx {
     ($store:expr, |$tx:ident| $body:expr) => {{
         match &$store.inner {
-            $crate::Inner::Sqlite { write, .. } => {
+            $crate::Inner::Sqlite { write, gate, .. } => {
+                let _gate = gate.lock().await;
                 let mut $tx = write.begin_with("BEGIN IMMEDIATE").await?;
                 let out = $body;
                 $tx.commit().await?;
@@ -177,7 +193,8 @@ impl Store {
             .acquire_timeout(Duration::from_secs(10))
             .connect_with(options)
             .await?;
-        Ok(Store::with(Inner::Sqlite { write, read }))
+        let gate = std::sync::Arc::new(tokio::sync::Mutex::new(()));
+        Store::with(Inner::Sqlite { write, read, path: path.to_owned(), gate })
     }
 
     async fn open_postgres(url: &str) -> Result<Store> {
@@ -187,11 +204,12 @@ impl Store {
             .acquire_timeout(Duration::from_secs(10))
             .connect_with(options)
             .await?;
-        Ok(Store::with(Inner::Postgres(pool)))
+        Store::with(Inner::Postgres(pool))
     }
 
-    fn with(inner: Inner) -> Store {
-        Store { batch: batch::Batcher::spawn(inner.clone()), inner }
+    fn with(inner: Inner) -> Result<Store> {
+        let memo = Memos { inboxes: memo::Memo::new(10_000), visitors: memo::Memo::new(200_000) };
+        Ok(Store { batch: batch::Batcher::spawn(&inner)?, inner, memo: std::sync::Arc::new(memo) })
     }
 
     async fn migrate(&self) -> Result<()> {
@@ -217,7 +235,7 @@ impl Store {
 
     pub async fn close(&self) {
         match &self.inner {
-            Inner::Sqlite { write, read } => {
+            Inner::Sqlite { write, read, .. } => {
                 read.close().await;
                 write.close().await;
             }

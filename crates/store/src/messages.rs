@@ -13,6 +13,11 @@ pub struct NewMessage<'a> {
     pub private: bool,
     pub sender: Sender,
     pub echo_id: Option<&'a EchoId>,
+    /// Shown with the stored message, which is not read back: the display id of
+    /// the conversation the caller loaded, and the sender's name as the message
+    /// list shows it (a user's display name or name, a contact's name).
+    pub display_id: DisplayId,
+    pub sender_name: Option<String>,
 }
 
 /// Takes the conversation's next seq inside an open transaction; evaluates to
@@ -97,10 +102,12 @@ impl Store {
                 private: n.private,
                 sender: n.sender,
                 echo_id: n.echo_id.map(|e| e.as_str().to_owned()),
+                display_id: n.display_id,
+                sender_name: n.sender_name,
             })
             .await;
         match result {
-            Ok((mid, event)) => Ok(Appended::New(self.message(n.account_id, mid).await?, event)),
+            Ok((message, event)) => Ok(Appended::New(message, event)),
             // Two sends of the same echo_id raced (PostgreSQL, several processes):
             // the loser's transaction rolled back; answer with the winner's message.
             Err(StoreError::Conflict(_)) if n.echo_id.is_some() => {

@@ -13,3 +13,4 @@ mod realtime;
 mod realtime_guards;
 mod smoke;
 mod tenancy;
+mod write_path;

@@ -133,7 +133,7 @@ async fn show_contact(
     ApiPath(p): ApiPath<ContactPath>,
 ) -> ApiResult<Json<PublicContactJson>> {
     let v = visitor(&state, &p.inbox_identifier, &p.contact_identifier).await?;
-    Ok(Json(PublicContactJson::new(&v.contact, None, None)))
+    Ok(Json(PublicContactJson::new(&state.app.visitor_contact(&v).await?, None, None)))
 }
 
 #[utoipa::path(patch, path = "/public/api/v1/inboxes/{inbox_identifier}/contacts/{contact_identifier}", tag = "Client API",

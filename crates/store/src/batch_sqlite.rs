@@ -1,0 +1,185 @@
+//! The SQLite side of group commit: one thread owns a rusqlite connection and
+//! stores each batch synchronously.
+//!
+//! Why not sqlx here: sqlx runs every SQLite connection on a worker thread and
+//! hands it each statement and each row over a channel, two thread wake-ups per
+//! statement. A message takes about eight statements, and that hand-off was most
+//! of the server's CPU per message (57 context switches and ~1 ms per message,
+//! BENCHMARKS.md). On this thread a batch costs one wake-up to start and one
+//! answer per message; the statements themselves are prepared once and cached.
+//!
+//! Writes through sqlx (conversation changes, accounts) still exist; both take
+//! the store's write gate first, so the two writer connections never wait on
+//! SQLite's busy loop for each other.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use domain::*;
+use rusqlite::{params, Connection, ErrorCode, TransactionBehavior};
+use tokio::sync::mpsc;
+
+use crate::batch::{reply_all, stored_message, Done, Job, OwnedMessage, OwnedVisitor, MAX_BATCH};
+use crate::{now_millis, EventRecord, Result, StoreError};
+
+/// Opens the writer's connection (after migrations ran) and starts its thread.
+pub(crate) fn spawn(path: &Path, gate: Arc<tokio::sync::Mutex<()>>, mut rx: mpsc::Receiver<Job>) -> Result<()> {
+    let mut conn = Connection::open(path).map_err(from_sqlite)?;
+    conn.busy_timeout(Duration::from_secs(5)).map_err(from_sqlite)?;
+    // Durable: a commit returns only after the WAL reached the disk.
+    conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;")
+        .map_err(from_sqlite)?;
+    conn.set_prepared_statement_cache_capacity(32);
+    std::thread::Builder::new()
+        .name("sqlite-writer".into())
+        .spawn(move || {
+            let mut jobs = Vec::with_capacity(MAX_BATCH);
+            // Ends when every Store clone (and so every sender) is gone.
+            while let Some(first) = rx.blocking_recv() {
+                jobs.push(first);
+                while jobs.len() < MAX_BATCH {
+                    match rx.try_recv() {
+                        Ok(job) => jobs.push(job),
+                        Err(_) => break,
+                    }
+                }
+                let (results, failed) = {
+                    let _gate = gate.blocking_lock();
+                    run_batch(&mut conn, &jobs)
+                };
+                reply_all(&mut jobs, results, failed);
+            }
+        })
+        .map_err(|e| StoreError::Other(format!("could not start the SQLite writer: {e}")))?;
+    Ok(())
+}
+
+/// One transaction for the batch, one savepoint per job: a job that fails (a
+/// resent echo_id, a conversation that is gone) rolls back alone.
+fn run_batch(conn: &mut Connection, jobs: &[Job]) -> (Vec<Result<Done>>, Option<String>) {
+    let now = now_millis();
+    let mut results = Vec::with_capacity(jobs.len());
+    let committed = (|| -> rusqlite::Result<()> {
+        let mut tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        for job in jobs {
+            // Dropped without commit, a savepoint rolls back to where it began.
+            let mut sp = tx.savepoint()?;
+            let one = match job {
+                Job::Message(m, _) => message(&sp, m, now).map(Done::Message),
+                Job::Visitor(v, _) => visitor(&sp, v, now).map(Done::Visitor),
+            };
+            match one {
+                Ok(done) => {
+                    sp.commit()?;
+                    results.push(Ok(done));
+                }
+                Err(e) => {
+                    sp.rollback()?;
+                    results.push(Err(from_sqlite(e)));
+                }
+            }
+        }
+        tx.commit()
+    })();
+    (results, committed.err().map(|e| e.to_string()))
+}
+
+fn message(db: &Connection, m: &OwnedMessage, now: i64) -> rusqlite::Result<(Message, EventRecord)> {
+    let (sender_type, sender_id) = m.sender_columns();
+    let incoming = m.message_type == MessageType::Incoming;
+    let (cseq, inbox): (i64, i64) = db
+        .prepare_cached(
+            "UPDATE conversations SET last_seq = last_seq + 1, last_activity_at = ?3, \
+             unread_count = unread_count + ?4 WHERE account_id = ?1 AND id = ?2 RETURNING last_seq, inbox_id",
+        )?
+        .query_row(params![m.account_id.0, m.conversation_id.0, now, i64::from(incoming)], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?;
+    let mid: i64 = db
+        .prepare_cached(
+            "INSERT INTO messages (account_id, inbox_id, conversation_id, seq, content, message_type, private, \
+             sender_type, sender_id, echo_id, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) \
+             RETURNING id",
+        )?
+        .query_row(
+            params![
+                m.account_id.0,
+                inbox,
+                m.conversation_id.0,
+                cseq,
+                m.body,
+                m.message_type.code(),
+                m.private,
+                sender_type,
+                sender_id,
+                m.echo_id,
+                now
+            ],
+            |r| r.get(0),
+        )?;
+    db.prepare_cached("UPDATE conversations SET last_message_id = ?2 WHERE id = ?1")?
+        .execute(params![m.conversation_id.0, mid])?;
+    if let Sender::Contact(c) = m.sender {
+        db.prepare_cached("UPDATE contacts SET last_activity_at = ?2 WHERE id = ?1")?.execute(params![c.0, now])?;
+    }
+    let seq: i64 = db
+        .prepare_cached(
+            "UPDATE accounts SET last_event_seq = last_event_seq + 1 WHERE id = ?1 RETURNING last_event_seq",
+        )?
+        .query_row(params![m.account_id.0], |r| r.get(0))?;
+    let kind = EventKind::MessageCreated;
+    db.prepare_cached(
+        "INSERT INTO events (account_id, seq, inbox_id, conversation_id, conversation_seq, kind, private, \
+         message_id, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    )?
+    .execute(params![m.account_id.0, seq, inbox, m.conversation_id.0, cseq, kind.name(), m.private, mid, now])?;
+    let event = EventRecord {
+        account_id: m.account_id,
+        seq,
+        inbox_id: InboxId(inbox),
+        conversation_id: m.conversation_id,
+        conversation_seq: cseq,
+        kind,
+        private: m.private,
+        message_id: Some(MessageId(mid)),
+    };
+    Ok((stored_message(m, MessageId(mid), InboxId(inbox), cseq, now), event))
+}
+
+fn visitor(db: &Connection, v: &OwnedVisitor, now: i64) -> rusqlite::Result<(Contact, i64)> {
+    let id: i64 = db
+        .prepare_cached(
+            "INSERT INTO contacts (account_id, name, pubsub_token_hash, created_at, last_activity_at) \
+             VALUES (?1, ?2, ?3, ?4, ?4) RETURNING id",
+        )?
+        .query_row(params![v.account_id.0, v.name, v.pubsub_token_hash, now], |r| r.get(0))?;
+    let ci: i64 = db
+        .prepare_cached(
+            "INSERT INTO contact_inboxes (account_id, contact_id, inbox_id, source_id_hash, created_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id",
+        )?
+        .query_row(params![v.account_id.0, id, v.inbox_id.0, v.source_id_hash, now], |r| r.get(0))?;
+    Ok((v.contact(ContactId(id), now), ci))
+}
+
+/// The same mapping as `From<sqlx::Error>`: a unique index refusing the write is
+/// a conflict, a locked database is "unavailable" (the caller answers 503).
+fn from_sqlite(e: rusqlite::Error) -> StoreError {
+    match &e {
+        rusqlite::Error::QueryReturnedNoRows => StoreError::NotFound,
+        rusqlite::Error::SqliteFailure(f, msg) => match f.code {
+            ErrorCode::ConstraintViolation if is_unique(f.extended_code) => {
+                StoreError::Conflict(msg.clone().unwrap_or_else(|| e.to_string()))
+            }
+            ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked => StoreError::Unavailable(e.to_string()),
+            _ => StoreError::Other(e.to_string()),
+        },
+        _ => StoreError::Other(e.to_string()),
+    }
+}
+
+/// SQLITE_CONSTRAINT_UNIQUE and SQLITE_CONSTRAINT_PRIMARYKEY.
+fn is_unique(extended: std::os::raw::c_int) -> bool {
+    extended == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE || extended == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY
+}
