@@ -17,10 +17,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use domain::*;
-use rusqlite::{params, Connection, ErrorCode, TransactionBehavior};
+use rusqlite::{params, Connection, TransactionBehavior};
 use tokio::sync::mpsc;
 
 use crate::batch::{reply_all, stored_message, Done, Job, OwnedMessage, OwnedVisitor, MAX_BATCH};
+use crate::inline::from_sqlite;
 use crate::{now_millis, EventRecord, Result, StoreError};
 
 /// Opens the writer's connection (after migrations ran) and starts its thread.
@@ -161,25 +162,4 @@ fn visitor(db: &Connection, v: &OwnedVisitor, now: i64) -> rusqlite::Result<(Con
         )?
         .query_row(params![v.account_id.0, id, v.inbox_id.0, v.source_id_hash, now], |r| r.get(0))?;
     Ok((v.contact(ContactId(id), now), ci))
-}
-
-/// The same mapping as `From<sqlx::Error>`: a unique index refusing the write is
-/// a conflict, a locked database is "unavailable" (the caller answers 503).
-fn from_sqlite(e: rusqlite::Error) -> StoreError {
-    match &e {
-        rusqlite::Error::QueryReturnedNoRows => StoreError::NotFound,
-        rusqlite::Error::SqliteFailure(f, msg) => match f.code {
-            ErrorCode::ConstraintViolation if is_unique(f.extended_code) => {
-                StoreError::Conflict(msg.clone().unwrap_or_else(|| e.to_string()))
-            }
-            ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked => StoreError::Unavailable(e.to_string()),
-            _ => StoreError::Other(e.to_string()),
-        },
-        _ => StoreError::Other(e.to_string()),
-    }
-}
-
-/// SQLITE_CONSTRAINT_UNIQUE and SQLITE_CONSTRAINT_PRIMARYKEY.
-fn is_unique(extended: std::os::raw::c_int) -> bool {
-    extended == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE || extended == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY
 }

@@ -3,7 +3,9 @@
 use domain::*;
 
 use crate::rows::*;
-use crate::{now_millis, read, write_tx, Result, Store};
+use rusqlite::OptionalExtension;
+
+use crate::{now_millis, point_read, read, write_tx, Result, Store};
 
 /// The fields a contact update may change; `None` leaves one as it is.
 #[derive(Default)]
@@ -45,13 +47,15 @@ impl Store {
         if let Some((inbox, contact, ci)) = self.memo.visitors.get(source_id_hash) {
             return Ok((inbox == inbox_id).then_some((contact, ci)));
         }
-        let row: Option<(i64, i64)> = read!(self, |db| sqlx::query_as(
-            "SELECT contact_id, id FROM contact_inboxes WHERE inbox_id = $1 AND source_id_hash = $2"
-        )
-        .bind(inbox_id.0)
-        .bind(source_id_hash)
-        .fetch_optional(db)
-        .await?);
+        const SQL: &str = "SELECT contact_id, id FROM contact_inboxes WHERE inbox_id = $1 AND source_id_hash = $2";
+        let row: Option<(i64, i64)> = point_read!(
+            self,
+            |conn| conn
+                .prepare_cached(SQL)?
+                .query_row((inbox_id.0, source_id_hash), |r| Ok((r.get(0)?, r.get(1)?)))
+                .optional(),
+            |db| sqlx::query_as(SQL).bind(inbox_id.0).bind(source_id_hash).fetch_optional(db).await?
+        );
         Ok(row.map(|(contact, ci)| {
             self.memo.visitors.put(source_id_hash, (inbox_id, ContactId(contact), ci));
             (ContactId(contact), ci)
@@ -59,23 +63,22 @@ impl Store {
     }
 
     pub async fn contact_by_pubsub_hash(&self, pubsub_token_hash: &str) -> Result<Option<Contact>> {
-        let row: Option<ContactRow> = read!(self, |db| sqlx::query_as(&format!(
-            "SELECT {CONTACT_COLUMNS} FROM contacts ct WHERE ct.pubsub_token_hash = $1"
-        ))
-        .bind(pubsub_token_hash)
-        .fetch_optional(db)
-        .await?);
+        let sql = format!("SELECT {CONTACT_COLUMNS} FROM contacts ct WHERE ct.pubsub_token_hash = $1");
+        let row: Option<ContactRow> = point_read!(
+            self,
+            |conn| conn.prepare_cached(&sql)?.query_row([pubsub_token_hash], ContactRow::from_sqlite).optional(),
+            |db| sqlx::query_as(&sql).bind(pubsub_token_hash).fetch_optional(db).await?
+        );
         Ok(row.map(Into::into))
     }
 
     pub async fn contact(&self, account_id: AccountId, id: ContactId) -> Result<Contact> {
-        let row: ContactRow = read!(self, |db| sqlx::query_as(&format!(
-            "SELECT {CONTACT_COLUMNS} FROM contacts ct WHERE ct.account_id = $1 AND ct.id = $2"
-        ))
-        .bind(account_id.0)
-        .bind(id.0)
-        .fetch_one(db)
-        .await?);
+        let sql = format!("SELECT {CONTACT_COLUMNS} FROM contacts ct WHERE ct.account_id = $1 AND ct.id = $2");
+        let row: ContactRow = point_read!(
+            self,
+            |conn| conn.prepare_cached(&sql)?.query_row((account_id.0, id.0), ContactRow::from_sqlite),
+            |db| sqlx::query_as(&sql).bind(account_id.0).bind(id.0).fetch_one(db).await?
+        );
         Ok(row.into())
     }
 

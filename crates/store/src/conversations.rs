@@ -4,7 +4,7 @@ use domain::*;
 
 use crate::events::append_event;
 use crate::rows::*;
-use crate::{now_millis, read, write_tx, EventRecord, Result, Store, StoreError};
+use crate::{now_millis, point_read, read, write_tx, EventRecord, Result, Store, StoreError};
 
 /// Takes the conversation's next `conversation_seq` and appends an event for it.
 macro_rules! append_event_for {
@@ -122,6 +122,35 @@ const VIEW_SELECT: &str = "SELECT c.id, c.account_id, c.display_id, c.inbox_id, 
     JOIN contacts ct ON ct.id = c.contact_id \
     LEFT JOIN users au ON au.id = c.assignee_id \
     LEFT JOIN messages lm ON lm.id = c.last_message_id";
+
+impl ViewRow {
+    /// The columns of [`VIEW_SELECT`], in order, from a rusqlite row.
+    fn from_sqlite(r: &rusqlite::Row) -> rusqlite::Result<Self> {
+        Ok(ViewRow {
+            conversation: ConversationRow::from_sqlite(r)?,
+            channel_type: r.get(14)?,
+            ct_name: r.get(15)?,
+            ct_email: r.get(16)?,
+            ct_phone_number: r.get(17)?,
+            ct_identifier: r.get(18)?,
+            ct_additional_attributes: r.get(19)?,
+            ct_created_at: r.get(20)?,
+            ct_last_activity_at: r.get(21)?,
+            au_name: r.get(22)?,
+            au_display_name: r.get(23)?,
+            au_email: r.get(24)?,
+            lm_id: r.get(25)?,
+            lm_seq: r.get(26)?,
+            lm_content: r.get(27)?,
+            lm_message_type: r.get(28)?,
+            lm_private: r.get(29)?,
+            lm_sender_type: r.get(30)?,
+            lm_sender_id: r.get(31)?,
+            lm_echo_id: r.get(32)?,
+            lm_created_at: r.get(33)?,
+        })
+    }
+}
 
 impl From<ViewRow> for ConversationView {
     fn from(r: ViewRow) -> Self {
@@ -273,7 +302,11 @@ impl Store {
     /// One conversation of the account by an integer column (a constant name).
     async fn view_by(&self, account_id: AccountId, column: &'static str, value: i64) -> Result<ConversationView> {
         let sql = format!("{VIEW_SELECT} WHERE c.account_id = $1 AND c.{column} = $2");
-        let row: ViewRow = read!(self, |db| sqlx::query_as(&sql).bind(account_id.0).bind(value).fetch_one(db).await?);
+        let row: ViewRow = point_read!(
+            self,
+            |conn| conn.prepare_cached(&sql)?.query_row((account_id.0, value), ViewRow::from_sqlite),
+            |db| sqlx::query_as(&sql).bind(account_id.0).bind(value).fetch_one(db).await?
+        );
         Ok(row.into())
     }
 
@@ -299,13 +332,16 @@ impl Store {
         account_id: AccountId,
         contact: ContactId,
     ) -> Result<Vec<(ConversationId, DisplayId, i64)>> {
-        let rows: Vec<(i64, i64, i64)> = read!(self, |db| sqlx::query_as(
-            "SELECT id, display_id, last_seq FROM conversations WHERE account_id = $1 AND contact_id = $2"
-        )
-        .bind(account_id.0)
-        .bind(contact.0)
-        .fetch_all(db)
-        .await?);
+        const SQL: &str =
+            "SELECT id, display_id, last_seq FROM conversations WHERE account_id = $1 AND contact_id = $2";
+        let rows: Vec<(i64, i64, i64)> = point_read!(
+            self,
+            |conn| conn
+                .prepare_cached(SQL)?
+                .query_map((account_id.0, contact.0), |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+                .collect(),
+            |db| sqlx::query_as(SQL).bind(account_id.0).bind(contact.0).fetch_all(db).await?
+        );
         Ok(rows.into_iter().map(|(a, b, c)| (ConversationId(a), DisplayId(b), c)).collect())
     }
 

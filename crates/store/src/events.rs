@@ -6,7 +6,7 @@
 
 use domain::*;
 
-use crate::{read, Result, Store};
+use crate::{point_read, Result, Store};
 
 #[derive(Debug, Clone)]
 pub struct EventRecord {
@@ -30,6 +30,22 @@ struct EventRow {
     kind: String,
     private: bool,
     message_id: Option<i64>,
+}
+
+impl EventRow {
+    /// The columns of [`EVENT_COLUMNS`], in order, from a rusqlite row.
+    fn from_sqlite(r: &rusqlite::Row) -> rusqlite::Result<Self> {
+        Ok(EventRow {
+            account_id: r.get(0)?,
+            seq: r.get(1)?,
+            inbox_id: r.get(2)?,
+            conversation_id: r.get(3)?,
+            conversation_seq: r.get(4)?,
+            kind: r.get(5)?,
+            private: r.get(6)?,
+            message_id: r.get(7)?,
+        })
+    }
 }
 
 impl From<EventRow> for Option<EventRecord> {
@@ -94,22 +110,21 @@ pub(crate) use append_event;
 impl Store {
     /// The account's newest event seq: where a new agent socket starts.
     pub async fn account_seq(&self, account_id: AccountId) -> Result<i64> {
-        Ok(read!(self, |db| sqlx::query_scalar("SELECT last_event_seq FROM accounts WHERE id = $1")
-            .bind(account_id.0)
-            .fetch_one(db)
-            .await?))
+        const SQL: &str = "SELECT last_event_seq FROM accounts WHERE id = $1";
+        Ok(point_read!(self, |conn| conn.prepare_cached(SQL)?.query_row([account_id.0], |r| r.get(0)), |db| {
+            sqlx::query_scalar(SQL).bind(account_id.0).fetch_one(db).await?
+        }))
     }
 
     /// The account's events after `since`, in order.
     pub async fn events_after(&self, account_id: AccountId, since: i64, limit: i64) -> Result<Vec<EventRecord>> {
-        let rows: Vec<EventRow> = read!(self, |db| sqlx::query_as(&format!(
-            "SELECT {EVENT_COLUMNS} FROM events WHERE account_id = $1 AND seq > $2 ORDER BY seq LIMIT $3"
-        ))
-        .bind(account_id.0)
-        .bind(since)
-        .bind(limit)
-        .fetch_all(db)
-        .await?);
+        let sql =
+            format!("SELECT {EVENT_COLUMNS} FROM events WHERE account_id = $1 AND seq > $2 ORDER BY seq LIMIT $3");
+        let rows: Vec<EventRow> = point_read!(
+            self,
+            |conn| conn.prepare_cached(&sql)?.query_map((account_id.0, since, limit), EventRow::from_sqlite)?.collect(),
+            |db| sqlx::query_as(&sql).bind(account_id.0).bind(since).bind(limit).fetch_all(db).await?
+        );
         Ok(rows.into_iter().filter_map(Option::<EventRecord>::from).collect())
     }
 
@@ -121,16 +136,24 @@ impl Store {
         since: i64,
         limit: i64,
     ) -> Result<Vec<EventRecord>> {
-        let rows: Vec<EventRow> = read!(self, |db| sqlx::query_as(&format!(
+        let sql = format!(
             "SELECT {EVENT_COLUMNS} FROM events WHERE account_id = $1 AND conversation_id = $2 \
              AND conversation_seq > $3 ORDER BY conversation_seq LIMIT $4"
-        ))
-        .bind(account_id.0)
-        .bind(conversation.0)
-        .bind(since)
-        .bind(limit)
-        .fetch_all(db)
-        .await?);
+        );
+        let rows: Vec<EventRow> = point_read!(
+            self,
+            |conn| conn
+                .prepare_cached(&sql)?
+                .query_map((account_id.0, conversation.0, since, limit), EventRow::from_sqlite)?
+                .collect(),
+            |db| sqlx::query_as(&sql)
+                .bind(account_id.0)
+                .bind(conversation.0)
+                .bind(since)
+                .bind(limit)
+                .fetch_all(db)
+                .await?
+        );
         Ok(rows.into_iter().filter_map(Option::<EventRecord>::from).collect())
     }
 }

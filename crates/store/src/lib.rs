@@ -11,6 +11,7 @@ mod batch_sqlite;
 mod contacts;
 mod conversations;
 mod events;
+mod inline;
 mod memo;
 mod messages;
 mod rows;
@@ -114,6 +115,8 @@ enum Inner {
         read: SqlitePool,
         path: std::path::PathBuf,
         gate: std::sync::Arc<tokio::sync::Mutex<()>>,
+        /// Point reads on the calling thread (inline.rs).
+        inline: std::sync::Arc<inline::Inline>,
     },
     Postgres(PgPool),
 }
@@ -157,6 +160,7 @@ macro_rules! read {
         }
     }};
 }
+pub(crate) use inline::point_read;
 pub(crate) use {read, write_tx};
 
 impl Store {
@@ -194,7 +198,8 @@ impl Store {
             .connect_with(options)
             .await?;
         let gate = std::sync::Arc::new(tokio::sync::Mutex::new(()));
-        Store::with(Inner::Sqlite { write, read, path: path.to_owned(), gate })
+        let inline = std::sync::Arc::new(inline::Inline::new(path));
+        Store::with(Inner::Sqlite { write, read, path: path.to_owned(), gate, inline })
     }
 
     async fn open_postgres(url: &str) -> Result<Store> {

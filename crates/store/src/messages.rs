@@ -3,7 +3,7 @@
 use domain::*;
 
 use crate::rows::*;
-use crate::{read, EventRecord, Result, Store, StoreError};
+use crate::{point_read, read, EventRecord, Result, Store, StoreError};
 
 pub struct NewMessage<'a> {
     pub account_id: AccountId,
@@ -140,16 +140,15 @@ impl Store {
     }
 
     pub async fn message(&self, account_id: AccountId, id: MessageId) -> Result<Message> {
-        let row: MessageRow = read!(self, |db| {
-            sqlx::query_as(&format!(
-            "SELECT {MESSAGE_COLUMNS} FROM messages m JOIN conversations c ON c.id = m.conversation_id {MESSAGE_SENDER_JOINS} \
-             WHERE m.account_id = $1 AND m.id = $2"
-        ))
-        .bind(account_id.0)
-        .bind(id.0)
-        .fetch_one(db)
-        .await?
-        });
+        let sql = format!(
+            "SELECT {MESSAGE_COLUMNS} FROM messages m JOIN conversations c ON c.id = m.conversation_id \
+             {MESSAGE_SENDER_JOINS} WHERE m.account_id = $1 AND m.id = $2"
+        );
+        let row: MessageRow = point_read!(
+            self,
+            |conn| conn.prepare_cached(&sql)?.query_row((account_id.0, id.0), MessageRow::from_sqlite),
+            |db| sqlx::query_as(&sql).bind(account_id.0).bind(id.0).fetch_one(db).await?
+        );
         Ok(row.into())
     }
 

@@ -22,6 +22,28 @@ pub(crate) struct ConversationRow {
     pub created_at: i64,
 }
 
+impl ConversationRow {
+    /// The first 14 columns of a conversation view, in order, from a rusqlite row.
+    pub(crate) fn from_sqlite(r: &rusqlite::Row) -> rusqlite::Result<Self> {
+        Ok(ConversationRow {
+            id: r.get(0)?,
+            account_id: r.get(1)?,
+            display_id: r.get(2)?,
+            inbox_id: r.get(3)?,
+            contact_id: r.get(4)?,
+            status: r.get(5)?,
+            assignee_id: r.get(6)?,
+            last_seq: r.get(7)?,
+            unread_count: r.get(8)?,
+            last_activity_at: r.get(9)?,
+            agent_last_seen_at: r.get(10)?,
+            contact_last_seen_at: r.get(11)?,
+            additional_attributes: r.get(12)?,
+            created_at: r.get(13)?,
+        })
+    }
+}
+
 impl From<ConversationRow> for Conversation {
     fn from(r: ConversationRow) -> Self {
         Conversation {
@@ -74,6 +96,29 @@ pub(crate) const MESSAGE_COLUMNS: &str = "m.id, m.account_id, m.inbox_id, m.conv
 pub(crate) const MESSAGE_SENDER_JOINS: &str = "LEFT JOIN users u ON m.sender_type = 'user' AND u.id = m.sender_id \
     LEFT JOIN contacts ct ON m.sender_type = 'contact' AND ct.id = m.sender_id";
 
+impl MessageRow {
+    /// The columns of [`MESSAGE_COLUMNS`], in order, from a rusqlite row.
+    pub(crate) fn from_sqlite(r: &rusqlite::Row) -> rusqlite::Result<Self> {
+        Ok(MessageRow {
+            id: r.get(0)?,
+            account_id: r.get(1)?,
+            inbox_id: r.get(2)?,
+            conversation_id: r.get(3)?,
+            display_id: r.get(4)?,
+            seq: r.get(5)?,
+            content: r.get(6)?,
+            message_type: r.get(7)?,
+            private: r.get(8)?,
+            sender_type: r.get(9)?,
+            sender_id: r.get(10)?,
+            sender_name: r.get(11)?,
+            echo_id: r.get(12)?,
+            content_attributes: r.get(13)?,
+            created_at: r.get(14)?,
+        })
+    }
+}
+
 impl From<MessageRow> for Message {
     fn from(r: MessageRow) -> Self {
         let sender = match (r.sender_type.as_str(), r.sender_id) {
@@ -119,6 +164,23 @@ pub(crate) const CONTACT_COLUMNS: &str = "ct.id, ct.account_id, ct.name, ct.emai
 /// The same columns unqualified, for `RETURNING` (SQLite allows no alias there).
 pub(crate) const CONTACT_RETURNING: &str = "id, account_id, name, email, phone_number, \
     identifier, additional_attributes, created_at, last_activity_at";
+
+impl ContactRow {
+    /// The columns of [`CONTACT_COLUMNS`], in order, from a rusqlite row.
+    pub(crate) fn from_sqlite(r: &rusqlite::Row) -> rusqlite::Result<Self> {
+        Ok(ContactRow {
+            id: r.get(0)?,
+            account_id: r.get(1)?,
+            name: r.get(2)?,
+            email: r.get(3)?,
+            phone_number: r.get(4)?,
+            identifier: r.get(5)?,
+            additional_attributes: r.get(6)?,
+            created_at: r.get(7)?,
+            last_activity_at: r.get(8)?,
+        })
+    }
+}
 
 impl From<ContactRow> for Contact {
     fn from(r: ContactRow) -> Self {
