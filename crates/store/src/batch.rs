@@ -2,18 +2,17 @@
 //!
 //! Every durable commit waits for the disk (SQLite `synchronous=FULL`, PostgreSQL
 //! `synchronous_commit=on`), so one transaction per message caps throughput at one
-//! fsync per message. Instead, one writer task per process takes whatever
-//! messages are waiting (up to `MAX_BATCH`) and stores them in one transaction,
-//! each inside its own savepoint so one bad message does not fail the others.
+//! fsync per message. Instead, one writer per process takes whatever messages
+//! are waiting (up to `MAX_BATCH`) and stores them in one transaction, so that
+//! one bad message does not fail the others (batch_sqlite.rs: a savepoint each;
+//! batch_pg.rs: one statement each that writes nothing when it cannot succeed).
 //! The sender's acknowledgement still waits for that commit (invariant 1); a
 //! lone message is committed at once, without waiting for company.
 
 use domain::*;
-use sqlx::Acquire;
 use tokio::sync::{mpsc, oneshot};
 
-use crate::events::append_event;
-use crate::{now_millis, EventRecord, Inner, Result, StoreError};
+use crate::{EventRecord, Inner, Result, StoreError};
 
 pub(crate) const MAX_BATCH: usize = 256;
 
@@ -116,7 +115,7 @@ impl Batcher {
                     let mut jobs = Vec::with_capacity(MAX_BATCH);
                     // Ends when every Store clone (and so every sender) is gone.
                     while rx.recv_many(&mut jobs, MAX_BATCH).await > 0 {
-                        run_pg_batch(&pool, &mut jobs).await;
+                        crate::batch_pg::run_batch(&pool, &mut jobs).await;
                     }
                 });
             }
@@ -141,119 +140,6 @@ impl Batcher {
 
 fn stopped() -> StoreError {
     StoreError::Unavailable("the writer stopped".into())
-}
-
-/// Stores one visitor inside an open PostgreSQL transaction.
-async fn visitor_pg(tx: &mut sqlx::PgConnection, v: &OwnedVisitor, now: i64) -> Result<(Contact, i64)> {
-    let id: i64 = sqlx::query_scalar(
-        "INSERT INTO contacts (account_id, name, pubsub_token_hash, created_at, last_activity_at) \
-             VALUES ($1, $2, $3, $4, $4) RETURNING id",
-    )
-    .bind(v.account_id.0)
-    .bind(&v.name)
-    .bind(&v.pubsub_token_hash)
-    .bind(now)
-    .fetch_one(&mut *tx)
-    .await?;
-    let ci: i64 = sqlx::query_scalar(
-        "INSERT INTO contact_inboxes (account_id, contact_id, inbox_id, source_id_hash, created_at) \
-             VALUES ($1, $2, $3, $4, $5) RETURNING id",
-    )
-    .bind(v.account_id.0)
-    .bind(id)
-    .bind(v.inbox_id.0)
-    .bind(&v.source_id_hash)
-    .bind(now)
-    .fetch_one(&mut *tx)
-    .await?;
-    Ok((v.contact(ContactId(id), now), ci))
-}
-
-/// Stores one message inside an open PostgreSQL transaction (a savepoint of the batch).
-async fn message_pg(tx: &mut sqlx::PgConnection, m: &OwnedMessage, now: i64) -> Result<(Message, EventRecord)> {
-    let (sender_type, sender_id) = m.sender_columns();
-    let incoming = m.message_type == MessageType::Incoming;
-    let (cseq, inbox): (i64, i64) = sqlx::query_as(
-        "UPDATE conversations SET last_seq = last_seq + 1, last_activity_at = $3, \
-             unread_count = unread_count + $4 WHERE account_id = $1 AND id = $2 RETURNING last_seq, inbox_id",
-    )
-    .bind(m.account_id.0)
-    .bind(m.conversation_id.0)
-    .bind(now)
-    .bind(if incoming { 1_i64 } else { 0 })
-    .fetch_one(&mut *tx)
-    .await?;
-    let mid: i64 = sqlx::query_scalar(
-            "INSERT INTO messages (account_id, inbox_id, conversation_id, seq, content, message_type, private, \
-             sender_type, sender_id, echo_id, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
-        )
-        .bind(m.account_id.0)
-        .bind(inbox)
-        .bind(m.conversation_id.0)
-        .bind(cseq)
-        .bind(m.body.as_str())
-        .bind(m.message_type.code())
-        .bind(m.private)
-        .bind(sender_type)
-        .bind(sender_id)
-        .bind(m.echo_id.as_deref())
-        .bind(now)
-        .fetch_one(&mut *tx)
-        .await?;
-    sqlx::query("UPDATE conversations SET last_message_id = $2 WHERE id = $1")
-        .bind(m.conversation_id.0)
-        .bind(mid)
-        .execute(&mut *tx)
-        .await?;
-    if let Sender::Contact(c) = m.sender {
-        sqlx::query("UPDATE contacts SET last_activity_at = $2 WHERE id = $1")
-            .bind(c.0)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
-    }
-    let event = append_event!(
-        tx,
-        m.account_id,
-        InboxId(inbox),
-        m.conversation_id,
-        cseq,
-        EventKind::MessageCreated,
-        m.private,
-        Some(MessageId(mid)),
-        now
-    );
-    Ok((stored_message(m, MessageId(mid), InboxId(inbox), cseq, now), event))
-}
-
-/// Runs the whole batch in one transaction, each job in a savepoint.
-async fn run_pg_batch(pool: &sqlx::PgPool, jobs: &mut Vec<Job>) {
-    let now = now_millis();
-    let mut results: Vec<Result<Done>> = Vec::with_capacity(jobs.len());
-    let committed: Result<()> = async {
-        let mut tx = pool.begin().await?;
-        for job in jobs.iter() {
-            let mut sp = tx.begin().await?;
-            let one = match job {
-                Job::Message(m, _) => message_pg(&mut sp, m, now).await.map(Done::Message),
-                Job::Visitor(v, _) => visitor_pg(&mut sp, v, now).await.map(Done::Visitor),
-            };
-            match one {
-                Ok(done) => {
-                    sp.commit().await?;
-                    results.push(Ok(done));
-                }
-                Err(e) => {
-                    sp.rollback().await?;
-                    results.push(Err(e));
-                }
-            }
-        }
-        tx.commit().await?;
-        Ok(())
-    }
-    .await;
-    reply_all(jobs, results, committed.err().map(|e| e.to_string()));
 }
 
 /// Answers every job of a batch; `failed` says the batch's commit failed, so

@@ -7,6 +7,7 @@
 
 mod accounts;
 mod batch;
+mod batch_pg;
 mod batch_sqlite;
 mod contacts;
 mod conversations;
