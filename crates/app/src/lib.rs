@@ -51,10 +51,10 @@ impl App {
 
     /// Publishes a stored event here and on the bus.
     pub(crate) async fn emit_stored(&self, record: &store::EventRecord, event: hub::HubEvent) {
-        self.hub().publish(event);
         if let Some(bus) = self.bus() {
-            bus.send_stored(record).await;
+            bus.send_stored(record, &event).await;
         }
+        self.hub().publish(event);
     }
 
     /// Publishes a typing event here and on the bus.

@@ -70,6 +70,11 @@ async fn a_visitor_on_one_process_and_an_agent_on_another_chat_live_with_typing(
     a.visitor_says(&v, conversation, "Hallo from process A").await;
     let got = next_event(&mut agent, "message.created").await;
     assert_eq!(got["data"]["content"], "Hallo from process A");
+    // The message travelled with its event (bus.rs): what B's socket shows is
+    // exactly what the database holds.
+    let stored = a.agent_messages(&a.admin_token, conversation).await;
+    let stored = stored.iter().find(|m| m["id"] == got["data"]["id"]).expect("stored");
+    assert_eq!(&got["data"], stored);
 
     let typing = a.conv_path(&v, conversation, "/toggle_typing");
     let res = a.http.post(typing).json(&json!({"typing_status": "on"})).send().await.expect("send");
