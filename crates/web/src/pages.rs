@@ -1,5 +1,5 @@
 //! Server-rendered pages (sign-in, the inbox shell, the widget frame, the demo
-//! site), the embedded static files, and health checks.
+//! site), the routes of the embedded static files (assets.rs), and health checks.
 
 use askama::Template;
 use axum::extract::{Query, State};
@@ -10,11 +10,7 @@ use axum::{Form, Router};
 use serde::Deserialize;
 
 use crate::extract::{same_origin, session_cookie, ClientIp, SESSION_COOKIE};
-use crate::AppState;
-
-mod embedded {
-    include!(concat!(env!("OUT_DIR"), "/static_files.rs"));
-}
+use crate::{assets, AppState};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -25,10 +21,12 @@ pub fn router() -> Router<AppState> {
         .route("/demo", get(demo_home))
         .route("/demo/pricing", get(demo_pricing))
         .route("/widget/frame", get(widget_frame))
-        .route("/widget.js", get(|| async { static_file("widget.js") }))
+        .route("/widget.js", get(|headers: HeaderMap| async move { static_file("widget.js", &headers) }))
         .route(
             "/static/{*path}",
-            get(|axum::extract::Path(p): axum::extract::Path<String>| async move { static_file(&p) }),
+            get(|axum::extract::Path(p): axum::extract::Path<String>, headers: HeaderMap| async move {
+                static_file(&p, &headers)
+            }),
         )
         .route("/healthz", get(|| async { axum::Json(serde_json::json!({"status": "ok"})) }))
         .route("/readyz", get(readyz))
@@ -91,6 +89,7 @@ struct LangQuery {
 #[derive(Template)]
 #[template(path = "login.html")]
 struct LoginPage {
+    v: &'static str,
     lang: String,
     error: Option<String>,
     email: String,
@@ -98,7 +97,7 @@ struct LoginPage {
 
 async fn login_page(headers: HeaderMap, Query(q): Query<LangQuery>) -> Response {
     let lang = language(&headers, q.lang.as_deref());
-    page(LoginPage { lang, error: None, email: String::new() }.render(), APP_CSP)
+    page(LoginPage { v: assets::VERSION, lang, error: None, email: String::new() }.render(), APP_CSP)
 }
 
 #[derive(Deserialize)]
@@ -123,7 +122,8 @@ async fn login(
     let limited = state.limits.login_ip.check(&ip.to_string()).and_then(|_| state.limits.login_email.check(&email_key));
     let error = |key: &str, status: StatusCode| {
         let mut res = page(
-            LoginPage { lang: lang.clone(), error: Some(key.into()), email: form.email.clone() }.render(),
+            LoginPage { v: assets::VERSION, lang: lang.clone(), error: Some(key.into()), email: form.email.clone() }
+                .render(),
             APP_CSP,
         );
         *res.status_mut() = status;
@@ -176,6 +176,7 @@ async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Response {
 #[derive(Template)]
 #[template(path = "inbox.html")]
 struct InboxPage {
+    v: &'static str,
     lang: String,
     account_id: i64,
     user_id: i64,
@@ -193,6 +194,7 @@ async fn inbox_page(State(state): State<AppState>, headers: HeaderMap, Query(q):
     let Some((account_id, _, role)) = accounts.first() else { return Redirect::to("/login").into_response() };
     let lang = language(&headers, q.lang.as_deref());
     let html = InboxPage {
+        v: assets::VERSION,
         lang,
         account_id: account_id.0,
         user_id: user.id.0,
@@ -230,6 +232,7 @@ async fn demo_pricing(State(state): State<AppState>) -> Response {
 #[derive(Template)]
 #[template(path = "widget_frame.html")]
 struct WidgetFrame {
+    v: &'static str,
     lang: String,
     website_token: String,
     inbox_name: String,
@@ -250,6 +253,7 @@ async fn widget_frame(State(state): State<AppState>, headers: HeaderMap, Query(q
         return crate::error::ApiError::not_found().into_response();
     };
     let html = WidgetFrame {
+        v: assets::VERSION,
         lang: language(&headers, q.lang.as_deref()),
         website_token: inbox.website_token,
         inbox_name: inbox.name,
@@ -264,25 +268,11 @@ async fn widget_frame(State(state): State<AppState>, headers: HeaderMap, Query(q
     page(html, WIDGET_CSP)
 }
 
-fn static_file(path: &str) -> Response {
-    let Some((_, bytes)) = embedded::FILES.iter().find(|(p, _)| *p == path) else {
-        return crate::error::ApiError::not_found().into_response();
-    };
-    let mime = match path.rsplit('.').next().unwrap_or("") {
-        "js" | "mjs" => "text/javascript; charset=utf-8",
-        "css" => "text/css; charset=utf-8",
-        "svg" => "image/svg+xml",
-        "png" => "image/png",
-        "json" => "application/json",
-        "html" => "text/html; charset=utf-8",
-        _ => "application/octet-stream",
-    };
-    let mut res = (*bytes).into_response();
-    let h = res.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(mime));
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=300"));
-    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("default-src 'none'; style-src 'self'"));
-    res
+fn static_file(path: &str, headers: &HeaderMap) -> Response {
+    match assets::lookup(path) {
+        Some((asset, cache)) => assets::serve(asset, headers, cache),
+        None => crate::error::ApiError::not_found().into_response(),
+    }
 }
 
 async fn readyz(State(state): State<AppState>) -> Response {
