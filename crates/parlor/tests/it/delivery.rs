@@ -95,7 +95,7 @@ async fn static_files_are_served_compressed_as_negotiated_and_the_fingerprinted_
     let app = TestApp::spawn().await;
     let frame = String::from_utf8(fetch(&frame_url(&app, &app.website_token), None, None).await.body).expect("utf-8");
     let prefix = static_prefix(&frame);
-    for path in ["/widget.js", &format!("{prefix}/widget/frame.js"), &format!("{prefix}/shared/dom.js")] {
+    for path in ["/widget.js", &format!("{prefix}/widget/frame.js"), &format!("{prefix}/shared/lib.js")] {
         let body = assert_negotiated(&format!("{}{path}", app.url)).await;
         assert!(body.len() > 1000, "{path}");
     }

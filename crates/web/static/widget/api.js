@@ -4,7 +4,7 @@
  * in this frame's localStorage per website token.
  */
 
-import { store } from '../shared/dom.js';
+import { store } from '../shared/lib.js';
 
 /**
  * @typedef {{source_id: string, pubsub_token: string, contact_id: number}} Identity

@@ -6,10 +6,7 @@
  * ways), to Parlor's Client API by fetch, and listens on /ws for live events.
  */
 
-import { avatar, icon, uuid } from '../shared/dom.js';
-import { Outbox, PermanentError } from '../shared/outbox.js';
-import { Cursors, Realtime } from '../shared/realtime.js';
-import { makeFormatters, pickLocale } from '../shared/time.js';
+import { Cursors, Outbox, PermanentError, Realtime, avatar, icon, makeFormatters, pickLocale, uuid } from '../shared/lib.js';
 import { ClientApi, HttpError } from './api.js';
 import { readableOn, textSafe } from './color.js';
 import { chooseLang, translator } from './i18n.js';
@@ -143,7 +140,7 @@ function entries() {
   return list;
 }
 
-/** @type {import('../shared/outbox.js').OutboxItem[]} */
+/** @type {import('../shared/lib.js').OutboxItem[]} */
 const failed = [];
 
 function render() {
@@ -282,7 +279,7 @@ function hostAttributes() {
 
 // ---------------------------------------------------------------- sending
 
-/** @param {import('../shared/outbox.js').OutboxItem} item */
+/** @param {import('../shared/lib.js').OutboxItem} item */
 async function deliver(item) {
   try {
     const hadIdentity = api.hasIdentity();

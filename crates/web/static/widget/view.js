@@ -5,14 +5,13 @@
  * only creates nodes for what actually changed and focus/scroll stay calm.
  */
 
-import { activityText } from '../shared/activity.js';
-import { avatar, h, icon, linkify } from '../shared/dom.js';
+import { activityText, avatar, h, icon, linkify } from '../shared/lib.js';
 
 /**
  * @typedef {import('./api.js').Message} Message
  * @typedef {{m: Message, pending?: boolean, failed?: boolean}} Entry
  * @typedef {ReturnType<typeof import('./i18n.js').translator>} T
- * @typedef {ReturnType<typeof import('../shared/time.js').makeFormatters>} Fmt
+ * @typedef {ReturnType<typeof import('../shared/lib.js').makeFormatters>} Fmt
  */
 
 /**
