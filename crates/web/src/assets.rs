@@ -30,6 +30,11 @@ pub fn get(path: &str) -> Option<&'static Asset> {
     FILES.iter().find(|a| a.path == path)
 }
 
+/// A file's text, for pages that inline it.
+pub fn text(path: &str) -> &'static str {
+    get(path).and_then(|a| std::str::from_utf8(a.raw).ok()).unwrap_or_default()
+}
+
 /// The file at a `/static/` path: the fingerprinted form `<version>/<file>` or
 /// the plain `<file>`. A fingerprint of an older build (a page rendered before
 /// an upgrade) still gets the current file, but only cached briefly.

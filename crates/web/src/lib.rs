@@ -8,6 +8,7 @@ mod pages;
 mod ratelimit;
 mod routes;
 mod serve;
+mod widget_frame;
 mod wire;
 mod ws;
 

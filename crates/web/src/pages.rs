@@ -1,5 +1,6 @@
-//! Server-rendered pages (sign-in, the inbox shell, the widget frame, the demo
-//! site), the routes of the embedded static files (assets.rs), and health checks.
+//! Server-rendered pages (sign-in, the inbox shell, the demo site; the widget
+//! frame is in widget_frame.rs), the routes of the embedded static files
+//! (assets.rs), and health checks.
 
 use askama::Template;
 use axum::extract::{Query, State};
@@ -10,7 +11,7 @@ use axum::{Form, Router};
 use serde::Deserialize;
 
 use crate::extract::{same_origin, session_cookie, ClientIp, SESSION_COOKIE};
-use crate::{assets, AppState};
+use crate::{assets, widget_frame, AppState};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -20,7 +21,7 @@ pub fn router() -> Router<AppState> {
         .route("/app", get(inbox_page))
         .route("/demo", get(demo_home))
         .route("/demo/pricing", get(demo_pricing))
-        .route("/widget/frame", get(widget_frame))
+        .route("/widget/frame", get(widget_frame::widget_frame))
         .route("/widget.js", get(|headers: HeaderMap| async move { static_file("widget.js", &headers) }))
         .route(
             "/static/{*path}",
@@ -35,20 +36,19 @@ pub fn router() -> Router<AppState> {
 /// Content Security Policy of the team's pages: our own scripts only, never framed.
 const APP_CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
     connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
-/// The widget frame is embedded by customers' websites.
-const WIDGET_CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
-    connect-src 'self'; frame-ancestors *; base-uri 'none'; form-action 'none'";
 /// The demo page plays a customer's website that embeds the loader.
 const DEMO_CSP: &str =
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; \
     connect-src 'self'; frame-src 'self'; base-uri 'none'";
 
-fn page(html: Result<String, askama::Error>, csp: &'static str) -> Response {
-    match html {
-        Ok(body) => {
+/// A rendered page with its Content Security Policy; never cached (the widget
+/// frame relaxes that).
+pub(crate) fn page(html: Result<String, askama::Error>, csp: &str) -> Response {
+    match (html, HeaderValue::from_str(csp)) {
+        (Ok(body), Ok(csp_value)) => {
             let mut res = Html(body).into_response();
             let h = res.headers_mut();
-            h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(csp));
+            h.insert(header::CONTENT_SECURITY_POLICY, csp_value);
             h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
             h.insert(header::REFERRER_POLICY, HeaderValue::from_static("strict-origin-when-cross-origin"));
             if csp == APP_CSP {
@@ -56,15 +56,19 @@ fn page(html: Result<String, askama::Error>, csp: &'static str) -> Response {
             }
             res
         }
-        Err(e) => {
+        (Err(e), _) => {
             tracing::error!(error = %e, "template failed");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+        (_, Err(e)) => {
+            tracing::error!(error = %e, "invalid CSP");
             StatusCode::INTERNAL_SERVER_ERROR.into_response()
         }
     }
 }
 
 /// `de` when the browser prefers German over English, else `en`; `?lang=` wins.
-fn language(headers: &HeaderMap, forced: Option<&str>) -> String {
+pub(crate) fn language(headers: &HeaderMap, forced: Option<&str>) -> String {
     if let Some(l) = forced.filter(|l| matches!(*l, "de" | "en")) {
         return l.to_owned();
     }
@@ -227,45 +231,6 @@ async fn demo_home(State(state): State<AppState>) -> Response {
 
 async fn demo_pricing(State(state): State<AppState>) -> Response {
     demo(&state, "pricing").await
-}
-
-#[derive(Template)]
-#[template(path = "widget_frame.html")]
-struct WidgetFrame {
-    v: &'static str,
-    lang: String,
-    website_token: String,
-    inbox_name: String,
-    widget_color: String,
-    welcome_title: String,
-    welcome_tagline: String,
-}
-
-#[derive(Deserialize)]
-struct FrameQuery {
-    website_token: Option<String>,
-    lang: Option<String>,
-}
-
-async fn widget_frame(State(state): State<AppState>, headers: HeaderMap, Query(q): Query<FrameQuery>) -> Response {
-    let token = q.website_token.unwrap_or_default();
-    let Ok(inbox) = state.app.public_inbox(&token).await else {
-        return crate::error::ApiError::not_found().into_response();
-    };
-    let html = WidgetFrame {
-        v: assets::VERSION,
-        lang: language(&headers, q.lang.as_deref()),
-        website_token: inbox.website_token,
-        inbox_name: inbox.name,
-        // Parsed on the way in (HexColor); checked again because it lands in CSS.
-        widget_color: domain::HexColor::parse(&inbox.widget_color)
-            .map(|c| c.as_str().to_owned())
-            .unwrap_or_else(|_| "#1f6feb".into()),
-        welcome_title: inbox.welcome_title,
-        welcome_tagline: inbox.welcome_tagline,
-    }
-    .render();
-    page(html, WIDGET_CSP)
 }
 
 fn static_file(path: &str, headers: &HeaderMap) -> Response {
