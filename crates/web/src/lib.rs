@@ -1,12 +1,14 @@
 //! The only crate that knows HTTP: routes, extractors, the error type at the edge,
 //! the WebSocket protocol, pages and the embedded browser code.
 
+mod assets;
 pub mod error;
 mod extract;
 mod pages;
 mod ratelimit;
 mod routes;
 mod serve;
+mod widget_frame;
 mod wire;
 mod ws;
 
@@ -20,6 +22,8 @@ use axum::middleware::Next;
 use axum::response::Response;
 use axum::Router;
 use tokio::sync::watch;
+use tower_http::compression::predicate::{DefaultPredicate, Predicate as _, SizeAbove};
+use tower_http::compression::CompressionLayer;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
@@ -116,12 +120,24 @@ pub fn router(app: app::App, config: WebConfig, shutdown: watch::Receiver<bool>)
     let doc = Arc::new(doc);
     api_router
         .route("/api/openapi.json", axum::routing::get(move || async move { axum::Json(doc.as_ref().clone()) }))
-        .route("/ws", axum::routing::get(ws::handler))
         .merge(pages::router())
         .fallback(|| async { error::ApiError::not_found() })
+        .layer(compression())
+        // Added after the compression layer, so it never applies to the socket.
+        .route("/ws", axum::routing::get(ws::handler))
         .layer(axum::extract::DefaultBodyLimit::max(2 * 1024 * 1024))
         .layer(axum::middleware::from_fn(log_and_harden))
         .with_state(state)
+}
+
+/// Compresses pages and API answers above 1 KiB for clients that accept gzip or
+/// brotli (brotli at quality 4, tower-http's choice for on-the-fly). Static
+/// files arrive here already compressed (assets.rs) and pass untouched.
+/// BREACH needs a secret in a compressed body next to text an attacker chose;
+/// Parlor's secrets (tokens) appear only in the answer to the request that
+/// creates them, and sessions live in cookies, which are never compressed.
+fn compression() -> CompressionLayer<impl tower_http::compression::Predicate> {
+    CompressionLayer::new().compress_when(DefaultPredicate::new().and(SizeAbove::new(1024)))
 }
 
 /// Logs each request by its route template, never its URI: Client API paths carry

@@ -1,5 +1,6 @@
-//! Server-rendered pages (sign-in, the inbox shell, the widget frame, the demo
-//! site), the embedded static files, and health checks.
+//! Server-rendered pages (sign-in, the inbox shell, the demo site; the widget
+//! frame is in widget_frame.rs), the routes of the embedded static files
+//! (assets.rs), and health checks.
 
 use askama::Template;
 use axum::extract::{Query, State};
@@ -10,11 +11,7 @@ use axum::{Form, Router};
 use serde::Deserialize;
 
 use crate::extract::{same_origin, session_cookie, ClientIp, SESSION_COOKIE};
-use crate::AppState;
-
-mod embedded {
-    include!(concat!(env!("OUT_DIR"), "/static_files.rs"));
-}
+use crate::{assets, widget_frame, AppState};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -24,11 +21,13 @@ pub fn router() -> Router<AppState> {
         .route("/app", get(inbox_page))
         .route("/demo", get(demo_home))
         .route("/demo/pricing", get(demo_pricing))
-        .route("/widget/frame", get(widget_frame))
-        .route("/widget.js", get(|| async { static_file("widget.js") }))
+        .route("/widget/frame", get(widget_frame::widget_frame))
+        .route("/widget.js", get(|headers: HeaderMap| async move { static_file("widget.js", &headers) }))
         .route(
             "/static/{*path}",
-            get(|axum::extract::Path(p): axum::extract::Path<String>| async move { static_file(&p) }),
+            get(|axum::extract::Path(p): axum::extract::Path<String>, headers: HeaderMap| async move {
+                static_file(&p, &headers)
+            }),
         )
         .route("/healthz", get(|| async { axum::Json(serde_json::json!({"status": "ok"})) }))
         .route("/readyz", get(readyz))
@@ -37,20 +36,19 @@ pub fn router() -> Router<AppState> {
 /// Content Security Policy of the team's pages: our own scripts only, never framed.
 const APP_CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
     connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
-/// The widget frame is embedded by customers' websites.
-const WIDGET_CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
-    connect-src 'self'; frame-ancestors *; base-uri 'none'; form-action 'none'";
 /// The demo page plays a customer's website that embeds the loader.
 const DEMO_CSP: &str =
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; \
     connect-src 'self'; frame-src 'self'; base-uri 'none'";
 
-fn page(html: Result<String, askama::Error>, csp: &'static str) -> Response {
-    match html {
-        Ok(body) => {
+/// A rendered page with its Content Security Policy; never cached (the widget
+/// frame relaxes that).
+pub(crate) fn page(html: Result<String, askama::Error>, csp: &str) -> Response {
+    match (html, HeaderValue::from_str(csp)) {
+        (Ok(body), Ok(csp_value)) => {
             let mut res = Html(body).into_response();
             let h = res.headers_mut();
-            h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(csp));
+            h.insert(header::CONTENT_SECURITY_POLICY, csp_value);
             h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
             h.insert(header::REFERRER_POLICY, HeaderValue::from_static("strict-origin-when-cross-origin"));
             if csp == APP_CSP {
@@ -58,15 +56,19 @@ fn page(html: Result<String, askama::Error>, csp: &'static str) -> Response {
             }
             res
         }
-        Err(e) => {
+        (Err(e), _) => {
             tracing::error!(error = %e, "template failed");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+        (_, Err(e)) => {
+            tracing::error!(error = %e, "invalid CSP");
             StatusCode::INTERNAL_SERVER_ERROR.into_response()
         }
     }
 }
 
 /// `de` when the browser prefers German over English, else `en`; `?lang=` wins.
-fn language(headers: &HeaderMap, forced: Option<&str>) -> String {
+pub(crate) fn language(headers: &HeaderMap, forced: Option<&str>) -> String {
     if let Some(l) = forced.filter(|l| matches!(*l, "de" | "en")) {
         return l.to_owned();
     }
@@ -91,6 +93,7 @@ struct LangQuery {
 #[derive(Template)]
 #[template(path = "login.html")]
 struct LoginPage {
+    v: &'static str,
     lang: String,
     error: Option<String>,
     email: String,
@@ -98,7 +101,7 @@ struct LoginPage {
 
 async fn login_page(headers: HeaderMap, Query(q): Query<LangQuery>) -> Response {
     let lang = language(&headers, q.lang.as_deref());
-    page(LoginPage { lang, error: None, email: String::new() }.render(), APP_CSP)
+    page(LoginPage { v: assets::VERSION, lang, error: None, email: String::new() }.render(), APP_CSP)
 }
 
 #[derive(Deserialize)]
@@ -123,7 +126,8 @@ async fn login(
     let limited = state.limits.login_ip.check(&ip.to_string()).and_then(|_| state.limits.login_email.check(&email_key));
     let error = |key: &str, status: StatusCode| {
         let mut res = page(
-            LoginPage { lang: lang.clone(), error: Some(key.into()), email: form.email.clone() }.render(),
+            LoginPage { v: assets::VERSION, lang: lang.clone(), error: Some(key.into()), email: form.email.clone() }
+                .render(),
             APP_CSP,
         );
         *res.status_mut() = status;
@@ -176,6 +180,7 @@ async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Response {
 #[derive(Template)]
 #[template(path = "inbox.html")]
 struct InboxPage {
+    v: &'static str,
     lang: String,
     account_id: i64,
     user_id: i64,
@@ -193,6 +198,7 @@ async fn inbox_page(State(state): State<AppState>, headers: HeaderMap, Query(q):
     let Some((account_id, _, role)) = accounts.first() else { return Redirect::to("/login").into_response() };
     let lang = language(&headers, q.lang.as_deref());
     let html = InboxPage {
+        v: assets::VERSION,
         lang,
         account_id: account_id.0,
         user_id: user.id.0,
@@ -227,62 +233,11 @@ async fn demo_pricing(State(state): State<AppState>) -> Response {
     demo(&state, "pricing").await
 }
 
-#[derive(Template)]
-#[template(path = "widget_frame.html")]
-struct WidgetFrame {
-    lang: String,
-    website_token: String,
-    inbox_name: String,
-    widget_color: String,
-    welcome_title: String,
-    welcome_tagline: String,
-}
-
-#[derive(Deserialize)]
-struct FrameQuery {
-    website_token: Option<String>,
-    lang: Option<String>,
-}
-
-async fn widget_frame(State(state): State<AppState>, headers: HeaderMap, Query(q): Query<FrameQuery>) -> Response {
-    let token = q.website_token.unwrap_or_default();
-    let Ok(inbox) = state.app.public_inbox(&token).await else {
-        return crate::error::ApiError::not_found().into_response();
-    };
-    let html = WidgetFrame {
-        lang: language(&headers, q.lang.as_deref()),
-        website_token: inbox.website_token,
-        inbox_name: inbox.name,
-        // Parsed on the way in (HexColor); checked again because it lands in CSS.
-        widget_color: domain::HexColor::parse(&inbox.widget_color)
-            .map(|c| c.as_str().to_owned())
-            .unwrap_or_else(|_| "#1f6feb".into()),
-        welcome_title: inbox.welcome_title,
-        welcome_tagline: inbox.welcome_tagline,
+fn static_file(path: &str, headers: &HeaderMap) -> Response {
+    match assets::lookup(path) {
+        Some((asset, cache)) => assets::serve(asset, headers, cache),
+        None => crate::error::ApiError::not_found().into_response(),
     }
-    .render();
-    page(html, WIDGET_CSP)
-}
-
-fn static_file(path: &str) -> Response {
-    let Some((_, bytes)) = embedded::FILES.iter().find(|(p, _)| *p == path) else {
-        return crate::error::ApiError::not_found().into_response();
-    };
-    let mime = match path.rsplit('.').next().unwrap_or("") {
-        "js" | "mjs" => "text/javascript; charset=utf-8",
-        "css" => "text/css; charset=utf-8",
-        "svg" => "image/svg+xml",
-        "png" => "image/png",
-        "json" => "application/json",
-        "html" => "text/html; charset=utf-8",
-        _ => "application/octet-stream",
-    };
-    let mut res = (*bytes).into_response();
-    let h = res.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(mime));
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=300"));
-    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("default-src 'none'; style-src 'self'"));
-    res
 }
 
 async fn readyz(State(state): State<AppState>) -> Response {

@@ -7,6 +7,7 @@ mod auth;
 mod client_api;
 mod client_api_guards;
 mod cluster;
+mod delivery;
 mod health;
 mod helpers;
 mod realtime;

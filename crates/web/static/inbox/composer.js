@@ -5,7 +5,7 @@
  * 2 s, and "off" after 3 s idle or on send.
  */
 
-import { h, icon } from '../shared/dom.js';
+import { h, icon } from '../shared/lib.js';
 import { t } from './i18n.js';
 
 const MAX_LEN = 150000;

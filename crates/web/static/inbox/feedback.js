@@ -4,7 +4,7 @@
  * screen-reader announcer, and the keyboard shortcut help (`?`).
  */
 
-import { h, icon } from '../shared/dom.js';
+import { h, icon } from '../shared/lib.js';
 import { ApiError } from './api.js';
 import { t } from './i18n.js';
 

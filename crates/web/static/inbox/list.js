@@ -4,14 +4,14 @@
  * the rows, newest activity first.
  */
 
-import { avatar, h, icon } from '../shared/dom.js';
+import { avatar, h, icon } from '../shared/lib.js';
 import { t } from './i18n.js';
 
 /**
  * @typedef {import('./api.js').Conversation} Conversation
  * @typedef {import('./api.js').Counts} Counts
  * @typedef {{status: 'open' | 'resolved', assignee: 'me' | 'unassigned' | 'all'}} Filter
- * @typedef {ReturnType<typeof import('../shared/time.js').makeFormatters>} Fmt
+ * @typedef {ReturnType<typeof import('../shared/lib.js').makeFormatters>} Fmt
  */
 
 /**

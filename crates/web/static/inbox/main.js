@@ -4,10 +4,7 @@
  * panes. Rendering lives in list.js, thread.js, composer.js and sidebar.js.
  */
 
-import { avatar, h, icon, uuid, store } from '../shared/dom.js';
-import { Outbox, PermanentError } from '../shared/outbox.js';
-import { Realtime } from '../shared/realtime.js';
-import { makeFormatters, pickLocale } from '../shared/time.js';
+import { Outbox, PermanentError, Realtime, avatar, h, icon, makeFormatters, pickLocale, store, uuid } from '../shared/lib.js';
 import { Api, ApiError } from './api.js';
 import { announce, buildShortcuts, reason, toast } from './feedback.js';
 import { mountComposer } from './composer.js';
@@ -55,7 +52,7 @@ const state = {
   contactOpen: matchMedia('(min-width: 1100px)').matches,
   /** @type {Map<number, string>} */
   inboxes: new Map(),
-  /** @type {import('../shared/outbox.js').OutboxItem[]} */
+  /** @type {import('../shared/lib.js').OutboxItem[]} */
   failed: [],
 };
 
@@ -145,7 +142,7 @@ function renderTimelinePane() {
   const nearEnd = thread.scroll.scrollHeight - thread.scroll.scrollTop - thread.scroll.clientHeight < 120;
   /** @type {import('./thread.js').Entry[]} */
   const entries = [...state.messages.values()].sort((a, b) => a.id - b.id).map((m) => ({ m, state: 'sent' }));
-  /** @param {import('../shared/outbox.js').OutboxItem} i @param {'pending' | 'failed'} s */
+  /** @param {import('../shared/lib.js').OutboxItem} i @param {'pending' | 'failed'} s */
   const pend = (i, s) => ({ state: s, m: { id: 0, content: i.content, message_type: 1, private: !!i.private, created_at: i.created_at, conversation_id: c.id, echo_id: i.echo_id, sender: { id: me.id, name: me.name } } });
   const echoes = new Set(entries.map((e) => e.m.echo_id).filter(Boolean));
   for (const i of outbox.items()) if (i.conversation_id === c.id && !echoes.has(i.echo_id)) entries.push(/** @type {any} */ (pend(i, 'pending')));

@@ -5,12 +5,12 @@
  * link only when it is an http(s) URL.
  */
 
-import { avatar, h, icon, safeLink } from '../shared/dom.js';
+import { avatar, h, icon, safeLink } from '../shared/lib.js';
 import { t } from './i18n.js';
 
 /**
  * @typedef {import('./api.js').Conversation} Conversation
- * @typedef {ReturnType<typeof import('../shared/time.js').makeFormatters>} Fmt
+ * @typedef {ReturnType<typeof import('../shared/lib.js').makeFormatters>} Fmt
  */
 
 /**

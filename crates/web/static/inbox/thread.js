@@ -5,15 +5,14 @@
  * on pale yellow, activity lines centred) and the typing line.
  */
 
-import { activityText } from '../shared/activity.js';
-import { avatar, h, icon, linkify } from '../shared/dom.js';
+import { activityText, avatar, h, icon, linkify } from '../shared/lib.js';
 import { t } from './i18n.js';
 
 /**
  * @typedef {import('./api.js').Message} Message
  * @typedef {import('./api.js').Conversation} Conversation
  * @typedef {{m: Message, state: 'sent' | 'pending' | 'failed'}} Entry
- * @typedef {ReturnType<typeof import('../shared/time.js').makeFormatters>} Fmt
+ * @typedef {ReturnType<typeof import('../shared/lib.js').makeFormatters>} Fmt
  */
 
 /**

@@ -2,55 +2,165 @@
 /**
  * The chat inside the widget iframe (W2, W4, W7, W10, W11).
  *
- * Talks to the loader on the host page by postMessage (origin-checked both
- * ways), to Parlor's Client API by fetch, and listens on /ws for live events.
+ * The server renders the panel (in the visitor's language, in the inbox's
+ * colours) and a JSON data block with the inbox settings and the strings this
+ * code needs; this module makes the panel live. It talks to the loader on the
+ * host page by postMessage (origin-checked both ways), to Parlor's Client API
+ * by fetch, and listens on /ws for live events. With ../shared/lib.js it is all
+ * the code the frame loads.
  */
 
-import { avatar, icon, uuid } from '../shared/dom.js';
-import { Outbox, PermanentError } from '../shared/outbox.js';
-import { Cursors, Realtime } from '../shared/realtime.js';
-import { makeFormatters, pickLocale } from '../shared/time.js';
-import { ClientApi, HttpError } from './api.js';
-import { readableOn, textSafe } from './color.js';
-import { chooseLang, translator } from './i18n.js';
-import { buildPanel, renderThread } from './view.js';
+import { Cursors, Outbox, PermanentError, Realtime, activityText, avatar, h, icon, linkify, makeFormatters, pickLocale, store, uuid } from '../shared/lib.js';
 
-/** @typedef {import('./api.js').Message} Message */
-/** @typedef {import('./api.js').Conversation} Conversation */
+/**
+ * @typedef {{source_id: string, pubsub_token: string, contact_id: number}} Identity
+ * @typedef {{id: number, content: string|null, message_type: number, content_type?: string,
+ *   private?: boolean, created_at: number, conversation_id: number, echo_id?: string|null,
+ *   seq?: number, status?: string, sender?: {id: number, name: string, type: string,
+ *   avatar_url?: string|null} | null, content_attributes?: Record<string, unknown>}} Message
+ * @typedef {{id: number, status: string, messages?: Message[], seq?: number,
+ *   meta?: any, assignee?: any}} Conversation
+ * @typedef {{m: Message, pending?: boolean, failed?: boolean}} Entry
+ * @typedef {{websiteToken: string, lang: string, inboxName: string, color: string, fg: string,
+ *   strings: Record<string, string>}} Config
+ */
 
 const MAX_LEN = 150000;
 const TYPING_THROTTLE = 2000;
 const TYPING_IDLE = 3000;
 
-const data = document.body.dataset;
-const token = data.websiteToken || new URLSearchParams(location.search).get('website_token') || '';
-const lang = chooseLang(data.lang || 'en');
-document.documentElement.lang = lang;
-const t = translator(lang);
-const fmt = makeFormatters(pickLocale(lang));
+/** @type {Config} */
+const config = JSON.parse(document.getElementById('parlor-config')?.textContent || '{}');
+const token = config.websiteToken || '';
+const inboxName = config.inboxName || 'Chat';
+const fmt = makeFormatters(pickLocale(config.lang || 'en'));
 
-// The accent colour is configured per inbox and validated by the server as hex.
-const color = /^#[0-9a-fA-F]{3,8}$/.test(data.widgetColor || '') ? String(data.widgetColor) : '#1f93ff';
-{
-  // The brand colour as configured for focus rings; a text-safe variant of it
-  // (WCAG AA, 4.5:1) for surfaces that carry text: header, own bubbles, buttons.
-  const surface = textSafe(color);
-  const rootStyle = document.documentElement.style;
-  rootStyle.setProperty('--brand', color);
-  rootStyle.setProperty('--accent', surface.bg);
-  rootStyle.setProperty('--on-accent', surface.fg);
+/**
+ * The strings of the page's language, chosen by the server.
+ * @param {string} key @param {Record<string, string>} [vars]
+ */
+function t(key, vars = {}) {
+  return (config.strings?.[key] ?? key).replace(/\{(\w+)\}/g, (_, k) => vars[k] ?? '');
 }
 
-const standalone = window.parent === window;
-const ui = buildPanel(t, {
-  title: data.welcomeTitle || '',
-  tagline: data.welcomeTagline || '',
-  inboxName: data.inboxName || 'Chat',
-  standalone,
-});
-document.body.replaceChildren(ui.panel);
+/** @param {string} id */
+const byId = (id) => /** @type {HTMLElement} */ (document.getElementById(id));
+const ui = {
+  title: byId('head-title'),
+  sub: byId('head-sub'),
+  headAvatar: byId('head-avatar'),
+  close: byId('head-close'),
+  status: byId('linkbar'),
+  scroll: byId('scroll'),
+  welcome: byId('welcome'),
+  thread: byId('thread'),
+  typing: byId('typing'),
+  typingText: byId('typing-text'),
+  ended: byId('ended'),
+  startNew: byId('start-new'),
+  composer: byId('composer'),
+  input: /** @type {HTMLTextAreaElement} */ (byId('input')),
+  send: /** @type {HTMLButtonElement} */ (byId('send')),
+  announcer: byId('announcer'),
+};
 
-const api = new ClientApi(token);
+const standalone = window.parent === window;
+ui.close.hidden = standalone;
+
+// ---------------------------------------------------------------- Client API
+
+/** An HTTP answer that was not 2xx. `status` 0 means the network failed. */
+class HttpError extends Error {
+  /** @param {number} status @param {string} code @param {string} message */
+  constructor(status, code, message) {
+    super(message || code || `HTTP ${status}`);
+    this.status = status;
+    this.code = code;
+  }
+}
+
+/** The Client (public) API, and the visitor's identity kept in this frame's localStorage. */
+const api = {
+  base: `/public/api/v1/inboxes/${encodeURIComponent(token)}`,
+  identityKey: `parlor:identity:${token}`,
+  /** @type {Identity | null} */
+  identity: null,
+
+  /** @param {string} method @param {string} path @param {unknown} [body] */
+  async call(method, path, body) {
+    let res;
+    try {
+      res = await fetch(this.base + path, {
+        method,
+        headers: body === undefined ? {} : { 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        credentials: 'omit',
+        cache: 'no-store',
+      });
+    } catch (err) {
+      throw new HttpError(0, 'network', String(err));
+    }
+    const text = await res.text().catch(() => '');
+    let json = null;
+    try {
+      json = text ? JSON.parse(text) : null;
+    } catch {
+      /* non-JSON error page */
+    }
+    if (!res.ok) throw new HttpError(res.status, json?.code ?? '', json?.message ?? '');
+    return json;
+  },
+
+  hasIdentity() {
+    return Boolean(this.identity?.source_id);
+  },
+  /** Forget a contact the server no longer knows. */
+  dropIdentity() {
+    this.identity = null;
+    store.set(this.identityKey, null);
+  },
+  /** @returns {Promise<Identity>} */
+  async ensureIdentity() {
+    if (this.identity?.source_id) return this.identity;
+    const c = await this.call('POST', '/contacts', {});
+    this.identity = { source_id: c.source_id, pubsub_token: c.pubsub_token, contact_id: c.id };
+    store.set(this.identityKey, this.identity);
+    return this.identity;
+  },
+  /** @param {string} [rest] */
+  contact(rest = '') {
+    if (!this.identity) throw new HttpError(401, 'no_identity', '');
+    return `/contacts/${encodeURIComponent(this.identity.source_id)}${rest}`;
+  },
+
+  /** @returns {Promise<Conversation[]>} */
+  async conversations() {
+    const list = await this.call('GET', this.contact('/conversations'));
+    return Array.isArray(list) ? list : [];
+  },
+  /** @param {Record<string, string>} attrs additional_attributes (W10 context) @returns {Promise<Conversation>} */
+  createConversation(attrs) {
+    return this.call('POST', this.contact('/conversations'), { additional_attributes: attrs });
+  },
+  /** @param {number} id @returns {Promise<Message[]>} */
+  async messages(id) {
+    const list = await this.call('GET', this.contact(`/conversations/${id}/messages`));
+    return Array.isArray(list) ? list : Array.isArray(list?.payload) ? list.payload : [];
+  },
+  /** @param {number} id @param {string} content @param {string} echoId @returns {Promise<Message>} */
+  sendMessage(id, content, echoId) {
+    return this.call('POST', this.contact(`/conversations/${id}/messages`), { content, echo_id: echoId });
+  },
+  /** @param {number} id @param {boolean} on */
+  typing(id, on) {
+    return this.call('POST', this.contact(`/conversations/${id}/toggle_typing`), { typing_status: on ? 'on' : 'off' });
+  },
+  /** @param {number} id */
+  seen(id) {
+    return this.call('POST', this.contact(`/conversations/${id}/update_last_seen`));
+  },
+};
+api.identity = store.get(api.identityKey);
 
 const state = {
   /** @type {Conversation | null} */
@@ -121,7 +231,7 @@ addEventListener('keydown', (ev) => {
 // ---------------------------------------------------------------- rendering
 
 function entries() {
-  /** @type {import('./view.js').Entry[]} */
+  /** @type {Entry[]} */
   const list = [];
   const conv = state.startNew ? null : state.conversation;
   if (conv) {
@@ -143,13 +253,13 @@ function entries() {
   return list;
 }
 
-/** @type {import('../shared/outbox.js').OutboxItem[]} */
+/** @type {import('../shared/lib.js').OutboxItem[]} */
 const failed = [];
 
 function render() {
   const nearEnd = ui.scroll.scrollHeight - ui.scroll.scrollTop - ui.scroll.clientHeight < 80;
   const list = entries();
-  renderThread(ui.thread, list, t, fmt);
+  renderThread(list);
   ui.welcome.classList.toggle('compact', list.length > 0);
 
   const ended = !state.startNew && state.conversation?.status === 'resolved';
@@ -158,8 +268,8 @@ function render() {
   ui.ended.hidden = !ended;
   ui.composer.hidden = ended;
 
-  ui.title.textContent = state.agent?.name || data.inboxName || 'Chat';
-  ui.sub.textContent = state.agent ? data.inboxName || t('replies') : t('replies');
+  ui.title.textContent = state.agent?.name || inboxName;
+  ui.sub.textContent = state.agent ? inboxName : t('replies');
   ui.headAvatar.replaceChildren(state.agent ? avatar(state.agent.name, 'avatar agent-face') : icon('chat', 'icon head-logo'));
 
   ui.typing.hidden = !state.typingName || ended;
@@ -180,6 +290,102 @@ function announce(text) {
   ui.announcer.textContent = '';
   // A fresh text node after a tick makes screen readers read repeated text too.
   setTimeout(() => (ui.announcer.textContent = text), 50);
+}
+
+/**
+ * Message nodes are cached by a signature (id + everything that changes how
+ * they look), so an update only creates nodes for what actually changed and
+ * focus and scroll stay calm.
+ * @type {Map<string, HTMLElement>}
+ */
+const nodeCache = new Map();
+
+/**
+ * Render the thread: the visitor's messages (message_type 0) right in the
+ * accent colour, the team's left and neutral, activity lines centred.
+ * @param {Entry[]} list in display order
+ */
+function renderThread(list) {
+  /** @type {HTMLElement[]} */
+  const nodes = [];
+  const used = new Set();
+  /** @param {string} key @param {() => HTMLElement} build */
+  const cached = (key, build) => {
+    used.add(key);
+    let node = nodeCache.get(key);
+    if (!node) nodeCache.set(key, (node = build()));
+    return node;
+  };
+  let lastDay = -1;
+  let lastMine = -1;
+  list.forEach((e, i) => e.m.message_type === 0 && (lastMine = i));
+  list.forEach((e, i) => {
+    const m = e.m;
+    const day = fmt.dayKey(m.created_at);
+    if (day !== lastDay) {
+      lastDay = day;
+      const label = fmt.day(m.created_at);
+      nodes.push(cached(`day:${day}:${label}`, () => h('li', { class: 'day' }, h('span', { text: label }))));
+    }
+    const prev = list[i - 1]?.m;
+    const next = list[i + 1]?.m;
+    const first = !prev || !sameRun(prev, m);
+    const last = !next || !sameRun(m, next);
+    const status = e.failed ? 'failed' : e.pending ? 'pending' : 'sent';
+    const showStatus = m.message_type === 0 && i === lastMine;
+    const key = [m.id ?? '', m.echo_id ?? '', status, first, last, showStatus, m.content ?? '', m.sender?.name ?? ''].join('|');
+    nodes.push(cached(key, () => buildMessage(m, { first, last, showStatus, status })));
+  });
+  for (const k of nodeCache.keys()) if (!used.has(k)) nodeCache.delete(k);
+  ui.thread.replaceChildren(...nodes);
+}
+
+/**
+ * Two messages belong to one visual run when the same side wrote them within 5 min.
+ * @param {Message} a @param {Message} b
+ */
+function sameRun(a, b) {
+  if (a.message_type === 2 || b.message_type === 2) return false;
+  if (a.message_type !== b.message_type) return false;
+  if (a.message_type === 1 && (a.sender?.id ?? null) !== (b.sender?.id ?? null)) return false;
+  return Math.abs(b.created_at - a.created_at) < 300;
+}
+
+/**
+ * @param {Message} m
+ * @param {{first: boolean, last: boolean, showStatus: boolean, status: string}} pos
+ */
+function buildMessage(m, pos) {
+  const common = { 'data-testid': 'message', 'data-message-id': m.id ?? null, 'data-echo-id': m.echo_id ?? null, 'data-status': pos.status };
+  if (m.message_type === 2) {
+    return h('li', { ...common, class: 'activity' }, h('span', { class: 'text', title: fmt.full(m.created_at), text: activityText(m, t) }));
+  }
+  const mine = m.message_type === 0;
+  const name = mine ? t('you') : m.sender?.name || t('team');
+  const cls = ['msg', mine ? 'mine' : 'theirs', pos.first ? 'first' : '', pos.last ? 'last' : '', `is-${pos.status}`].filter(Boolean).join(' ');
+  const text = h('p', { class: 'text' });
+  text.appendChild(linkify(m.content ?? ''));
+  const bubble = h('div', { class: 'bubble', title: fmt.full(m.created_at) }, h('span', { class: 'sr-only', text: `${name}: ` }), text);
+  const row = h('li', { ...common, class: cls });
+  if (!mine) {
+    if (pos.first) row.appendChild(h('span', { class: 'msg-name', 'aria-hidden': 'true', text: name }));
+    const gutter = h('span', { class: 'gutter' });
+    if (pos.first) gutter.appendChild(avatar(name, 'avatar small'));
+    row.appendChild(h('div', { class: 'msg-line' }, gutter, bubble));
+  } else {
+    row.appendChild(bubble);
+  }
+  if (pos.last || pos.showStatus || pos.status !== 'sent') {
+    const meta = h('span', { class: 'meta' });
+    if (mine && pos.status === 'pending') meta.append(icon('clock', 'icon tiny'), t('sending'));
+    else if (mine && pos.status === 'failed') meta.append(t('failed'));
+    else {
+      meta.append(fmt.time(m.created_at));
+      if (mine && pos.showStatus) meta.append(' · ', icon('check', 'icon tiny'), t('sent'));
+    }
+    row.appendChild(meta);
+  }
+  return row;
 }
 
 // ---------------------------------------------------------------- data
@@ -276,13 +482,13 @@ function hostAttributes() {
     initiated_at_title: state.host.title,
     referer: state.host.referrer,
     current_url: url,
-    browser_language: navigator.language || lang,
+    browser_language: navigator.language || config.lang,
   };
 }
 
 // ---------------------------------------------------------------- sending
 
-/** @param {import('../shared/outbox.js').OutboxItem} item */
+/** @param {import('../shared/lib.js').OutboxItem} item */
 async function deliver(item) {
   try {
     const hadIdentity = api.hasIdentity();
@@ -351,7 +557,6 @@ ui.input.addEventListener('keydown', (ev) => {
 });
 ui.input.addEventListener('input', () => {
   autosize();
-  ui.send.disabled = !ui.input.value.trim();
   if (ui.input.value.trim()) startTyping();
   else stopTyping();
 });
@@ -496,7 +701,7 @@ const realtime = new Realtime({
 
 async function boot() {
   render();
-  toHost({ type: 'parlor:ready', color, fg: readableOn(color) });
+  toHost({ type: 'parlor:ready', color: config.color, fg: config.fg });
   await loadHistory();
   render();
   scrollToEnd(true);

@@ -1,0 +1,368 @@
+//! The widget's frame page (W2, W11). The server renders the whole panel in the
+//! visitor's language and the inbox's colours, inlines the stylesheet, and adds
+//! a JSON data block with what `static/widget/frame.js` needs (inbox settings,
+//! the strings it shows). So the frame costs the page itself and two cached
+//! modules: no stylesheet, no settings or translations fetched at start.
+//!
+//! The CSP stays strict: the two inline `<style>` blocks are allowed by their
+//! SHA-256 hashes, scripts only from Parlor's origin, and the JSON data block
+//! is data (`type="application/json"`), never executed.
+
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use base64::Engine as _;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::{assets, pages, AppState};
+
+const CSS: &str = "widget/widget.css";
+
+/// The strings the server renders into the panel.
+pub struct PageStrings {
+    pub title: &'static str,
+    pub tagline: &'static str,
+    pub replies: &'static str,
+    pub close: &'static str,
+    pub offline: &'static str,
+    pub thread: &'static str,
+    pub ended: &'static str,
+    pub ended_hint: &'static str,
+    pub start_new: &'static str,
+    pub placeholder: &'static str,
+    pub send: &'static str,
+    pub powered_by: &'static str,
+    pub noscript: &'static str,
+}
+
+/// The strings frame.js shows as things happen; `{name}` style placeholders.
+/// `act_*` translate activity lines (see static/shared/lib.js, activityText).
+#[derive(Serialize)]
+pub struct ScriptStrings {
+    act_resolved: &'static str,
+    act_reopened: &'static str,
+    act_pending: &'static str,
+    act_snoozed: &'static str,
+    act_resolved_by_visitor: &'static str,
+    act_reopened_by_visitor: &'static str,
+    act_self_assigned: &'static str,
+    act_assigned: &'static str,
+    act_unassigned: &'static str,
+    replies: &'static str,
+    typing: &'static str,
+    someone: &'static str,
+    you: &'static str,
+    team: &'static str,
+    sending: &'static str,
+    sent: &'static str,
+    failed: &'static str,
+    #[serde(rename = "newMessageFrom")]
+    new_message_from: &'static str,
+}
+
+const EN: (PageStrings, ScriptStrings) = (
+    PageStrings {
+        title: "Hi there 👋",
+        tagline: "We are here to help. Ask us anything.",
+        replies: "Typically replies in a few minutes",
+        close: "Close chat",
+        offline: "Reconnecting…",
+        thread: "Conversation",
+        ended: "This conversation has ended",
+        ended_hint: "Thanks for chatting with us.",
+        start_new: "Start a new conversation",
+        placeholder: "Write a message…",
+        send: "Send",
+        powered_by: "Powered by Parlor",
+        noscript: "The chat needs JavaScript.",
+    },
+    ScriptStrings {
+        act_resolved: "Conversation was closed by {actor}",
+        act_reopened: "Conversation was reopened by {actor}",
+        act_pending: "Conversation was marked as pending by {actor}",
+        act_snoozed: "Conversation was snoozed by {actor}",
+        act_resolved_by_visitor: "The visitor ended the conversation",
+        act_reopened_by_visitor: "The visitor reopened the conversation",
+        act_self_assigned: "{actor} took this conversation",
+        act_assigned: "{actor} assigned this conversation to {assignee}",
+        act_unassigned: "{actor} unassigned this conversation",
+        replies: "Typically replies in a few minutes",
+        typing: "{name} is typing…",
+        someone: "Someone",
+        you: "You",
+        team: "Team",
+        sending: "Sending…",
+        sent: "Sent",
+        failed: "Not sent",
+        new_message_from: "New message from {name}: {text}",
+    },
+);
+
+const DE: (PageStrings, ScriptStrings) = (
+    PageStrings {
+        title: "Hallo 👋",
+        tagline: "Wir helfen gern. Fragen Sie uns alles.",
+        replies: "Antwortet meist in wenigen Minuten",
+        close: "Chat schließen",
+        offline: "Verbindung wird wiederhergestellt…",
+        thread: "Unterhaltung",
+        ended: "Diese Unterhaltung wurde beendet",
+        ended_hint: "Danke für Ihre Nachricht.",
+        start_new: "Neue Unterhaltung beginnen",
+        placeholder: "Nachricht schreiben…",
+        send: "Senden",
+        powered_by: "Bereitgestellt von Parlor",
+        noscript: "Für den Chat wird JavaScript benötigt.",
+    },
+    ScriptStrings {
+        act_resolved: "Unterhaltung wurde von {actor} geschlossen",
+        act_reopened: "Unterhaltung wurde von {actor} wieder geöffnet",
+        act_pending: "Unterhaltung wurde von {actor} als wartend markiert",
+        act_snoozed: "Unterhaltung wurde von {actor} zurückgestellt",
+        act_resolved_by_visitor: "Der Besucher hat die Unterhaltung beendet",
+        act_reopened_by_visitor: "Der Besucher hat die Unterhaltung wieder geöffnet",
+        act_self_assigned: "{actor} hat die Unterhaltung übernommen",
+        act_assigned: "{actor} hat die Unterhaltung {assignee} zugewiesen",
+        act_unassigned: "{actor} hat die Zuweisung aufgehoben",
+        replies: "Antwortet meist in wenigen Minuten",
+        typing: "{name} schreibt…",
+        someone: "Jemand",
+        you: "Sie",
+        team: "Team",
+        sending: "Wird gesendet…",
+        sent: "Gesendet",
+        failed: "Nicht gesendet",
+        new_message_from: "Neue Nachricht von {name}: {text}",
+    },
+);
+
+fn strings(lang: &str) -> &'static (PageStrings, ScriptStrings) {
+    if lang == "de" {
+        &DE
+    } else {
+        &EN
+    }
+}
+
+// ---------------------------------------------------------------- colours
+
+/// The inbox's accent and what goes on it. Text on the accent must stay
+/// readable (WCAG AA) whatever colour an admin picks.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Colors {
+    /// As configured: focus rings.
+    pub brand: String,
+    /// A text-safe variant: header, own bubbles, buttons.
+    pub accent: String,
+    pub on_accent: &'static str,
+    /// Icon colour on the loader's launcher, which uses `brand` as is.
+    pub launcher_fg: &'static str,
+}
+
+const DARK_TEXT: &str = "#111827";
+const WHITE: &str = "#ffffff";
+
+/// `#rgb` or `#rrggbb` (a parsed `HexColor`) as 0..255 channels.
+fn rgb(hex: &str) -> [f64; 3] {
+    let x = hex.trim_start_matches('#');
+    let long: String = if x.len() == 3 { x.chars().flat_map(|c| [c, c]).collect() } else { x.to_owned() };
+    let channel = |i: usize| long.get(i..i + 2).and_then(|s| u8::from_str_radix(s, 16).ok()).map_or(0.0, f64::from);
+    [channel(0), channel(2), channel(4)]
+}
+
+/// WCAG relative luminance.
+fn luminance(c: [f64; 3]) -> f64 {
+    let lin = |v: f64| {
+        let v = v / 255.0;
+        if v <= 0.03928 {
+            v / 12.92
+        } else {
+            ((v + 0.055) / 1.055).powf(2.4)
+        }
+    };
+    0.2126 * lin(c[0]) + 0.7152 * lin(c[1]) + 0.0722 * lin(c[2])
+}
+
+impl Colors {
+    /// Light brand colours (yellow, mint) get dark text; others are darkened in
+    /// small steps until white text on them reaches 4.5:1.
+    pub fn of(hex: &str) -> Colors {
+        let mut c = rgb(hex);
+        if luminance(c) > 0.45 {
+            return Colors { brand: hex.into(), accent: hex.into(), on_accent: DARK_TEXT, launcher_fg: DARK_TEXT };
+        }
+        while 1.05 / (luminance(c) + 0.05) < 4.5 {
+            c = c.map(|v| (v * 0.94).round());
+        }
+        Colors {
+            brand: hex.into(),
+            accent: format!("rgb({} {} {})", c[0], c[1], c[2]),
+            on_accent: WHITE,
+            launcher_fg: WHITE,
+        }
+    }
+
+    fn css(&self) -> String {
+        format!(":root{{--brand:{};--accent:{};--on-accent:{}}}", self.brand, self.accent, self.on_accent)
+    }
+}
+
+// ---------------------------------------------------------------- the page
+
+/// JSON for a `<script type="application/json">` block: `<`, `>` and `&` become
+/// `\u` escapes, so no string in it can end the element (`</script>`) or start
+/// a comment; `JSON.parse` reads them back unchanged.
+pub fn json_for_html(value: &impl Serialize) -> String {
+    let json = serde_json::to_string(value).unwrap_or_else(|_| "null".into());
+    let mut out = String::with_capacity(json.len() + 16);
+    for c in json.chars() {
+        match c {
+            '<' => out.push_str("\\u003c"),
+            '>' => out.push_str("\\u003e"),
+            '&' => out.push_str("\\u0026"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn csp_hash(text: &str) -> String {
+    format!("'sha256-{}'", base64::engine::general_purpose::STANDARD.encode(Sha256::digest(text.as_bytes())))
+}
+
+#[derive(Template)]
+#[template(path = "widget_frame.html")]
+struct FramePage<'a> {
+    lang: &'a str,
+    v: &'static str,
+    s: &'static PageStrings,
+    inbox_name: &'a str,
+    welcome_title: &'a str,
+    welcome_tagline: &'a str,
+    css: &'static str,
+    colors: &'a str,
+    config: &'a str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Config<'a> {
+    website_token: &'a str,
+    lang: &'a str,
+    inbox_name: &'a str,
+    color: &'a str,
+    fg: &'a str,
+    strings: &'static ScriptStrings,
+}
+
+#[derive(Deserialize)]
+pub struct FrameQuery {
+    website_token: Option<String>,
+    lang: Option<String>,
+}
+
+pub async fn widget_frame(State(state): State<AppState>, headers: HeaderMap, Query(q): Query<FrameQuery>) -> Response {
+    let token = q.website_token.unwrap_or_default();
+    let Ok(inbox) = state.app.public_inbox(&token).await else {
+        return crate::error::ApiError::not_found().into_response();
+    };
+    let lang = pages::language(&headers, q.lang.as_deref());
+    let (page_strings, script_strings) = strings(&lang);
+    // Parsed on the way in (HexColor); checked again because it lands in CSS.
+    let color = domain::HexColor::parse(&inbox.widget_color)
+        .map(|c| c.as_str().to_owned())
+        .unwrap_or_else(|_| "#1f6feb".into());
+    let colors = Colors::of(&color);
+    let color_css = colors.css();
+    let config = json_for_html(&Config {
+        website_token: &inbox.website_token,
+        lang: &lang,
+        inbox_name: &inbox.name,
+        color: &colors.brand,
+        fg: colors.launcher_fg,
+        strings: script_strings,
+    });
+    let html = FramePage {
+        lang: &lang,
+        v: assets::VERSION,
+        s: page_strings,
+        inbox_name: &inbox.name,
+        welcome_title: if inbox.welcome_title.is_empty() { page_strings.title } else { &inbox.welcome_title },
+        welcome_tagline: if inbox.welcome_tagline.is_empty() { page_strings.tagline } else { &inbox.welcome_tagline },
+        css: assets::text(CSS),
+        colors: &color_css,
+        config: &config,
+    }
+    .render();
+    let csp = format!(
+        "default-src 'self'; script-src 'self'; style-src {} {}; img-src 'self' data:; connect-src 'self'; \
+         frame-ancestors *; base-uri 'none'; form-action 'none'",
+        assets::get(CSS).map(|a| format!("'sha256-{}'", a.sha256)).unwrap_or_default(),
+        csp_hash(&color_css),
+    );
+    // The page is the same for every visitor of an inbox in one language: the
+    // browser may keep it but asks each time; unchanged, the answer is a 304.
+    let etag = html.as_ref().ok().map(|body| {
+        let digest = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(body.as_bytes()));
+        format!("W/\"{}\"", &digest[..22])
+    });
+    let fresh = etag.as_deref().is_some_and(|tag| assets::not_modified(&headers, tag));
+    let mut res = pages::page(html, &csp);
+    if res.status() != StatusCode::OK {
+        return res;
+    }
+    if fresh {
+        *res.status_mut() = StatusCode::NOT_MODIFIED;
+        *res.body_mut() = axum::body::Body::empty();
+        res.headers_mut().remove(header::CONTENT_TYPE);
+    }
+    let h = res.headers_mut();
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    h.insert(header::VARY, HeaderValue::from_static("accept-language, accept-encoding"));
+    if let Some(v) = etag.and_then(|t| HeaderValue::from_str(&t).ok()) {
+        h.insert(header::ETAG, v);
+    }
+    res
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_blocks_cannot_close_their_script_element() {
+        let json = json_for_html(&serde_json::json!({"name": "</script><script>alert(1)</script> & <!--"}));
+        assert!(!json.contains('<') && !json.contains('>') && !json.contains('&'), "{json}");
+        let back: serde_json::Value = serde_json::from_str(&json).expect("still JSON");
+        assert_eq!(back["name"], "</script><script>alert(1)</script> & <!--");
+    }
+
+    #[test]
+    fn colours_match_what_the_browser_code_computed() {
+        // Expected values from the former static/widget/color.js.
+        let cases = [
+            ("#1f93ff", "rgb(24 115 199)", WHITE, WHITE),
+            ("#1f6feb", "rgb(31 111 235)", WHITE, WHITE),
+            ("#ffd500", "#ffd500", DARK_TEXT, DARK_TEXT),
+            ("#000", "rgb(0 0 0)", WHITE, WHITE),
+            ("#abc", "#abc", DARK_TEXT, DARK_TEXT),
+            ("#3fb950", "rgb(43 128 55)", WHITE, WHITE),
+        ];
+        for (hex, accent, on_accent, launcher_fg) in cases {
+            let c = Colors::of(hex);
+            assert_eq!((c.accent.as_str(), c.on_accent, c.launcher_fg), (accent, on_accent, launcher_fg), "{hex}");
+        }
+    }
+
+    #[test]
+    fn both_languages_render() {
+        for lang in ["en", "de"] {
+            let (page, script) = strings(lang);
+            assert!(!page.title.is_empty() && !page.noscript.is_empty());
+            let json = serde_json::to_value(script).expect("serialize");
+            assert!(json["newMessageFrom"].as_str().is_some_and(|s| s.contains("{name}")));
+        }
+    }
+}
