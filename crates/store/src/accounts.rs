@@ -3,7 +3,9 @@
 use domain::*;
 
 use crate::rows::*;
-use crate::{now_millis, read, write_tx, Result, Store, StoreError};
+use rusqlite::OptionalExtension;
+
+use crate::{now_millis, point_read, read, write_tx, Result, Store, StoreError};
 
 pub struct NewUser<'a> {
     pub account_id: AccountId,
@@ -143,12 +145,12 @@ impl Store {
     }
 
     pub async fn user_by_access_token_hash(&self, hash: &str) -> Result<Option<UserSummary>> {
-        let row: Option<UserRow> = read!(self, |db| sqlx::query_as(
-            "SELECT id, name, display_name, email FROM users WHERE access_token_hash = $1"
-        )
-        .bind(hash)
-        .fetch_optional(db)
-        .await?);
+        const SQL: &str = "SELECT id, name, display_name, email FROM users WHERE access_token_hash = $1";
+        let row: Option<UserRow> = point_read!(
+            self,
+            |conn| conn.prepare_cached(SQL)?.query_row([hash], UserRow::from_sqlite).optional(),
+            |db| sqlx::query_as(SQL).bind(hash).fetch_optional(db).await?
+        );
         Ok(row.map(Into::into))
     }
 
@@ -177,24 +179,22 @@ impl Store {
     }
 
     pub async fn role_in(&self, account_id: AccountId, user: UserId) -> Result<Option<Role>> {
-        let role: Option<String> = read!(self, |db| sqlx::query_scalar(
-            "SELECT role FROM account_users WHERE account_id = $1 AND user_id = $2"
-        )
-        .bind(account_id.0)
-        .bind(user.0)
-        .fetch_optional(db)
-        .await?);
+        const SQL: &str = "SELECT role FROM account_users WHERE account_id = $1 AND user_id = $2";
+        let role: Option<String> = point_read!(
+            self,
+            |conn| conn.prepare_cached(SQL)?.query_row((account_id.0, user.0), |r| r.get(0)).optional(),
+            |db| sqlx::query_scalar(SQL).bind(account_id.0).bind(user.0).fetch_optional(db).await?
+        );
         Ok(role.and_then(|r| Role::parse(&r).ok()))
     }
 
     pub async fn member_inbox_ids(&self, account_id: AccountId, user: UserId) -> Result<Vec<InboxId>> {
-        let ids: Vec<i64> = read!(self, |db| sqlx::query_scalar(
-            "SELECT inbox_id FROM inbox_members WHERE account_id = $1 AND user_id = $2 ORDER BY inbox_id"
-        )
-        .bind(account_id.0)
-        .bind(user.0)
-        .fetch_all(db)
-        .await?);
+        const SQL: &str = "SELECT inbox_id FROM inbox_members WHERE account_id = $1 AND user_id = $2 ORDER BY inbox_id";
+        let ids: Vec<i64> = point_read!(
+            self,
+            |conn| conn.prepare_cached(SQL)?.query_map((account_id.0, user.0), |r| r.get(0))?.collect(),
+            |db| sqlx::query_scalar(SQL).bind(account_id.0).bind(user.0).fetch_all(db).await?
+        );
         Ok(ids.into_iter().map(InboxId).collect())
     }
 
@@ -221,14 +221,14 @@ impl Store {
     }
 
     pub async fn session_user(&self, token_hash: &str) -> Result<Option<UserSummary>> {
-        let row: Option<UserRow> = read!(self, |db| sqlx::query_as(
-            "SELECT u.id, u.name, u.display_name, u.email FROM sessions s JOIN users u ON u.id = s.user_id \
-             WHERE s.token_hash = $1 AND s.expires_at > $2"
-        )
-        .bind(token_hash)
-        .bind(now_millis())
-        .fetch_optional(db)
-        .await?);
+        const SQL: &str = "SELECT u.id, u.name, u.display_name, u.email FROM sessions s \
+            JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1 AND s.expires_at > $2";
+        let now = now_millis();
+        let row: Option<UserRow> = point_read!(
+            self,
+            |conn| conn.prepare_cached(SQL)?.query_row((token_hash, now), UserRow::from_sqlite).optional(),
+            |db| sqlx::query_as(SQL).bind(token_hash).bind(now).fetch_optional(db).await?
+        );
         Ok(row.map(Into::into))
     }
 

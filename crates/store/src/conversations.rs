@@ -375,8 +375,18 @@ impl Store {
              CAST(COALESCE(SUM(CASE WHEN c.assignee_id <> 0 THEN c.count ELSE 0 END), 0) AS BIGINT), \
              CAST(COALESCE(SUM(c.count), 0) AS BIGINT) FROM conversation_counts c WHERE {filter}"
         );
-        let (mine, unassigned, assigned, all): (i64, i64, i64, i64) =
-            read!(self, |db| sqlx::query_as(&sql).bind(f.account_id.0).bind(status).bind(f.me.0).fetch_one(db).await?);
+        let (mine, unassigned, assigned, all): (i64, i64, i64, i64) = point_read!(
+            self,
+            |conn| {
+                let mut stmt = conn.prepare_cached(&sql)?;
+                // `$3` comes first and `$2` only with a status: bind by name.
+                crate::inline::bind_numbered(&mut stmt, &[&f.account_id.0, &status, &f.me.0])?;
+                let mut rows = stmt.raw_query();
+                let r = rows.next()?.ok_or(rusqlite::Error::QueryReturnedNoRows)?;
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+            },
+            |db| sqlx::query_as(&sql).bind(f.account_id.0).bind(status).bind(f.me.0).fetch_one(db).await?
+        );
         Ok(ConversationCounts { mine, unassigned, assigned, all })
     }
 

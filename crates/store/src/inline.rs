@@ -54,6 +54,18 @@ fn open_reader(path: &Path) -> rusqlite::Result<Connection> {
     Ok(conn)
 }
 
+/// Binds `values` to `$1`, `$2`… by name, for SQL (shared with PostgreSQL) that
+/// uses them out of order or leaves one out; positional binding would misplace
+/// them, as SQLite numbers named parameters in order of appearance.
+pub(crate) fn bind_numbered(stmt: &mut rusqlite::Statement, values: &[&dyn rusqlite::ToSql]) -> rusqlite::Result<()> {
+    for (i, v) in values.iter().enumerate() {
+        if let Some(index) = stmt.parameter_index(&format!("${}", i + 1))? {
+            stmt.raw_bind_parameter(index, v)?;
+        }
+    }
+    Ok(())
+}
+
 /// The same mapping as `From<sqlx::Error>`: a unique index refusing the write is
 /// a conflict, a locked database is "unavailable" (the caller answers 503).
 pub(crate) fn from_sqlite(e: rusqlite::Error) -> StoreError {

@@ -242,6 +242,13 @@ pub(crate) struct UserRow {
     pub email: String,
 }
 
+impl UserRow {
+    /// `id, name, display_name, email`, in order, from a rusqlite row.
+    pub(crate) fn from_sqlite(r: &rusqlite::Row) -> rusqlite::Result<Self> {
+        Ok(UserRow { id: r.get(0)?, name: r.get(1)?, display_name: r.get(2)?, email: r.get(3)? })
+    }
+}
+
 impl From<UserRow> for UserSummary {
     fn from(r: UserRow) -> Self {
         UserSummary { id: UserId(r.id), name: r.name, display_name: r.display_name, email: r.email }
