@@ -132,10 +132,10 @@ impl App {
     /// The user acting in `account_id`; `NotFound` when not a member, so another
     /// account's existence is not revealed.
     pub async fn agent_ctx(&self, user: UserSummary, account_id: AccountId) -> Result<AgentCtx> {
-        let role = self.store().role_in(account_id, user.id).await?.ok_or(AppError::NotFound)?;
+        let (role, member_of) = self.store().access(account_id, user.id).await?.ok_or(AppError::NotFound)?;
         let inboxes = match role {
             Role::Administrator => None,
-            Role::Agent => Some(self.store().member_inbox_ids(account_id, user.id).await?),
+            Role::Agent => Some(member_of),
         };
         Ok(AgentCtx { user, account_id, role, inboxes })
     }

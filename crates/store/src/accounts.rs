@@ -178,24 +178,25 @@ impl Store {
             .collect())
     }
 
-    pub async fn role_in(&self, account_id: AccountId, user: UserId) -> Result<Option<Role>> {
-        const SQL: &str = "SELECT role FROM account_users WHERE account_id = $1 AND user_id = $2";
-        let role: Option<String> = point_read!(
+    /// A user's role in an account and the inboxes it is a member of, in one
+    /// round trip (asked by every Application API request); `None` when the user
+    /// is not in the account.
+    pub async fn access(&self, account_id: AccountId, user: UserId) -> Result<Option<(Role, Vec<InboxId>)>> {
+        const SQL: &str = "SELECT au.role, im.inbox_id FROM account_users au \
+            LEFT JOIN inbox_members im ON im.account_id = au.account_id AND im.user_id = au.user_id \
+            WHERE au.account_id = $1 AND au.user_id = $2 ORDER BY im.inbox_id";
+        let rows: Vec<(String, Option<i64>)> = point_read!(
             self,
-            |conn| conn.prepare_cached(SQL)?.query_row((account_id.0, user.0), |r| r.get(0)).optional(),
-            |db| sqlx::query_scalar(SQL).bind(account_id.0).bind(user.0).fetch_optional(db).await?
+            |conn| conn
+                .prepare_cached(SQL)?
+                .query_map((account_id.0, user.0), |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect(),
+            |db| sqlx::query_as(SQL).bind(account_id.0).bind(user.0).fetch_all(db).await?
         );
-        Ok(role.and_then(|r| Role::parse(&r).ok()))
-    }
-
-    pub async fn member_inbox_ids(&self, account_id: AccountId, user: UserId) -> Result<Vec<InboxId>> {
-        const SQL: &str = "SELECT inbox_id FROM inbox_members WHERE account_id = $1 AND user_id = $2 ORDER BY inbox_id";
-        let ids: Vec<i64> = point_read!(
-            self,
-            |conn| conn.prepare_cached(SQL)?.query_map((account_id.0, user.0), |r| r.get(0))?.collect(),
-            |db| sqlx::query_scalar(SQL).bind(account_id.0).bind(user.0).fetch_all(db).await?
-        );
-        Ok(ids.into_iter().map(InboxId).collect())
+        let Some(role) = rows.first().and_then(|(role, _)| Role::parse(role).ok()) else {
+            return Ok(None);
+        };
+        Ok(Some((role, rows.into_iter().filter_map(|(_, inbox)| inbox.map(InboxId)).collect())))
     }
 
     pub async fn account_user_ids(&self, account_id: AccountId) -> Result<Vec<UserId>> {
