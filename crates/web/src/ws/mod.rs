@@ -11,7 +11,7 @@ mod peer;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use app::hub::{HubEvent, Topic};
+use app::hub::{Received, Subscription};
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::extract::State;
 use axum::http::HeaderMap;
@@ -19,8 +19,6 @@ use axum::response::Response;
 use futures_util::SinkExt;
 use peer::{authenticate, catch_up, deliver, start, Peer};
 use serde::Deserialize;
-use tokio::sync::broadcast;
-use tokio::sync::broadcast::error::RecvError;
 
 use crate::extract::{same_origin, session_cookie};
 use crate::AppState;
@@ -173,10 +171,9 @@ fn serve(state: AppState, mut conn: Conn, cookie: Option<String>) -> impl std::f
         // room would stay reserved in the task for the socket's whole life; a
         // box is freed when its step is done.
         let result = match Box::pin(open(&state, &mut conn, cookie)).await {
-            Ok((topic, mut peer, mut events)) => {
-                let r = live(&state, &mut conn, &mut peer, &mut events).await;
-                drop(events);
-                state.app.hub().release(topic);
+            Ok((mut peer, events)) => {
+                let r = live(&state, &mut conn, &mut peer, &events).await;
+                state.app.hub().unsubscribe(events);
                 r
             }
             Err(e) => Err(e),
@@ -190,11 +187,7 @@ fn serve(state: AppState, mut conn: Conn, cookie: Option<String>) -> impl std::f
 /// Reads the first frame, which must authenticate, subscribes to the socket's
 /// topic, and sends `authenticated` and the replay. Subscribing comes before
 /// `start` reads the cursors, so nothing committed in between is missed.
-async fn open(
-    state: &AppState,
-    conn: &mut Conn,
-    cookie: Option<String>,
-) -> Result<(Topic, Peer, broadcast::Receiver<Arc<HubEvent>>), Close> {
+async fn open(state: &AppState, conn: &mut Conn, cookie: Option<String>) -> Result<(Peer, Subscription), Close> {
     let first = loop {
         let msg = tokio::time::timeout(AUTH_TIMEOUT, conn.ws.recv())
             .await
@@ -209,10 +202,9 @@ async fn open(
     let (topic, mut peer) = authenticate(state, &first, cookie).await?;
     let events = state.app.hub().subscribe(topic);
     match start(state, conn, &mut peer, first.since).await {
-        Ok(()) => Ok((topic, peer, events)),
+        Ok(()) => Ok((peer, events)),
         Err(e) => {
-            drop(events);
-            state.app.hub().release(topic);
+            state.app.hub().unsubscribe(events);
             Err(e)
         }
     }
@@ -220,13 +212,7 @@ async fn open(
 
 /// The authenticated socket until it closes: client frames, hub events, pings.
 /// Its state is what an idle socket costs, so what it rarely does is boxed.
-async fn live(
-    state: &AppState,
-    conn: &mut Conn,
-    peer: &mut Peer,
-    events: &mut broadcast::Receiver<Arc<HubEvent>>,
-) -> Result<(), Close> {
-    let mut shutdown = state.shutdown.clone();
+async fn live(state: &AppState, conn: &mut Conn, peer: &mut Peer, events: &Subscription) -> Result<(), Close> {
     // A sleep reset after each ping rather than an `Interval`, which would box
     // its sleep: one allocation less per socket.
     let ping = tokio::time::sleep(PING_EVERY);
@@ -243,9 +229,10 @@ async fn live(
             }
             received = events.recv() => {
                 match received {
-                    Ok(e) => Box::pin(deliver(state, conn, peer, &e)).await?,
-                    Err(RecvError::Lagged(_)) => Box::pin(catch_up(state, conn, peer, None)).await?,
-                    Err(RecvError::Closed) => return Err(Close(close::GOING_AWAY, "")),
+                    Received::Event(e) => Box::pin(deliver(state, conn, peer, &e)).await?,
+                    Received::Lagged => Box::pin(catch_up(state, conn, peer, None)).await?,
+                    // The hub closes at shutdown (`crate::router`).
+                    Received::Closed => return Err(Close(close::GOING_AWAY, "server shutting down")),
                 }
             }
             () = &mut ping => {
@@ -255,7 +242,6 @@ async fn live(
                 ping.as_mut().reset(tokio::time::Instant::now() + PING_EVERY);
                 Box::pin(conn.send_message(Message::Ping(Default::default()))).await?;
             }
-            _ = shutdown.changed() => return Err(Close(close::GOING_AWAY, "server shutting down")),
         }
     }
 }
