@@ -12,6 +12,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use app::hub::{Received, Subscription};
+use app::App;
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::extract::State;
 use axum::http::HeaderMap;
@@ -61,7 +62,7 @@ pub async fn handler(State(state): State<AppState>, headers: HeaderMap, ws: WebS
         // in the task for its whole life even after they moved on, so the socket
         // would take its room twice. `Conn::new` puts it in its one place first.
         .on_upgrade(move |socket| {
-            let task = serve(state, Conn::new(socket), cookie);
+            let task = serve(state.app, Conn::new(socket), cookie);
             debug_assert!(
                 std::mem::size_of_val(&task) <= MAX_SOCKET_TASK,
                 "the socket task grew to {} bytes: box what an idle socket does not need",
@@ -73,7 +74,7 @@ pub async fn handler(State(state): State<AppState>, headers: HeaderMap, ws: WebS
 
 /// Bytes of a socket's future, the bulk of an idle socket's memory (M1): the
 /// `WebSocket` (~370) plus the live loop's state. A debug check keeps it there.
-const MAX_SOCKET_TASK: usize = 1280;
+const MAX_SOCKET_TASK: usize = 896;
 
 #[derive(Deserialize)]
 struct ClientFrame {
@@ -84,6 +85,7 @@ struct ClientFrame {
 }
 
 /// Why a socket closes: a close code and a short reason.
+#[derive(Clone, Copy)]
 struct Close(u16, &'static str);
 
 /// One socket. Not split into sink and stream halves: the halves share the
@@ -164,20 +166,21 @@ impl Conn {
 /// socket idles, that future is most of what it costs (M1). Not an `async fn`:
 /// one would keep a second copy of its arguments (the `Conn` is ~400 bytes).
 #[allow(clippy::manual_async_fn)]
-fn serve(state: AppState, mut conn: Conn, cookie: Option<String>) -> impl std::future::Future<Output = ()> + Send {
+fn serve(app: App, mut conn: Conn, cookie: Option<String>) -> impl std::future::Future<Output = ()> + Send {
     async move {
         // Everything before the live loop is boxed: it holds database futures
         // and the replay, far larger than an idle socket's state. Inline, their
         // room would stay reserved in the task for the socket's whole life; a
         // box is freed when its step is done.
-        let result = match Box::pin(open(&state, &mut conn, cookie)).await {
-            Ok((mut peer, events)) => {
-                let r = live(&state, &mut conn, &mut peer, &events).await;
-                state.app.hub().unsubscribe(events);
-                r
-            }
-            Err(e) => Err(e),
+        let mut opened = Box::pin(open(&app, &mut conn, cookie)).await;
+        // Borrowed, not moved out: moving would keep room for a second copy.
+        let result = match &mut opened {
+            Ok((peer, events)) => live(&app, &mut conn, peer, events).await,
+            Err(e) => Err(*e),
         };
+        if let Ok((_, events)) = opened {
+            app.hub().unsubscribe(events);
+        }
         if let Err(Close(code, reason)) = result {
             Box::pin(conn.close(code, reason)).await;
         }
@@ -187,7 +190,7 @@ fn serve(state: AppState, mut conn: Conn, cookie: Option<String>) -> impl std::f
 /// Reads the first frame, which must authenticate, subscribes to the socket's
 /// topic, and sends `authenticated` and the replay. Subscribing comes before
 /// `start` reads the cursors, so nothing committed in between is missed.
-async fn open(state: &AppState, conn: &mut Conn, cookie: Option<String>) -> Result<(Peer, Subscription), Close> {
+async fn open(app: &App, conn: &mut Conn, cookie: Option<String>) -> Result<(Peer, Subscription), Close> {
     let first = loop {
         let msg = tokio::time::timeout(AUTH_TIMEOUT, conn.ws.recv())
             .await
@@ -199,12 +202,12 @@ async fn open(state: &AppState, conn: &mut Conn, cookie: Option<String>) -> Resu
     if first.event != "authenticate" {
         return Err(Close(close::POLICY, "authenticate first"));
     }
-    let (topic, mut peer) = authenticate(state, &first, cookie).await?;
-    let events = state.app.hub().subscribe(topic);
-    match start(state, conn, &mut peer, first.since).await {
+    let (topic, mut peer) = authenticate(app, &first, cookie).await?;
+    let events = app.hub().subscribe(topic);
+    match start(app, conn, &mut peer, first.since).await {
         Ok(()) => Ok((peer, events)),
         Err(e) => {
-            state.app.hub().unsubscribe(events);
+            app.hub().unsubscribe(events);
             Err(e)
         }
     }
@@ -212,7 +215,7 @@ async fn open(state: &AppState, conn: &mut Conn, cookie: Option<String>) -> Resu
 
 /// The authenticated socket until it closes: client frames, hub events, pings.
 /// Its state is what an idle socket costs, so what it rarely does is boxed.
-async fn live(state: &AppState, conn: &mut Conn, peer: &mut Peer, events: &Subscription) -> Result<(), Close> {
+async fn live(app: &App, conn: &mut Conn, peer: &mut Peer, events: &Subscription) -> Result<(), Close> {
     // A sleep reset after each ping rather than an `Interval`, which would box
     // its sleep: one allocation less per socket.
     let ping = tokio::time::sleep(PING_EVERY);
@@ -220,17 +223,19 @@ async fn live(state: &AppState, conn: &mut Conn, peer: &mut Peer, events: &Subsc
     loop {
         tokio::select! {
             msg = conn.ws.recv() => {
-                if let Some(frame) = conn.read(msg)? {
-                    match frame.event.as_str() {
-                        "ping" => Box::pin(conn.send(&frames::simple("pong", serde_json::Value::Null))).await?,
-                        _ => return Err(Close(close::INVALID_PAYLOAD, "unknown event")),
-                    }
+                // Only whether it is a ping is kept: a parsed frame alive across
+                // the await below would keep room for itself in the task for good.
+                let is_ping = conn.read(msg)?.map(|frame| frame.event == "ping");
+                match is_ping {
+                    None => {}
+                    Some(true) => Box::pin(conn.send(&frames::simple("pong", serde_json::Value::Null))).await?,
+                    Some(false) => return Err(Close(close::INVALID_PAYLOAD, "unknown event")),
                 }
             }
             received = events.recv() => {
                 match received {
-                    Received::Event(e) => Box::pin(deliver(state, conn, peer, &e)).await?,
-                    Received::Lagged => Box::pin(catch_up(state, conn, peer, None)).await?,
+                    Received::Event(e) => Box::pin(deliver(app, conn, peer, &e)).await?,
+                    Received::Lagged => Box::pin(catch_up(app, conn, peer, None)).await?,
                     // The hub closes at shutdown (`crate::router`).
                     Received::Closed => return Err(Close(close::GOING_AWAY, "server shutting down")),
                 }

@@ -7,10 +7,10 @@ use std::sync::Arc;
 
 use app::auth::AgentCtx;
 use app::hub::{HubEvent, Payload, Topic, Typist};
+use app::App;
 use domain::*;
 
 use super::{close, frames, ClientFrame, Close, Conn};
-use crate::AppState;
 
 /// Whom a socket serves, and its cursors. It lives as long as the socket, so
 /// it is kept small (M1).
@@ -47,33 +47,33 @@ impl Cursors {
 }
 
 pub(super) async fn authenticate(
-    state: &AppState,
+    app: &App,
     first: &ClientFrame,
     cookie: Option<String>,
 ) -> Result<(Topic, Peer), Close> {
     let refused = || Close(close::POLICY, "authentication failed");
     if let Some(token) = &first.pubsub_token {
-        let contact = state.app.contact_by_pubsub_token(token).await.map_err(|_| refused())?;
+        let contact = app.contact_by_pubsub_token(token).await.map_err(|_| refused())?;
         let peer =
             Peer::Visitor { account_id: contact.account_id, contact_id: contact.id, cursors: Cursors::default() };
         return Ok((Topic::Contact(contact.id), peer));
     }
     let user = match (&first.access_token, cookie) {
-        (Some(token), _) => state.app.user_by_access_token(token).await,
-        (None, Some(session)) => state.app.session_user(&session).await,
+        (Some(token), _) => app.user_by_access_token(token).await,
+        (None, Some(session)) => app.session_user(&session).await,
         (None, None) => return Err(refused()),
     }
     .map_err(|_| refused())?;
-    let accounts = state.app.memberships(user.id).await.map_err(|_| refused())?;
+    let accounts = app.memberships(user.id).await.map_err(|_| refused())?;
     let (account_id, _, _) = accounts.first().ok_or_else(refused)?;
-    let agent = state.app.agent_ctx(user, *account_id).await.map_err(|_| refused())?;
+    let agent = app.agent_ctx(user, *account_id).await.map_err(|_| refused())?;
     Ok((Topic::Account(agent.account_id), Peer::Agent { agent: Box::new(agent), cursor: 0 }))
 }
 
 /// Sets the cursors, sends `authenticated`, then what the client missed after
 /// its `since` cursors.
 pub(super) async fn start(
-    state: &AppState,
+    app: &App,
     conn: &mut Conn,
     peer: &mut Peer,
     since: Option<serde_json::Value>,
@@ -82,7 +82,7 @@ pub(super) async fn start(
     let since = since.as_ref();
     let (authenticated, replay) = match peer {
         Peer::Visitor { account_id, contact_id, cursors } => {
-            let current = state.app.visitor_cursors(*account_id, *contact_id).await.map_err(unavailable)?;
+            let current = app.visitor_cursors(*account_id, *contact_id).await.map_err(unavailable)?;
             let asked: HashMap<i64, i64> = since
                 .and_then(|v| v.as_object())
                 .map(|m| m.iter().filter_map(|(k, v)| Some((k.parse::<i64>().ok()?, v.as_i64()?))).collect())
@@ -92,7 +92,7 @@ pub(super) async fn start(
                 let from = asked.get(&display.0).copied().filter(|s| *s < *seq && *s >= 0);
                 let mut cursor = *seq;
                 if let Some(from) = from {
-                    match state.app.visitor_replay(*account_id, *id, from).await.map_err(unavailable)? {
+                    match app.visitor_replay(*account_id, *id, from).await.map_err(unavailable)? {
                         Some(r) => {
                             cursor = r.last.max(from);
                             replay.extend(r.events);
@@ -108,12 +108,8 @@ pub(super) async fn start(
             (frames::simple("authenticated", data), replay)
         }
         Peer::Agent { agent, cursor } => {
-            let current = state
-                .app
-                .store()
-                .account_seq(agent.account_id)
-                .await
-                .map_err(|e| unavailable(app::AppError::from(e)))?;
+            let current =
+                app.store().account_seq(agent.account_id).await.map_err(|e| unavailable(app::AppError::from(e)))?;
             let asked = since.and_then(|v| v.as_i64()).filter(|s| *s >= 0 && *s < current);
             let data = serde_json::json!({
                 "role": "agent", "user_id": agent.user.id.0, "account_id": agent.account_id.0, "seq": current
@@ -121,7 +117,7 @@ pub(super) async fn start(
             *cursor = current;
             let mut replay = Vec::new();
             if let Some(from) = asked {
-                match state.app.agent_replay(agent, from).await.map_err(unavailable)? {
+                match app.agent_replay(agent, from).await.map_err(unavailable)? {
                     Some(r) => {
                         *cursor = r.last.max(from);
                         replay = r.events;
@@ -152,12 +148,7 @@ async fn send_event(conn: &mut Conn, peer: &Peer, e: &HubEvent) -> Result<(), Cl
 }
 
 /// One live event: drop duplicates, fill gaps from the log, filter by audience.
-pub(super) async fn deliver(
-    state: &AppState,
-    conn: &mut Conn,
-    peer: &mut Peer,
-    e: &Arc<HubEvent>,
-) -> Result<(), Close> {
+pub(super) async fn deliver(app: &App, conn: &mut Conn, peer: &mut Peer, e: &Arc<HubEvent>) -> Result<(), Close> {
     match peer {
         Peer::Visitor { cursors, .. } => {
             if let Payload::Typing { typist, .. } = &e.payload {
@@ -169,7 +160,7 @@ pub(super) async fn deliver(
                 return Ok(());
             }
             if seq > cursor + 1 {
-                return Box::pin(catch_up(state, conn, peer, Some(e.conversation_id))).await;
+                return Box::pin(catch_up(app, conn, peer, Some(e.conversation_id))).await;
             }
             cursors.set(e.conversation_id, seq);
             send_event(conn, peer, e).await
@@ -184,7 +175,7 @@ pub(super) async fn deliver(
                 return Ok(());
             }
             if seq > *cursor + 1 {
-                return Box::pin(catch_up(state, conn, peer, None)).await;
+                return Box::pin(catch_up(app, conn, peer, None)).await;
             }
             *cursor = seq;
             if agent.may_see(e.inbox_id) {
@@ -198,7 +189,7 @@ pub(super) async fn deliver(
 /// Sends what the log holds after the socket's cursor (one conversation's for a
 /// visitor when known, else all of them).
 pub(super) async fn catch_up(
-    state: &AppState,
+    app: &App,
     conn: &mut Conn,
     peer: &mut Peer,
     only: Option<ConversationId>,
@@ -208,8 +199,7 @@ pub(super) async fn catch_up(
         Peer::Visitor { account_id, contact_id, cursors } => {
             let ids: Vec<ConversationId> = match only {
                 Some(id) => vec![id],
-                None => state
-                    .app
+                None => app
                     .visitor_cursors(*account_id, *contact_id)
                     .await
                     .map_err(unavailable)?
@@ -220,7 +210,7 @@ pub(super) async fn catch_up(
             let mut out = Vec::new();
             for id in ids {
                 let from = cursors.get(id);
-                let r = state.app.visitor_replay(*account_id, id, from).await.map_err(unavailable)?;
+                let r = app.visitor_replay(*account_id, id, from).await.map_err(unavailable)?;
                 let r = r.ok_or(Close(close::RESYNC, "too far behind; reload"))?;
                 cursors.set(id, r.last.max(from));
                 out.extend(r.events);
@@ -228,7 +218,7 @@ pub(super) async fn catch_up(
             out
         }
         Peer::Agent { agent, cursor } => {
-            let r = state.app.agent_replay(agent, *cursor).await.map_err(unavailable)?;
+            let r = app.agent_replay(agent, *cursor).await.map_err(unavailable)?;
             let r = r.ok_or(Close(close::RESYNC, "too far behind; reload"))?;
             *cursor = r.last.max(*cursor);
             r.events
