@@ -72,8 +72,10 @@ pub async fn handler(State(state): State<AppState>, headers: HeaderMap, ws: WebS
         })
 }
 
-/// Bytes of a socket's future, the bulk of an idle socket's memory (M1): the
-/// `WebSocket` (~370) plus the live loop's state. A debug check keeps it there.
+/// Bytes of a socket's future, the bulk of an idle socket's memory (M1). It is
+/// 840 now: the `Conn` (408, its `WebSocket` 368), the session and the live
+/// loop. `RUSTC_BOOTSTRAP=1 cargo rustc -p web --release -- -Zprint-type-sizes`
+/// shows what takes the room when this check fires.
 const MAX_SOCKET_TASK: usize = 896;
 
 #[derive(Deserialize)]
