@@ -64,8 +64,6 @@ pub struct AppState {
     pub app: app::App,
     pub config: Arc<WebConfig>,
     limits: ratelimit::Limits,
-    /// Flips to `true` when the server shuts down; sockets close with 1001.
-    shutdown: watch::Receiver<bool>,
 }
 
 #[derive(OpenApi)]
@@ -105,7 +103,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 }
 
 /// The whole HTTP application.
-pub fn router(app: app::App, config: WebConfig, shutdown: watch::Receiver<bool>) -> Router {
+pub fn router(app: app::App, config: WebConfig, mut shutdown: watch::Receiver<bool>) -> Router {
     let limits = ratelimit::Limits::new(config.limits);
     let pruned = limits.clone();
     tokio::spawn(async move {
@@ -115,7 +113,16 @@ pub fn router(app: app::App, config: WebConfig, shutdown: watch::Receiver<bool>)
             pruned.prune();
         }
     });
-    let state = AppState { app, config: Arc::new(config), limits, shutdown };
+    // At shutdown every socket closes with 1001: closing the hub ends their
+    // subscriptions. One watcher here rather than a shutdown receiver and its
+    // wait in every socket (M1).
+    let hub = app.clone();
+    tokio::spawn(async move {
+        // An error means the sender is gone: the server is going away as well.
+        let _ = shutdown.wait_for(|stop| *stop).await;
+        hub.hub().close();
+    });
+    let state = AppState { app, config: Arc::new(config), limits };
     let (api_router, doc) = api();
     let doc = Arc::new(doc);
     api_router

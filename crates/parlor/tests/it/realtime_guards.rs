@@ -153,3 +153,15 @@ async fn a_cookie_session_from_another_origin_or_without_origin_is_closed_with_1
     assert_eq!(next_json(&mut ws).await["event"], "authenticated");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn server_shutdown_closes_authenticated_sockets_with_1001() {
+    let app = TestApp::spawn().await;
+    let v = app.visitor().await;
+    let (mut visitor, _) = app.ws_auth(json!({"event": "authenticate", "pubsub_token": v.pubsub_token})).await;
+    let (mut agent, _) = app.ws_auth(json!({"event": "authenticate", "access_token": app.admin_token})).await;
+    let stopping = tokio::spawn(app.stop());
+    assert_eq!(close_code(&mut visitor).await, Some(1001));
+    assert_eq!(close_code(&mut agent).await, Some(1001));
+    stopping.await.expect("stopped");
+}

@@ -6,29 +6,31 @@
 //! published out of order, or a lagging channel) is filled from the event log.
 
 mod frames;
+mod peer;
 
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use app::auth::AgentCtx;
-use app::hub::{HubEvent, Payload, Topic, Typist};
+use app::hub::{Received, Subscription};
+use app::App;
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::Response;
-use domain::*;
-use futures_util::stream::{SplitSink, SplitStream};
-use futures_util::{SinkExt, StreamExt};
+use futures_util::SinkExt;
+use peer::{authenticate, catch_up, deliver, start, Peer};
 use serde::Deserialize;
-use tokio::sync::broadcast::error::RecvError;
 
 use crate::extract::{same_origin, session_cookie};
 use crate::AppState;
 
 /// Largest client frame; clients only send small control frames.
 pub const MAX_CLIENT_FRAME: usize = 4096;
-const READ_BUFFER: usize = 1024;
+/// The read buffer a socket keeps while idle (M1). Once a frame's header is read,
+/// tungstenite reserves the frame's whole length on top of what is buffered, so
+/// a buffer under twice a frame's size grows anyway: 256 bytes hold the usual
+/// `authenticate` (~110 bytes) and `ping` frames; a larger frame grows it.
+const READ_BUFFER: usize = 256;
 const AUTH_TIMEOUT: Duration = Duration::from_secs(10);
 const PING_EVERY: Duration = Duration::from_secs(30);
 const IDLE_LIMIT: Duration = Duration::from_secs(90);
@@ -49,20 +51,32 @@ pub async fn handler(State(state): State<AppState>, headers: HeaderMap, ws: WebS
     // A session cookie counts only on an upgrade from our own origin: another
     // site's page must not open an agent socket with the agent's cookie.
     let cookie = session_cookie(&headers).filter(|_| same_origin(&headers, state.config.public_url.as_deref()));
-    // Small buffers: an idle socket's memory is mostly its buffers (M1). Frames
-    // up to MAX_CLIENT_FRAME still arrive whole; they are read in 1 KiB steps.
+    // Small buffers: an idle socket keeps its read buffer (M1). Frames up to
+    // MAX_CLIENT_FRAME still arrive whole: the buffer grows to a frame's length
+    // once its header is read.
     ws.read_buffer_size(READ_BUFFER)
         .write_buffer_size(0)
         .max_message_size(MAX_CLIENT_FRAME)
         .max_frame_size(MAX_CLIENT_FRAME)
-        .on_upgrade(move |socket| async move {
-            let (tx, rx) = socket.split();
-            let mut conn = Conn { tx, rx, bucket: FRAME_BURST, refilled: Instant::now(), last_heard: Instant::now() };
-            if let Err(code) = run(&state, &mut conn, cookie).await {
-                conn.close(code.0, code.1).await;
-            }
+        // Not an async block taking the socket: a block's captures stay reserved
+        // in the task for its whole life even after they moved on, so the socket
+        // would take its room twice. `Conn::new` puts it in its one place first.
+        .on_upgrade(move |socket| {
+            let task = serve(state.app, Conn::new(socket), cookie);
+            debug_assert!(
+                std::mem::size_of_val(&task) <= MAX_SOCKET_TASK,
+                "the socket task grew to {} bytes: box what an idle socket does not need",
+                std::mem::size_of_val(&task)
+            );
+            task
         })
 }
+
+/// Bytes of a socket's future, the bulk of an idle socket's memory (M1). It is
+/// 840 now: the `Conn` (408, its `WebSocket` 368), the session and the live
+/// loop. `RUSTC_BOOTSTRAP=1 cargo rustc -p web --release -- -Zprint-type-sizes`
+/// shows what takes the room when this check fires.
+const MAX_SOCKET_TASK: usize = 896;
 
 #[derive(Deserialize)]
 struct ClientFrame {
@@ -73,40 +87,50 @@ struct ClientFrame {
 }
 
 /// Why a socket closes: a close code and a short reason.
+#[derive(Clone, Copy)]
 struct Close(u16, &'static str);
 
+/// One socket. Not split into sink and stream halves: the halves share the
+/// socket through another allocation, and one task does both anyway.
 struct Conn {
-    tx: SplitSink<WebSocket, Message>,
-    rx: SplitStream<WebSocket>,
+    ws: WebSocket,
     bucket: f64,
     refilled: Instant,
     last_heard: Instant,
 }
 
 impl Conn {
+    fn new(ws: WebSocket) -> Conn {
+        Conn { ws, bucket: FRAME_BURST, refilled: Instant::now(), last_heard: Instant::now() }
+    }
+
     async fn send(&mut self, frame: &Arc<str>) -> Result<(), Close> {
-        self.tx.send(Message::Text(Utf8Bytes::from(frame.as_ref()))).await.map_err(|_| Close(close::GOING_AWAY, ""))
+        self.send_message(Message::Text(Utf8Bytes::from(frame.as_ref()))).await
+    }
+
+    async fn send_message(&mut self, m: Message) -> Result<(), Close> {
+        self.ws.send(m).await.map_err(|_| Close(close::GOING_AWAY, ""))
     }
 
     async fn close(&mut self, code: u16, reason: &'static str) {
         let frame = CloseFrame { code, reason: Utf8Bytes::from_static(reason) };
-        let _ = self.tx.send(Message::Close(Some(frame))).await;
+        let _ = self.ws.send(Message::Close(Some(frame))).await;
         // Drain what the client still sends until it answers our close: closing
         // the TCP connection with unread input makes the kernel send a reset, and
         // the client would never see the close code.
         let drain = async {
-            while let Some(Ok(m)) = self.rx.next().await {
+            while let Some(Ok(m)) = self.ws.recv().await {
                 if matches!(m, Message::Close(_)) {
                     break;
                 }
             }
         };
         let _ = tokio::time::timeout(Duration::from_secs(2), drain).await;
-        let _ = self.tx.close().await;
+        let _ = SinkExt::close(&mut self.ws).await;
     }
 
     /// Reads the next client frame as parsed JSON; `Ok(None)` for control frames.
-    async fn read(&mut self, msg: Option<Result<Message, axum::Error>>) -> Result<Option<ClientFrame>, Close> {
+    fn read(&mut self, msg: Option<Result<Message, axum::Error>>) -> Result<Option<ClientFrame>, Close> {
         let msg = match msg {
             None => return Err(Close(close::GOING_AWAY, "")),
             Some(Err(e)) => {
@@ -140,278 +164,91 @@ impl Conn {
     }
 }
 
-/// Whom a socket serves, and its cursors.
-enum Peer {
-    /// Only ids: an idle visitor socket should cost as little memory as possible (M1).
-    Visitor {
-        account_id: AccountId,
-        contact_id: ContactId,
-        cursors: HashMap<ConversationId, i64>,
-    },
-    Agent {
-        agent: AgentCtx,
-        cursor: i64,
-    },
+/// A socket's whole life: it is the future of the socket's task, and while the
+/// socket idles, that future is most of what it costs (M1). Not an `async fn`:
+/// one would keep a second copy of its arguments (the `Conn` is ~400 bytes).
+#[allow(clippy::manual_async_fn)]
+fn serve(app: App, mut conn: Conn, cookie: Option<String>) -> impl std::future::Future<Output = ()> + Send {
+    async move {
+        // Everything before the live loop is boxed: it holds database futures
+        // and the replay, far larger than an idle socket's state. Inline, their
+        // room would stay reserved in the task for the socket's whole life; a
+        // box is freed when its step is done.
+        let mut opened = Box::pin(open(&app, &mut conn, cookie)).await;
+        // Borrowed, not moved out: moving would keep room for a second copy.
+        let result = match &mut opened {
+            Ok((peer, events)) => live(&app, &mut conn, peer, events).await,
+            Err(e) => Err(*e),
+        };
+        if let Ok((_, events)) = opened {
+            app.hub().unsubscribe(events);
+        }
+        if let Err(Close(code, reason)) = result {
+            Box::pin(conn.close(code, reason)).await;
+        }
+    }
 }
 
-async fn run(state: &AppState, conn: &mut Conn, cookie: Option<String>) -> Result<(), Close> {
+/// Reads the first frame, which must authenticate, subscribes to the socket's
+/// topic, and sends `authenticated` and the replay. Subscribing comes before
+/// `start` reads the cursors, so nothing committed in between is missed.
+async fn open(app: &App, conn: &mut Conn, cookie: Option<String>) -> Result<(Peer, Subscription), Close> {
     let first = loop {
-        let msg = tokio::time::timeout(AUTH_TIMEOUT, conn.rx.next())
+        let msg = tokio::time::timeout(AUTH_TIMEOUT, conn.ws.recv())
             .await
             .map_err(|_| Close(close::POLICY, "authenticate first"))?;
-        if let Some(frame) = conn.read(msg).await? {
+        if let Some(frame) = conn.read(msg)? {
             break frame;
         }
     };
     if first.event != "authenticate" {
         return Err(Close(close::POLICY, "authenticate first"));
     }
-    let mut shutdown = state.shutdown.clone();
-    let (topic, mut peer) = authenticate(state, &first, cookie).await?;
-    let mut events = state.app.hub().subscribe(topic);
-    let result = async {
-        let replay = Box::pin(start(state, &mut peer, first.since.as_ref())).await?;
-        for e in &replay {
-            send_event(conn, &peer, e).await?;
-        }
-        let mut ping = tokio::time::interval(PING_EVERY);
-        ping.tick().await;
-        loop {
-            tokio::select! {
-                msg = conn.rx.next() => {
-                    if let Some(frame) = conn.read(msg).await? {
-                        match frame.event.as_str() {
-                            "ping" => conn.send(&frames::simple("pong", serde_json::Value::Null)).await?,
-                            _ => return Err(Close(close::INVALID_PAYLOAD, "unknown event")),
-                        }
-                    }
-                }
-                received = events.recv() => {
-                    match received {
-                        Ok(e) => deliver(state, conn, &mut peer, &e).await?,
-                        Err(RecvError::Lagged(_)) => Box::pin(catch_up(state, conn, &mut peer, None)).await?,
-                        Err(RecvError::Closed) => return Err(Close(close::GOING_AWAY, "")),
-                    }
-                }
-                _ = ping.tick() => {
-                    if conn.last_heard.elapsed() > IDLE_LIMIT {
-                        return Err(Close(close::GOING_AWAY, "idle"));
-                    }
-                    conn.tx.send(Message::Ping(Default::default())).await.map_err(|_| Close(close::GOING_AWAY, ""))?;
-                }
-                _ = shutdown.changed() => return Err(Close(close::GOING_AWAY, "server shutting down")),
-            }
+    let (topic, mut peer) = authenticate(app, &first, cookie).await?;
+    let events = app.hub().subscribe(topic);
+    match start(app, conn, &mut peer, first.since).await {
+        Ok(()) => Ok((peer, events)),
+        Err(e) => {
+            app.hub().unsubscribe(events);
+            Err(e)
         }
     }
-    .await;
-    drop(events);
-    state.app.hub().release(topic);
-    result
 }
 
-async fn authenticate(state: &AppState, first: &ClientFrame, cookie: Option<String>) -> Result<(Topic, Peer), Close> {
-    let refused = || Close(close::POLICY, "authentication failed");
-    if let Some(token) = &first.pubsub_token {
-        let contact = state.app.contact_by_pubsub_token(token).await.map_err(|_| refused())?;
-        let peer = Peer::Visitor { account_id: contact.account_id, contact_id: contact.id, cursors: HashMap::new() };
-        return Ok((Topic::Contact(contact.id), peer));
-    }
-    let user = match (&first.access_token, cookie) {
-        (Some(token), _) => state.app.user_by_access_token(token).await,
-        (None, Some(session)) => state.app.session_user(&session).await,
-        (None, None) => return Err(refused()),
-    }
-    .map_err(|_| refused())?;
-    let accounts = state.app.memberships(user.id).await.map_err(|_| refused())?;
-    let (account_id, _, _) = accounts.first().ok_or_else(refused)?;
-    let agent = state.app.agent_ctx(user, *account_id).await.map_err(|_| refused())?;
-    Ok((Topic::Account(agent.account_id), Peer::Agent { agent, cursor: 0 }))
-}
-
-/// Sends `authenticated`, sets the cursors, and returns what the client missed.
-async fn start(state: &AppState, peer: &mut Peer, since: Option<&serde_json::Value>) -> Result<Vec<HubEvent>, Close> {
-    let unavailable = |_| Close(close::GOING_AWAY, "try again");
-    match peer {
-        Peer::Visitor { account_id, contact_id, cursors } => {
-            let current = state.app.visitor_cursors(*account_id, *contact_id).await.map_err(unavailable)?;
-            let asked: HashMap<i64, i64> = since
-                .and_then(|v| v.as_object())
-                .map(|m| m.iter().filter_map(|(k, v)| Some((k.parse::<i64>().ok()?, v.as_i64()?))).collect())
-                .unwrap_or_default();
-            let mut replay = Vec::new();
-            for (display, (id, seq)) in &current {
-                let from = asked.get(&display.0).copied().filter(|s| *s < *seq && *s >= 0);
-                let mut cursor = *seq;
-                if let Some(from) = from {
-                    match state.app.visitor_replay(*account_id, *id, from).await.map_err(unavailable)? {
-                        Some(r) => {
-                            cursor = r.last.max(from);
-                            replay.extend(r.events);
-                        }
-                        None => return Err(Close(close::RESYNC, "too far behind; reload")),
-                    }
-                }
-                cursors.insert(*id, cursor);
-            }
-            let shown: serde_json::Map<String, serde_json::Value> =
-                current.iter().map(|(d, (_, s))| (d.0.to_string(), (*s).into())).collect();
-            // The authenticated frame goes first; the replay follows it.
-            replay.insert(
-                0,
-                auth_event(serde_json::json!({"role": "visitor", "contact_id": contact_id.0, "cursors": shown})),
-            );
-            Ok(replay)
-        }
-        Peer::Agent { agent, cursor } => {
-            let current = state
-                .app
-                .store()
-                .account_seq(agent.account_id)
-                .await
-                .map_err(|e| unavailable(app::AppError::from(e)))?;
-            let asked = since.and_then(|v| v.as_i64()).filter(|s| *s >= 0 && *s < current);
-            let mut replay = vec![auth_event(serde_json::json!({
-                "role": "agent", "user_id": agent.user.id.0, "account_id": agent.account_id.0, "seq": current
-            }))];
-            *cursor = current;
-            if let Some(from) = asked {
-                match state.app.agent_replay(agent, from).await.map_err(unavailable)? {
-                    Some(r) => {
-                        *cursor = r.last.max(from);
-                        replay.extend(r.events);
-                    }
-                    None => return Err(Close(close::RESYNC, "too far behind; reload")),
+/// The authenticated socket until it closes: client frames, hub events, pings.
+/// Its state is what an idle socket costs, so what it rarely does is boxed.
+async fn live(app: &App, conn: &mut Conn, peer: &mut Peer, events: &Subscription) -> Result<(), Close> {
+    // A sleep reset after each ping rather than an `Interval`, which would box
+    // its sleep: one allocation less per socket.
+    let ping = tokio::time::sleep(PING_EVERY);
+    tokio::pin!(ping);
+    loop {
+        tokio::select! {
+            msg = conn.ws.recv() => {
+                // Only whether it is a ping is kept: a parsed frame alive across
+                // the await below would keep room for itself in the task for good.
+                let is_ping = conn.read(msg)?.map(|frame| frame.event == "ping");
+                match is_ping {
+                    None => {}
+                    Some(true) => Box::pin(conn.send(&frames::simple("pong", serde_json::Value::Null))).await?,
+                    Some(false) => return Err(Close(close::INVALID_PAYLOAD, "unknown event")),
                 }
             }
-            Ok(replay)
+            received = events.recv() => {
+                match received {
+                    Received::Event(e) => Box::pin(deliver(app, conn, peer, &e)).await?,
+                    Received::Lagged => Box::pin(catch_up(app, conn, peer, None)).await?,
+                    // The hub closes at shutdown (`crate::router`).
+                    Received::Closed => return Err(Close(close::GOING_AWAY, "server shutting down")),
+                }
+            }
+            () = &mut ping => {
+                if conn.last_heard.elapsed() > IDLE_LIMIT {
+                    return Err(Close(close::GOING_AWAY, "idle"));
+                }
+                ping.as_mut().reset(tokio::time::Instant::now() + PING_EVERY);
+                Box::pin(conn.send_message(Message::Ping(Default::default()))).await?;
+            }
         }
     }
-}
-
-/// The `authenticated` answer, carried as a pre-rendered hub event so `start`
-/// can return it in order with the replay.
-fn auth_event(data: serde_json::Value) -> HubEvent {
-    let frame = frames::simple("authenticated", data);
-    let conversation = Conversation {
-        id: ConversationId(0),
-        account_id: AccountId(0),
-        display_id: DisplayId(0),
-        inbox_id: InboxId(0),
-        contact_id: ContactId(0),
-        status: ConversationStatus::Open,
-        assignee_id: None,
-        last_seq: 0,
-        unread_count: 0,
-        last_activity_at: 0,
-        agent_last_seen_at: None,
-        contact_last_seen_at: None,
-        additional_attributes: Default::default(),
-        created_at: 0,
-    };
-    let e = HubEvent::new(
-        &conversation,
-        None,
-        None,
-        None,
-        false,
-        Payload::Typing { typist: Typist::User { id: UserId(0), name: String::new() }, on: false },
-    );
-    let _ = e.agent_frame.set(frame.clone());
-    let _ = e.visitor_frame.set(Some(frame));
-    e
-}
-
-async fn send_event(conn: &mut Conn, peer: &Peer, e: &HubEvent) -> Result<(), Close> {
-    let frame = match peer {
-        Peer::Visitor { .. } => frames::visitor(e),
-        Peer::Agent { .. } => Some(frames::agent(e)),
-    };
-    match frame {
-        Some(f) => conn.send(&f).await,
-        None => Ok(()),
-    }
-}
-
-/// One live event: drop duplicates, fill gaps from the log, filter by audience.
-async fn deliver(state: &AppState, conn: &mut Conn, peer: &mut Peer, e: &Arc<HubEvent>) -> Result<(), Close> {
-    match peer {
-        Peer::Visitor { cursors, .. } => {
-            if let Payload::Typing { typist, .. } = &e.payload {
-                return if matches!(typist, Typist::User { .. }) { send_event(conn, peer, e).await } else { Ok(()) };
-            }
-            let Some(seq) = e.conversation_seq else { return Ok(()) };
-            let cursor = cursors.get(&e.conversation_id).copied().unwrap_or(0);
-            if seq <= cursor {
-                return Ok(());
-            }
-            if seq > cursor + 1 {
-                return Box::pin(catch_up(state, conn, peer, Some(e.conversation_id))).await;
-            }
-            cursors.insert(e.conversation_id, seq);
-            send_event(conn, peer, e).await
-        }
-        Peer::Agent { agent, cursor } => {
-            if let Payload::Typing { typist, .. } = &e.payload {
-                let own = matches!(typist, Typist::User { id, .. } if *id == agent.user.id);
-                return if !own && agent.may_see(e.inbox_id) { send_event(conn, peer, e).await } else { Ok(()) };
-            }
-            let Some(seq) = e.seq else { return Ok(()) };
-            if seq <= *cursor {
-                return Ok(());
-            }
-            if seq > *cursor + 1 {
-                return Box::pin(catch_up(state, conn, peer, None)).await;
-            }
-            *cursor = seq;
-            if agent.may_see(e.inbox_id) {
-                send_event(conn, peer, e).await?;
-            }
-            Ok(())
-        }
-    }
-}
-
-/// Sends what the log holds after the socket's cursor (one conversation's for a
-/// visitor when known, else all of them).
-async fn catch_up(
-    state: &AppState,
-    conn: &mut Conn,
-    peer: &mut Peer,
-    only: Option<ConversationId>,
-) -> Result<(), Close> {
-    let unavailable = |_| Close(close::GOING_AWAY, "try again");
-    let events = match peer {
-        Peer::Visitor { account_id, contact_id, cursors } => {
-            let ids: Vec<ConversationId> = match only {
-                Some(id) => vec![id],
-                None => state
-                    .app
-                    .visitor_cursors(*account_id, *contact_id)
-                    .await
-                    .map_err(unavailable)?
-                    .values()
-                    .map(|(id, _)| *id)
-                    .collect(),
-            };
-            let mut out = Vec::new();
-            for id in ids {
-                let from = cursors.get(&id).copied().unwrap_or(0);
-                let r = state.app.visitor_replay(*account_id, id, from).await.map_err(unavailable)?;
-                let r = r.ok_or(Close(close::RESYNC, "too far behind; reload"))?;
-                cursors.insert(id, r.last.max(from));
-                out.extend(r.events);
-            }
-            out
-        }
-        Peer::Agent { agent, cursor } => {
-            let r = state.app.agent_replay(agent, *cursor).await.map_err(unavailable)?;
-            let r = r.ok_or(Close(close::RESYNC, "too far behind; reload"))?;
-            *cursor = r.last.max(*cursor);
-            r.events
-        }
-    };
-    for e in &events {
-        send_event(conn, peer, e).await?;
-    }
-    Ok(())
 }

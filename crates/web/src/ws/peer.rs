@@ -1,0 +1,231 @@
+//! Whom a socket serves and what it is sent: the `authenticated` answer and the
+//! replay (`start`), live events (`deliver`) and gaps filled from the event log
+//! (`catch_up`). docs/realtime.md has the protocol; mod.rs the socket itself.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use app::auth::AgentCtx;
+use app::hub::{HubEvent, Payload, Topic, Typist};
+use app::App;
+use domain::*;
+
+use super::{close, frames, ClientFrame, Close, Conn};
+
+/// Whom a socket serves, and its cursors. It lives as long as the socket, so
+/// it is kept small (M1).
+pub(super) enum Peer {
+    Visitor {
+        account_id: AccountId,
+        contact_id: ContactId,
+        cursors: Cursors,
+    },
+    /// Boxed: an agent's context is several times a visitor's ids, and most
+    /// sockets are visitors'.
+    Agent {
+        agent: Box<AgentCtx>,
+        cursor: i64,
+    },
+}
+
+/// A visitor's cursor per conversation. A list rather than a map: a visitor has
+/// a few conversations, and an empty list allocates nothing.
+#[derive(Default)]
+pub(super) struct Cursors(Vec<(ConversationId, i64)>);
+
+impl Cursors {
+    fn get(&self, id: ConversationId) -> i64 {
+        self.0.iter().find(|(c, _)| *c == id).map_or(0, |(_, seq)| *seq)
+    }
+
+    fn set(&mut self, id: ConversationId, seq: i64) {
+        match self.0.iter_mut().find(|(c, _)| *c == id) {
+            Some(entry) => entry.1 = seq,
+            None => self.0.push((id, seq)),
+        }
+    }
+}
+
+pub(super) async fn authenticate(
+    app: &App,
+    first: &ClientFrame,
+    cookie: Option<String>,
+) -> Result<(Topic, Peer), Close> {
+    let refused = || Close(close::POLICY, "authentication failed");
+    if let Some(token) = &first.pubsub_token {
+        let contact = app.contact_by_pubsub_token(token).await.map_err(|_| refused())?;
+        let peer =
+            Peer::Visitor { account_id: contact.account_id, contact_id: contact.id, cursors: Cursors::default() };
+        return Ok((Topic::Contact(contact.id), peer));
+    }
+    let user = match (&first.access_token, cookie) {
+        (Some(token), _) => app.user_by_access_token(token).await,
+        (None, Some(session)) => app.session_user(&session).await,
+        (None, None) => return Err(refused()),
+    }
+    .map_err(|_| refused())?;
+    let accounts = app.memberships(user.id).await.map_err(|_| refused())?;
+    let (account_id, _, _) = accounts.first().ok_or_else(refused)?;
+    let agent = app.agent_ctx(user, *account_id).await.map_err(|_| refused())?;
+    Ok((Topic::Account(agent.account_id), Peer::Agent { agent: Box::new(agent), cursor: 0 }))
+}
+
+/// Sets the cursors, sends `authenticated`, then what the client missed after
+/// its `since` cursors.
+pub(super) async fn start(
+    app: &App,
+    conn: &mut Conn,
+    peer: &mut Peer,
+    since: Option<serde_json::Value>,
+) -> Result<(), Close> {
+    let unavailable = |_| Close(close::GOING_AWAY, "try again");
+    let since = since.as_ref();
+    let (authenticated, replay) = match peer {
+        Peer::Visitor { account_id, contact_id, cursors } => {
+            let current = app.visitor_cursors(*account_id, *contact_id).await.map_err(unavailable)?;
+            let asked: HashMap<i64, i64> = since
+                .and_then(|v| v.as_object())
+                .map(|m| m.iter().filter_map(|(k, v)| Some((k.parse::<i64>().ok()?, v.as_i64()?))).collect())
+                .unwrap_or_default();
+            let mut replay = Vec::new();
+            for (display, (id, seq)) in &current {
+                let from = asked.get(&display.0).copied().filter(|s| *s < *seq && *s >= 0);
+                let mut cursor = *seq;
+                if let Some(from) = from {
+                    match app.visitor_replay(*account_id, *id, from).await.map_err(unavailable)? {
+                        Some(r) => {
+                            cursor = r.last.max(from);
+                            replay.extend(r.events);
+                        }
+                        None => return Err(Close(close::RESYNC, "too far behind; reload")),
+                    }
+                }
+                cursors.set(*id, cursor);
+            }
+            let shown: serde_json::Map<String, serde_json::Value> =
+                current.iter().map(|(d, (_, s))| (d.0.to_string(), (*s).into())).collect();
+            let data = serde_json::json!({"role": "visitor", "contact_id": contact_id.0, "cursors": shown});
+            (frames::simple("authenticated", data), replay)
+        }
+        Peer::Agent { agent, cursor } => {
+            let current =
+                app.store().account_seq(agent.account_id).await.map_err(|e| unavailable(app::AppError::from(e)))?;
+            let asked = since.and_then(|v| v.as_i64()).filter(|s| *s >= 0 && *s < current);
+            let data = serde_json::json!({
+                "role": "agent", "user_id": agent.user.id.0, "account_id": agent.account_id.0, "seq": current
+            });
+            *cursor = current;
+            let mut replay = Vec::new();
+            if let Some(from) = asked {
+                match app.agent_replay(agent, from).await.map_err(unavailable)? {
+                    Some(r) => {
+                        *cursor = r.last.max(from);
+                        replay = r.events;
+                    }
+                    None => return Err(Close(close::RESYNC, "too far behind; reload")),
+                }
+            }
+            (frames::simple("authenticated", data), replay)
+        }
+    };
+    // The authenticated frame goes first; the replay follows it.
+    conn.send(&authenticated).await?;
+    for e in &replay {
+        send_event(conn, peer, e).await?;
+    }
+    Ok(())
+}
+
+async fn send_event(conn: &mut Conn, peer: &Peer, e: &HubEvent) -> Result<(), Close> {
+    let frame = match peer {
+        Peer::Visitor { .. } => frames::visitor(e),
+        Peer::Agent { .. } => Some(frames::agent(e)),
+    };
+    match frame {
+        Some(f) => conn.send(&f).await,
+        None => Ok(()),
+    }
+}
+
+/// One live event: drop duplicates, fill gaps from the log, filter by audience.
+pub(super) async fn deliver(app: &App, conn: &mut Conn, peer: &mut Peer, e: &Arc<HubEvent>) -> Result<(), Close> {
+    match peer {
+        Peer::Visitor { cursors, .. } => {
+            if let Payload::Typing { typist, .. } = &e.payload {
+                return if matches!(typist, Typist::User { .. }) { send_event(conn, peer, e).await } else { Ok(()) };
+            }
+            let Some(seq) = e.conversation_seq else { return Ok(()) };
+            let cursor = cursors.get(e.conversation_id);
+            if seq <= cursor {
+                return Ok(());
+            }
+            if seq > cursor + 1 {
+                return Box::pin(catch_up(app, conn, peer, Some(e.conversation_id))).await;
+            }
+            cursors.set(e.conversation_id, seq);
+            send_event(conn, peer, e).await
+        }
+        Peer::Agent { agent, cursor } => {
+            if let Payload::Typing { typist, .. } = &e.payload {
+                let own = matches!(typist, Typist::User { id, .. } if *id == agent.user.id);
+                return if !own && agent.may_see(e.inbox_id) { send_event(conn, peer, e).await } else { Ok(()) };
+            }
+            let Some(seq) = e.seq else { return Ok(()) };
+            if seq <= *cursor {
+                return Ok(());
+            }
+            if seq > *cursor + 1 {
+                return Box::pin(catch_up(app, conn, peer, None)).await;
+            }
+            *cursor = seq;
+            if agent.may_see(e.inbox_id) {
+                send_event(conn, peer, e).await?;
+            }
+            Ok(())
+        }
+    }
+}
+
+/// Sends what the log holds after the socket's cursor (one conversation's for a
+/// visitor when known, else all of them).
+pub(super) async fn catch_up(
+    app: &App,
+    conn: &mut Conn,
+    peer: &mut Peer,
+    only: Option<ConversationId>,
+) -> Result<(), Close> {
+    let unavailable = |_| Close(close::GOING_AWAY, "try again");
+    let events = match peer {
+        Peer::Visitor { account_id, contact_id, cursors } => {
+            let ids: Vec<ConversationId> = match only {
+                Some(id) => vec![id],
+                None => app
+                    .visitor_cursors(*account_id, *contact_id)
+                    .await
+                    .map_err(unavailable)?
+                    .values()
+                    .map(|(id, _)| *id)
+                    .collect(),
+            };
+            let mut out = Vec::new();
+            for id in ids {
+                let from = cursors.get(id);
+                let r = app.visitor_replay(*account_id, id, from).await.map_err(unavailable)?;
+                let r = r.ok_or(Close(close::RESYNC, "too far behind; reload"))?;
+                cursors.set(id, r.last.max(from));
+                out.extend(r.events);
+            }
+            out
+        }
+        Peer::Agent { agent, cursor } => {
+            let r = app.agent_replay(agent, *cursor).await.map_err(unavailable)?;
+            let r = r.ok_or(Close(close::RESYNC, "too far behind; reload"))?;
+            *cursor = r.last.max(*cursor);
+            r.events
+        }
+    };
+    for e in &events {
+        send_event(conn, peer, e).await?;
+    }
+    Ok(())
+}
