@@ -25,6 +25,13 @@ struct PerIp(Arc<Mutex<HashMap<IpAddr, usize>>>);
 
 struct Slot(PerIp, IpAddr);
 
+/// A connection's place in its address's count, in every request's extensions:
+/// a WebSocket upgrade keeps it for the socket's life. (hyper's connection task
+/// ends at the upgrade; without this, upgraded sockets did not count and one
+/// address could hold any number of them.)
+#[derive(Clone)]
+pub struct ConnectionSlot(#[allow(dead_code)] Arc<Slot>);
+
 impl PerIp {
     fn take(&self, ip: IpAddr, max: usize) -> Option<Slot> {
         let mut map = self.0.lock().unwrap_or_else(|p| p.into_inner());
@@ -74,8 +81,10 @@ pub async fn serve(listener: TcpListener, router: Router, max_per_ip: usize, mut
         };
         let _ = stream.set_nodelay(true);
         let router = router.clone();
+        let slot = ConnectionSlot(Arc::new(slot));
         let service = hyper::service::service_fn(move |mut req: hyper::Request<Incoming>| {
             req.extensions_mut().insert(ConnectInfo(peer));
+            req.extensions_mut().insert(slot.clone());
             router.clone().oneshot(req.map(axum::body::Body::new))
         });
         let conn = hyper::server::conn::http1::Builder::new()
@@ -86,7 +95,6 @@ pub async fn serve(listener: TcpListener, router: Router, max_per_ip: usize, mut
         let alive = alive.clone();
         let mut stop = shutdown.clone();
         tokio::spawn(async move {
-            let _slot = slot;
             let _alive = alive;
             let mut conn = std::pin::pin!(conn);
             let result = tokio::select! {

@@ -165,3 +165,32 @@ async fn server_shutdown_closes_authenticated_sockets_with_1001() {
     assert_eq!(close_code(&mut agent).await, Some(1001));
     stopping.await.expect("stopped");
 }
+
+/// The per-address connection cap (threats.md: connection exhaustion) counts
+/// upgraded sockets for as long as they are open, not just their HTTP request.
+#[tokio::test]
+async fn open_sockets_count_against_the_per_address_connection_cap_until_they_close() {
+    let app = TestApp::spawn_with(|c| c.max_connections_per_ip = 3).await;
+    let mut open = Vec::new();
+    for _ in 0..3 {
+        open.push(app.ws_with(&[]).await.expect("a socket within the cap"));
+    }
+    // Give the server's connection tasks time to end after their upgrades: the
+    // sockets must still count then.
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    assert!(app.ws_with(&[]).await.is_err(), "a fourth socket from the same address was accepted");
+
+    let mut first = open.remove(0);
+    first.close(None).await.expect("close");
+    drop(first);
+    let mut again = None;
+    for _ in 0..50 {
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        if let Ok(ws) = app.ws_with(&[]).await {
+            again = Some(ws);
+            break;
+        }
+    }
+    assert!(again.is_some(), "a closed socket did not give its place back");
+    app.stop().await;
+}

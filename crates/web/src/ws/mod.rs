@@ -17,11 +17,13 @@ use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgr
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::Response;
-use futures_util::SinkExt;
+use axum::Extension;
+use futures_util::{FutureExt, SinkExt};
 use peer::{authenticate, catch_up, deliver, start, Peer};
 use serde::Deserialize;
 
 use crate::extract::{same_origin, session_cookie};
+use crate::serve::ConnectionSlot;
 use crate::AppState;
 
 /// Largest client frame; clients only send small control frames.
@@ -47,7 +49,12 @@ pub mod close {
     pub const RESYNC: u16 = 4000;
 }
 
-pub async fn handler(State(state): State<AppState>, headers: HeaderMap, ws: WebSocketUpgrade) -> Response {
+pub async fn handler(
+    State(state): State<AppState>,
+    slot: Option<Extension<ConnectionSlot>>,
+    headers: HeaderMap,
+    ws: WebSocketUpgrade,
+) -> Response {
     // A session cookie counts only on an upgrade from our own origin: another
     // site's page must not open an agent socket with the agent's cookie.
     let cookie = session_cookie(&headers).filter(|_| same_origin(&headers, state.config.public_url.as_deref()));
@@ -68,7 +75,9 @@ pub async fn handler(State(state): State<AppState>, headers: HeaderMap, ws: WebS
                 "the socket task grew to {} bytes: box what an idle socket does not need",
                 std::mem::size_of_val(&task)
             );
-            task
+            // The socket counts against its address's connection cap until it
+            // ends (serve.rs). `map`, not an async block: no second copy of `task`.
+            task.map(move |()| drop(slot))
         })
 }
 
