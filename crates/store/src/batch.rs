@@ -41,8 +41,23 @@ impl OwnedMessage {
     }
 }
 
+/// What a writer answers for a stored message: the message and its event.
+pub(crate) fn stored(m: &OwnedMessage, mid: i64, inbox: i64, cseq: i64, seq: i64, now: i64) -> (Message, EventRecord) {
+    let event = EventRecord {
+        account_id: m.account_id,
+        seq,
+        inbox_id: InboxId(inbox),
+        conversation_id: m.conversation_id,
+        conversation_seq: cseq,
+        kind: EventKind::MessageCreated,
+        private: m.private,
+        message_id: Some(MessageId(mid)),
+    };
+    (stored_message(m, MessageId(mid), InboxId(inbox), cseq, now), event)
+}
+
 /// The message as stored: the columns the batch wrote plus what the caller knew.
-pub(crate) fn stored_message(m: &OwnedMessage, id: MessageId, inbox: InboxId, seq: i64, now: i64) -> Message {
+fn stored_message(m: &OwnedMessage, id: MessageId, inbox: InboxId, seq: i64, now: i64) -> Message {
     Message {
         id,
         account_id: m.account_id,

@@ -12,7 +12,7 @@
 use domain::*;
 use sqlx::PgPool;
 
-use crate::batch::{reply_all, stored_message, Done, Job, OwnedMessage, OwnedVisitor};
+use crate::batch::{reply_all, stored, Done, Job, OwnedMessage, OwnedVisitor};
 use crate::{now_millis, EventRecord, Result, StoreError};
 
 /// One message: the conversation's next seq and the message id (taken from the
@@ -62,7 +62,6 @@ async fn message(tx: &mut sqlx::PgConnection, m: &OwnedMessage, now: i64) -> Res
         Sender::Contact(c) => Some(c.0),
         _ => None,
     };
-    let kind = EventKind::MessageCreated;
     let row: Option<(i64, i64, i64, i64)> = sqlx::query_as(APPEND)
         .bind(m.account_id.0)
         .bind(m.conversation_id.0)
@@ -74,7 +73,7 @@ async fn message(tx: &mut sqlx::PgConnection, m: &OwnedMessage, now: i64) -> Res
         .bind(sender_type)
         .bind(sender_id)
         .bind(m.echo_id.as_deref())
-        .bind(kind.name())
+        .bind(EventKind::MessageCreated.name())
         .bind(contact)
         .fetch_optional(&mut *tx)
         .await?;
@@ -85,17 +84,7 @@ async fn message(tx: &mut sqlx::PgConnection, m: &OwnedMessage, now: i64) -> Res
             None => StoreError::NotFound,
         }));
     };
-    let event = EventRecord {
-        account_id: m.account_id,
-        seq,
-        inbox_id: InboxId(inbox),
-        conversation_id: m.conversation_id,
-        conversation_seq: cseq,
-        kind,
-        private: m.private,
-        message_id: Some(MessageId(mid)),
-    };
-    Ok(Ok((stored_message(m, MessageId(mid), InboxId(inbox), cseq, now), event)))
+    Ok(Ok(stored(m, mid, inbox, cseq, seq, now)))
 }
 
 async fn visitor(tx: &mut sqlx::PgConnection, v: &OwnedVisitor, now: i64) -> Result<(Contact, i64)> {

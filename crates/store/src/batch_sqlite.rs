@@ -20,7 +20,7 @@ use domain::*;
 use rusqlite::{params, Connection, TransactionBehavior};
 use tokio::sync::mpsc;
 
-use crate::batch::{reply_all, stored_message, Done, Job, OwnedMessage, OwnedVisitor, MAX_BATCH};
+use crate::batch::{reply_all, stored, Done, Job, OwnedMessage, OwnedVisitor, MAX_BATCH};
 use crate::inline::from_sqlite;
 use crate::{now_millis, EventRecord, Result, StoreError};
 
@@ -129,23 +129,22 @@ fn message(db: &Connection, m: &OwnedMessage, now: i64) -> rusqlite::Result<(Mes
             "UPDATE accounts SET last_event_seq = last_event_seq + 1 WHERE id = ?1 RETURNING last_event_seq",
         )?
         .query_row(params![m.account_id.0], |r| r.get(0))?;
-    let kind = EventKind::MessageCreated;
     db.prepare_cached(
         "INSERT INTO events (account_id, seq, inbox_id, conversation_id, conversation_seq, kind, private, \
          message_id, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
     )?
-    .execute(params![m.account_id.0, seq, inbox, m.conversation_id.0, cseq, kind.name(), m.private, mid, now])?;
-    let event = EventRecord {
-        account_id: m.account_id,
+    .execute(params![
+        m.account_id.0,
         seq,
-        inbox_id: InboxId(inbox),
-        conversation_id: m.conversation_id,
-        conversation_seq: cseq,
-        kind,
-        private: m.private,
-        message_id: Some(MessageId(mid)),
-    };
-    Ok((stored_message(m, MessageId(mid), InboxId(inbox), cseq, now), event))
+        inbox,
+        m.conversation_id.0,
+        cseq,
+        EventKind::MessageCreated.name(),
+        m.private,
+        mid,
+        now
+    ])?;
+    Ok(stored(m, mid, inbox, cseq, seq, now))
 }
 
 fn visitor(db: &Connection, v: &OwnedVisitor, now: i64) -> rusqlite::Result<(Contact, i64)> {
