@@ -1,6 +1,7 @@
 //! Turning stored events into hub events: for publishing after commit, and for
 //! replaying what a reconnecting socket missed (invariant 2).
 
+use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 
 use domain::*;
@@ -25,6 +26,12 @@ impl App {
     /// Loads what an event shows and wraps it for the hub.
     pub async fn hub_event(&self, record: &EventRecord) -> Result<HubEvent> {
         let view = self.store().conversation_view(record.account_id, record.conversation_id).await?;
+        self.hub_event_in(record, &view).await
+    }
+
+    /// The same with the conversation loaded already: a replay loads each
+    /// conversation once, not once per event (a reconnect storm is many replays).
+    async fn hub_event_in(&self, record: &EventRecord, view: &ConversationView) -> Result<HubEvent> {
         let payload = match (record.kind, record.message_id) {
             (EventKind::MessageCreated, Some(mid)) => {
                 Payload::Message(self.store().message(record.account_id, mid).await?)
@@ -67,6 +74,20 @@ impl App {
         self.emit_stored(record, event).await
     }
 
+    /// Hub events for replayed records, in order, each conversation loaded once.
+    async fn replay_events<'a>(&self, records: impl Iterator<Item = &'a EventRecord>) -> Result<Vec<HubEvent>> {
+        let mut views: HashMap<ConversationId, ConversationView> = HashMap::new();
+        let mut events = Vec::new();
+        for r in records {
+            let view = match views.entry(r.conversation_id) {
+                Entry::Occupied(e) => e.into_mut(),
+                Entry::Vacant(e) => e.insert(self.store().conversation_view(r.account_id, r.conversation_id).await?),
+            };
+            events.push(self.hub_event_in(r, view).await?);
+        }
+        Ok(events)
+    }
+
     /// What an agent's socket missed after account seq `since`, in order.
     /// `Ok(None)`: too far behind to replay.
     pub async fn agent_replay(&self, agent: &AgentCtx, since: i64) -> Result<Option<Replay>> {
@@ -75,10 +96,7 @@ impl App {
             return Ok(None);
         }
         let last = records.last().map(|r| r.seq).unwrap_or(since);
-        let mut events = Vec::with_capacity(records.len());
-        for r in records.iter().filter(|r| agent.may_see(r.inbox_id)) {
-            events.push(self.hub_event(r).await?);
-        }
+        let events = self.replay_events(records.iter().filter(|r| agent.may_see(r.inbox_id))).await?;
         Ok(Some(Replay { events, last }))
     }
 
@@ -94,11 +112,8 @@ impl App {
             return Ok(None);
         }
         let last = records.last().map(|r| r.conversation_seq).unwrap_or(since);
-        let mut events = Vec::with_capacity(records.len());
         // Internal comments move the cursor but are never loaded for a visitor.
-        for r in records.iter().filter(|r| !r.private) {
-            events.push(self.hub_event(r).await?);
-        }
+        let events = self.replay_events(records.iter().filter(|r| !r.private)).await?;
         Ok(Some(Replay { events, last }))
     }
 
