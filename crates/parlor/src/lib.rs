@@ -122,13 +122,25 @@ impl Server {
     }
 }
 
+/// Connections the kernel may queue before they are accepted. Tokio's `bind`
+/// asks for 1,024: 15,000 visitors reconnecting at once (M4) overflowed it
+/// (`ListenOverflows` in `nstat`), and a dropped SYN is retried only after a
+/// second, which was the whole p99. The kernel caps it at `net.core.somaxconn`.
+const LISTEN_BACKLOG: u32 = 8192;
+
+fn listen(addr: std::net::SocketAddr) -> std::io::Result<tokio::net::TcpListener> {
+    let socket = if addr.is_ipv4() { tokio::net::TcpSocket::new_v4()? } else { tokio::net::TcpSocket::new_v6()? };
+    // As `TcpListener::bind` does: a restart may bind while old connections linger.
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(LISTEN_BACKLOG)
+}
+
 /// Binds, prepares the first account, and serves in the background.
 pub async fn start(config: &Config) -> anyhow::Result<Server> {
     let app = open_serving_app(config).await?;
     let first_run = app.ensure_first_run().await.map_err(|e| anyhow::anyhow!("first-run setup failed: {e}"))?;
-    let listener = tokio::net::TcpListener::bind(config.listen)
-        .await
-        .with_context(|| format!("cannot listen on {}", config.listen))?;
+    let listener = listen(config.listen).with_context(|| format!("cannot listen on {}", config.listen))?;
     let addr = listener.local_addr()?;
     let (shutdown, stopped) = watch::channel(false);
     let router = web::router(app.clone(), config.web_config(addr), stopped.clone());
