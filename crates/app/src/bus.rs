@@ -85,11 +85,7 @@ struct BusMessage {
 
 impl BusMessage {
     fn new(m: &Message, contact: ContactId) -> BusMessage {
-        let (sender_type, sender_id) = match m.sender {
-            Sender::Contact(c) => ("contact", Some(c.0)),
-            Sender::User(u) => ("user", Some(u.0)),
-            Sender::System => ("system", None),
-        };
+        let (sender_type, sender_id) = m.sender.columns();
         BusMessage {
             contact_id: contact.0,
             display_id: m.display_id.0,
@@ -107,11 +103,7 @@ impl BusMessage {
     /// The hub event for a message whose record arrived with it.
     fn into_event(self, r: &EventRecord) -> Option<HubEvent> {
         let id = r.message_id?;
-        let sender = match (self.sender_type.as_str(), self.sender_id) {
-            ("contact", Some(c)) => Sender::Contact(ContactId(c)),
-            ("user", Some(u)) => Sender::User(UserId(u)),
-            _ => Sender::System,
-        };
+        let sender = Sender::from_columns(&self.sender_type, self.sender_id);
         let message = Message {
             id,
             account_id: r.account_id,

@@ -93,6 +93,26 @@ pub enum Sender {
     System,
 }
 
+impl Sender {
+    /// As stored: `sender_type` (`contact`, `user`, `system`) and `sender_id`.
+    pub fn columns(&self) -> (&'static str, Option<i64>) {
+        match self {
+            Sender::Contact(c) => ("contact", Some(c.0)),
+            Sender::User(u) => ("user", Some(u.0)),
+            Sender::System => ("system", None),
+        }
+    }
+
+    /// The inverse of [`Sender::columns`]; anything else is Parlor itself.
+    pub fn from_columns(sender_type: &str, sender_id: Option<i64>) -> Sender {
+        match (sender_type, sender_id) {
+            ("contact", Some(id)) => Sender::Contact(crate::ContactId(id)),
+            ("user", Some(id)) => Sender::User(crate::UserId(id)),
+            _ => Sender::System,
+        }
+    }
+}
+
 /// Which conversations an agent's list shows, by assignee.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AssigneeFilter {

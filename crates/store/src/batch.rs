@@ -30,17 +30,6 @@ pub(crate) struct OwnedMessage {
     pub sender_name: Option<String>,
 }
 
-impl OwnedMessage {
-    /// `(sender_type, sender_id)` columns.
-    pub(crate) fn sender_columns(&self) -> (&'static str, Option<i64>) {
-        match self.sender {
-            Sender::Contact(c) => ("contact", Some(c.0)),
-            Sender::User(u) => ("user", Some(u.0)),
-            Sender::System => ("system", None),
-        }
-    }
-}
-
 /// What a writer answers for a stored message: the message and its event.
 pub(crate) fn stored(m: &OwnedMessage, mid: i64, inbox: i64, cseq: i64, seq: i64, now: i64) -> (Message, EventRecord) {
     let event = EventRecord {

@@ -57,7 +57,7 @@ const VISITOR: &str = "WITH ct AS ( \
 /// The outer `Result` is the database's (an error aborts the transaction); the
 /// inner one is the answer for this job, a refusal that wrote nothing.
 async fn message(tx: &mut sqlx::PgConnection, m: &OwnedMessage, now: i64) -> Result<Result<(Message, EventRecord)>> {
-    let (sender_type, sender_id) = m.sender_columns();
+    let (sender_type, sender_id) = m.sender.columns();
     let contact = match m.sender {
         Sender::Contact(c) => Some(c.0),
         _ => None,

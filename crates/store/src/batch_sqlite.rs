@@ -64,8 +64,7 @@ fn run_batch(conn: &mut Connection, jobs: &[Job]) -> (Vec<Result<Done>>, Option<
     let committed = (|| -> rusqlite::Result<()> {
         let mut tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         for job in jobs {
-            // Dropped without commit, a savepoint rolls back to where it began.
-            let mut sp = tx.savepoint()?;
+            let sp = tx.savepoint()?;
             let one = match job {
                 Job::Message(m, _) => message(&sp, m, now).map(Done::Message),
                 Job::Visitor(v, _) => visitor(&sp, v, now).map(Done::Visitor),
@@ -76,7 +75,8 @@ fn run_batch(conn: &mut Connection, jobs: &[Job]) -> (Vec<Result<Done>>, Option<
                     results.push(Ok(done));
                 }
                 Err(e) => {
-                    sp.rollback()?;
+                    // Rolls back to where the savepoint began, and releases it.
+                    sp.finish()?;
                     results.push(Err(from_sqlite(e)));
                 }
             }
@@ -87,7 +87,7 @@ fn run_batch(conn: &mut Connection, jobs: &[Job]) -> (Vec<Result<Done>>, Option<
 }
 
 fn message(db: &Connection, m: &OwnedMessage, now: i64) -> rusqlite::Result<(Message, EventRecord)> {
-    let (sender_type, sender_id) = m.sender_columns();
+    let (sender_type, sender_id) = m.sender.columns();
     let incoming = m.message_type == MessageType::Incoming;
     let (cseq, inbox): (i64, i64) = db
         .prepare_cached(

@@ -173,11 +173,7 @@ impl From<ViewRow> for ConversationView {
             _ => None,
         };
         let last_message = r.lm_id.map(|id| {
-            let sender = match (r.lm_sender_type.as_deref(), r.lm_sender_id) {
-                (Some("contact"), Some(s)) => Sender::Contact(ContactId(s)),
-                (Some("user"), Some(s)) => Sender::User(UserId(s)),
-                _ => Sender::System,
-            };
+            let sender = Sender::from_columns(r.lm_sender_type.as_deref().unwrap_or_default(), r.lm_sender_id);
             let sender_name = match sender {
                 Sender::Contact(_) => Some(contact.name.clone()),
                 _ => None,

@@ -121,11 +121,7 @@ impl MessageRow {
 
 impl From<MessageRow> for Message {
     fn from(r: MessageRow) -> Self {
-        let sender = match (r.sender_type.as_str(), r.sender_id) {
-            ("contact", Some(id)) => Sender::Contact(ContactId(id)),
-            ("user", Some(id)) => Sender::User(UserId(id)),
-            _ => Sender::System,
-        };
+        let sender = Sender::from_columns(&r.sender_type, r.sender_id);
         Message {
             id: MessageId(r.id),
             account_id: AccountId(r.account_id),
