@@ -180,12 +180,19 @@ impl App {
         }
     }
 
+    /// Changes the status. `snoozed_until` (with `Snoozed` only, in the
+    /// future, within a year) makes a job open the conversation again then;
+    /// without it a snooze lasts until the visitor writes.
     pub async fn set_status(
         &self,
         agent: &AgentCtx,
         display_id: DisplayId,
         status: ConversationStatus,
+        snoozed_until: Option<Millis>,
     ) -> Result<ConversationView> {
+        if let Some(until) = snoozed_until {
+            check_snooze(status, until, store::now_millis())?;
+        }
         let view = self.conversation(agent, display_id).await?;
         let c = &view.conversation;
         let who = agent.user.available_name();
@@ -196,7 +203,7 @@ impl App {
             ConversationStatus::Snoozed => (format!("Conversation was snoozed by {who}"), "snoozed"),
         };
         let activity = crate::activity(text, serde_json::json!({"activity": kind, "actor_name": who}));
-        match self.store().set_status(c.account_id, c.id, status, &activity).await {
+        match self.store().set_status(c.account_id, c.id, status, snoozed_until, &activity).await {
             Ok(Some(records)) => self.publish_records(&records).await,
             Ok(None) => {}
             Err(store::StoreError::Conflict(_)) => {
@@ -275,5 +282,37 @@ impl App {
 
     pub async fn contact(&self, agent: &AgentCtx, id: ContactId) -> Result<Contact> {
         Ok(self.store().contact(agent.account_id, id).await?)
+    }
+}
+
+/// The longest snooze with an end: longer is taken for a mistake.
+const MAX_SNOOZE: Millis = 366 * 24 * 3600 * 1000;
+
+fn check_snooze(status: ConversationStatus, until: Millis, now: Millis) -> Result<()> {
+    if status != ConversationStatus::Snoozed {
+        return Err(InvalidInput::new("invalid_snoozed_until", "snoozed_until goes with status snoozed only.").into());
+    }
+    if until <= now || until - now > MAX_SNOOZE {
+        return Err(InvalidInput::new(
+            "invalid_snoozed_until",
+            "snoozed_until must be in the future and within a year.",
+        )
+        .into());
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_snooze_end_must_be_ahead_within_a_year_and_only_for_snoozed() {
+        let now = 1_000_000;
+        assert!(check_snooze(ConversationStatus::Snoozed, now + 1, now).is_ok());
+        assert!(check_snooze(ConversationStatus::Snoozed, now + MAX_SNOOZE, now).is_ok());
+        assert!(check_snooze(ConversationStatus::Snoozed, now, now).is_err());
+        assert!(check_snooze(ConversationStatus::Snoozed, now + MAX_SNOOZE + 1, now).is_err());
+        assert!(check_snooze(ConversationStatus::Open, now + 1, now).is_err());
     }
 }

@@ -277,6 +277,7 @@ mod tests {
             contact_last_seen_at: None,
             additional_attributes: Default::default(),
             created_at: 0,
+            snoozed_until: None,
         };
         let typist = Typist::User { id: UserId(1), name: String::new() };
         HubEvent::new(&conversation, None, None, None, false, Payload::Typing { typist, on: true })

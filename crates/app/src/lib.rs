@@ -9,6 +9,7 @@ pub mod auth;
 pub mod bootstrap;
 pub mod bus;
 pub mod hub;
+pub mod jobs;
 pub mod resume;
 pub mod tokens;
 pub mod visitor;

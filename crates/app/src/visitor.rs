@@ -180,7 +180,7 @@ impl App {
     }
 
     /// Stores the visitor's message; acknowledged (returned) only after commit.
-    /// Writing into a resolved conversation reopens it, as in Chatwoot.
+    /// Writing into a resolved or snoozed conversation reopens it, as in Chatwoot.
     pub async fn visitor_send(
         &self,
         v: &VisitorCtx,
@@ -207,7 +207,8 @@ impl App {
         let message = match appended {
             Appended::New(m, record) => {
                 self.publish_message(c, &m, &record).await;
-                if c.status == ConversationStatus::Resolved {
+                // A snooze lasts until the visitor writes, as in Chatwoot.
+                if matches!(c.status, ConversationStatus::Resolved | ConversationStatus::Snoozed) {
                     self.reopen_for_visitor(c).await;
                 }
                 m
@@ -224,6 +225,7 @@ impl App {
                 c.account_id,
                 c.id,
                 ConversationStatus::Open,
+                None,
                 &crate::activity(
                     "Conversation was reopened by the visitor".into(),
                     serde_json::json!({"activity": "reopened_by_visitor"}),
@@ -249,6 +251,7 @@ impl App {
                 c.account_id,
                 c.id,
                 ConversationStatus::Resolved,
+                None,
                 &crate::activity(
                     "Conversation was resolved by the visitor".into(),
                     serde_json::json!({"activity": "resolved_by_visitor"}),

@@ -83,6 +83,9 @@ pub struct Conversation {
     pub contact_last_seen_at: Option<Millis>,
     pub additional_attributes: serde_json::Map<String, serde_json::Value>,
     pub created_at: Millis,
+    /// While snoozed: when it opens again by itself (`None`: at the visitor's
+    /// next message).
+    pub snoozed_until: Option<Millis>,
 }
 
 /// A conversation with what its JSON shows beside it.

@@ -106,6 +106,7 @@ pub struct Server {
     pub first_run: app::bootstrap::FirstRun,
     shutdown: watch::Sender<bool>,
     task: tokio::task::JoinHandle<()>,
+    jobs: tokio::task::JoinHandle<()>,
 }
 
 impl Server {
@@ -118,6 +119,7 @@ impl Server {
     pub async fn stop(self) {
         let _ = self.shutdown.send(true);
         let _ = self.task.await;
+        let _ = self.jobs.await;
         self.app.store().close().await;
     }
 }
@@ -145,6 +147,7 @@ pub async fn start(config: &Config) -> anyhow::Result<Server> {
     let (shutdown, stopped) = watch::channel(false);
     let router = web::router(app.clone(), config.web_config(addr), stopped.clone());
     let max = config.max_connections_per_ip;
+    let jobs = tokio::spawn(app.clone().run_jobs_until(stopped.clone()));
     let task = tokio::spawn(web::serve(listener, router, max, stopped));
-    Ok(Server { addr, app, first_run, shutdown, task })
+    Ok(Server { addr, app, first_run, shutdown, task, jobs })
 }

@@ -15,22 +15,63 @@ macro_rules! append_event_for {
 }
 
 /// Locks the conversation row and reads what the counters are keyed by:
-/// `(status, assignee or 0, inbox)`. The no-op UPDATE takes the row lock first,
-/// so on PostgreSQL a concurrent change is waited for, never read stale.
+/// `(status, assignee or 0, inbox, snoozed_until)`. The no-op UPDATE takes the
+/// row lock first, so on PostgreSQL a concurrent change is waited for, never
+/// read stale.
 macro_rules! lock_for_counts {
     ($tx:ident, $account:expr, $conversation:expr) => {{
-        let row: Option<(String, Option<i64>, i64)> = sqlx::query_as(
+        let row: Option<(String, Option<i64>, i64, Option<i64>)> = sqlx::query_as(
             "UPDATE conversations SET last_seq = last_seq WHERE account_id = $1 AND id = $2 \
-             RETURNING status, assignee_id, inbox_id",
+             RETURNING status, assignee_id, inbox_id, snoozed_until",
         )
         .bind($account.0)
         .bind($conversation.0)
         .fetch_optional(&mut *$tx)
         .await?;
-        let (status, assignee, inbox) = row.ok_or(StoreError::NotFound)?;
-        (status, assignee.unwrap_or(0), inbox)
+        let (status, assignee, inbox, until) = row.ok_or(StoreError::NotFound)?;
+        (status, assignee.unwrap_or(0), inbox, until)
     }};
 }
+pub(crate) use lock_for_counts;
+
+/// Moves a conversation locked by [`lock_for_counts`] from status `$old` to
+/// `$status` (snoozed until `$until`, or not): the row, the tab counters, the
+/// activity line and the event. A snooze with an end enqueues the job that
+/// ends it, in the same transaction. Evaluates to the two event records.
+macro_rules! change_status {
+    ($tx:ident, $account:expr, $id:expr, $old:expr, $assignee:expr, $inbox:expr,
+     $status:expr, $until:expr, $activity:expr, $now:expr) => {{
+        let status: ConversationStatus = $status;
+        let until: Option<i64> = $until;
+        sqlx::query(
+            "UPDATE conversations SET status = $3, last_activity_at = $4, snoozed_until = $5 \
+             WHERE account_id = $1 AND id = $2",
+        )
+        .bind($account.0)
+        .bind($id.0)
+        .bind(status.as_str())
+        .bind($now)
+        .bind(until)
+        .execute(&mut *$tx)
+        .await?;
+        if $old != status.as_str() {
+            // Counter rows locked in one order (by status name) for every
+            // change: a resolve and a reopen at once cannot deadlock.
+            let mut bumps = [($old.as_str(), -1), (status.as_str(), 1)];
+            bumps.sort();
+            for (counted, delta) in bumps {
+                crate::conversations::bump_count!($tx, $account, $inbox, counted, $assignee, delta);
+            }
+        }
+        if let Some(at) = until {
+            crate::jobs::enqueue!($tx, $account, crate::jobs::REOPEN_SNOOZED, Some($id), at);
+        }
+        let a = crate::messages::insert_activity!($tx, $account, $id, $activity, $now);
+        let b = crate::conversations::append_event_for!($tx, $account, $id, EventKind::StatusChanged, $now);
+        vec![a, b]
+    }};
+}
+pub(crate) use change_status;
 
 /// Adds `delta` to one counter row (creating it), inside an open transaction.
 macro_rules! bump_count {
@@ -48,6 +89,7 @@ macro_rules! bump_count {
         .await?;
     }};
 }
+pub(crate) use {append_event_for, bump_count};
 
 pub struct NewConversation {
     pub account_id: AccountId,
@@ -116,7 +158,7 @@ const VIEW_SELECT: &str = "SELECT c.id, c.account_id, c.display_id, c.inbox_id, 
     au.name AS au_name, au.display_name AS au_display_name, au.email AS au_email, \
     lm.id AS lm_id, lm.seq AS lm_seq, lm.content AS lm_content, lm.message_type AS lm_message_type, \
     lm.private AS lm_private, lm.sender_type AS lm_sender_type, lm.sender_id AS lm_sender_id, \
-    lm.echo_id AS lm_echo_id, lm.created_at AS lm_created_at \
+    lm.echo_id AS lm_echo_id, lm.created_at AS lm_created_at, c.snoozed_until \
     FROM conversations c \
     JOIN inboxes i ON i.id = c.inbox_id \
     JOIN contacts ct ON ct.id = c.contact_id \
@@ -387,34 +429,25 @@ impl Store {
     }
 
     /// Changes the status, writing the activity line and the event in the same
-    /// transaction. Returns `None` when the status already was `status`.
+    /// transaction. `snoozed_until` counts only with [`ConversationStatus::Snoozed`]:
+    /// a job then opens the conversation again at that time. Returns `None`
+    /// when nothing changed.
     pub async fn set_status(
         &self,
         account_id: AccountId,
         id: ConversationId,
         status: ConversationStatus,
+        snoozed_until: Option<Millis>,
         activity: &crate::Activity,
     ) -> Result<Option<Vec<EventRecord>>> {
         let now = now_millis();
+        let until = snoozed_until.filter(|_| status == ConversationStatus::Snoozed);
         let events = write_tx!(self, |tx| {
-            let (old, assignee, inbox) = lock_for_counts!(tx, account_id, id);
-            if old == status.as_str() {
+            let (old, assignee, inbox, old_until) = lock_for_counts!(tx, account_id, id);
+            if old == status.as_str() && old_until == until {
                 None
             } else {
-                sqlx::query(
-                    "UPDATE conversations SET status = $3, last_activity_at = $4 WHERE account_id = $1 AND id = $2",
-                )
-                .bind(account_id.0)
-                .bind(id.0)
-                .bind(status.as_str())
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
-                bump_count!(tx, account_id, inbox, old.as_str(), assignee, -1);
-                bump_count!(tx, account_id, inbox, status.as_str(), assignee, 1);
-                let a = crate::messages::insert_activity!(tx, account_id, id, activity, now);
-                let b = append_event_for!(tx, account_id, id, EventKind::StatusChanged, now);
-                Some(vec![a, b])
+                Some(change_status!(tx, account_id, id, old, assignee, inbox, status, until, activity, now))
             }
         });
         Ok(events)
@@ -431,7 +464,7 @@ impl Store {
         let now = now_millis();
         let assignee = assignee.map(|u| u.0);
         let events = write_tx!(self, |tx| {
-            let (status, current, inbox) = lock_for_counts!(tx, account_id, id);
+            let (status, current, inbox, _) = lock_for_counts!(tx, account_id, id);
             if current == assignee.unwrap_or(0) {
                 None
             } else {
@@ -441,8 +474,12 @@ impl Store {
                     .bind(assignee)
                     .execute(&mut *tx)
                     .await?;
-                bump_count!(tx, account_id, inbox, status.as_str(), current, -1);
-                bump_count!(tx, account_id, inbox, status.as_str(), assignee.unwrap_or(0), 1);
+                // One lock order for every change, as in `change_status`.
+                let mut bumps = [(current, -1), (assignee.unwrap_or(0), 1)];
+                bumps.sort();
+                for (counted, delta) in bumps {
+                    bump_count!(tx, account_id, inbox, status.as_str(), counted, delta);
+                }
                 let a = crate::messages::insert_activity!(tx, account_id, id, activity, now);
                 let b = append_event_for!(tx, account_id, id, EventKind::AssigneeChanged, now);
                 Some(vec![a, b])

@@ -13,6 +13,7 @@ mod contacts;
 mod conversations;
 mod events;
 mod inline;
+mod jobs;
 mod memo;
 mod messages;
 mod rows;
@@ -30,6 +31,7 @@ pub use accounts::{is_email_conflict, NewInbox, NewUser, UserRecord};
 pub use contacts::ContactPatch;
 pub use conversations::{ConversationCounts, ConversationFilter, NewConversation};
 pub use events::EventRecord;
+pub use jobs::{ClaimedJob, JobActivities, JobRun, MAX_ATTEMPTS};
 pub use messages::{Activity, Appended, NewMessage};
 
 #[derive(Debug, thiserror::Error)]

@@ -20,10 +20,12 @@ pub(crate) struct ConversationRow {
     pub contact_last_seen_at: Option<i64>,
     pub additional_attributes: String,
     pub created_at: i64,
+    pub snoozed_until: Option<i64>,
 }
 
 impl ConversationRow {
-    /// The first 14 columns of a conversation view, in order, from a rusqlite row.
+    /// The first 14 columns of a conversation view, in order, and
+    /// `snoozed_until` by name (added later, last in the column list).
     pub(crate) fn from_sqlite(r: &rusqlite::Row) -> rusqlite::Result<Self> {
         Ok(ConversationRow {
             id: r.get(0)?,
@@ -40,6 +42,7 @@ impl ConversationRow {
             contact_last_seen_at: r.get(11)?,
             additional_attributes: r.get(12)?,
             created_at: r.get(13)?,
+            snoozed_until: r.get("snoozed_until")?,
         })
     }
 }
@@ -62,6 +65,7 @@ impl From<ConversationRow> for Conversation {
             contact_last_seen_at: r.contact_last_seen_at,
             additional_attributes: json_map(&r.additional_attributes),
             created_at: r.created_at,
+            snoozed_until: r.snoozed_until,
         }
     }
 }

@@ -237,7 +237,7 @@ impl From<&ConversationView> for ConversationJson {
             can_reply: true,
             muted: false,
             priority: None,
-            snoozed_until: None,
+            snoozed_until: c.snoozed_until.map(secs),
             labels: Vec::new(),
             additional_attributes: c.additional_attributes.clone(),
             custom_attributes: Map::new(),

@@ -249,3 +249,54 @@ async fn killing_a_process_mid_conversation_loses_nothing() {
     assert_eq!(texts, ["one", "two", "three", "four"]);
     b.stop().await;
 }
+
+/// Due jobs polled by two processes at once run once each; a job whose runner
+/// died mid-transaction (its connection gone before the commit) is run by
+/// another process afterwards, not lost and not run twice.
+#[tokio::test]
+async fn due_jobs_run_once_across_processes_and_survive_a_runner_dying() {
+    use sqlx::{Connection, Executor};
+    let (a, b, _b_dir) = two_processes().await;
+    let until = now_secs() + 3600;
+    let mut conversations = Vec::new();
+    for _ in 0..30 {
+        let (_, c) = a.visitor_with_conversation().await;
+        let url = a.api(&format!("/conversations/{c}/toggle_status"));
+        assert_eq!(a.post(&a.admin_token, &url, json!({"status": "snoozed", "snoozed_until": until})).await.0, 200);
+        conversations.push(c);
+    }
+    // A third runner claims the first job the way the store does, then dies.
+    let url = a.config.database_url.clone().expect("postgres");
+    let mut dying = sqlx::PgConnection::connect(&url).await.expect("connect");
+    dying.execute("BEGIN").await.expect("begin");
+    let held: i64 = sqlx::query_scalar("SELECT id FROM jobs ORDER BY id LIMIT 1 FOR UPDATE")
+        .fetch_one(&mut dying)
+        .await
+        .expect("claim one job");
+
+    let due = (until + 60) * 1000;
+    let (ran_a, ran_b) = tokio::join!(a.app().run_due_jobs(due), b.app.run_due_jobs(due));
+    let (ran_a, ran_b) = (ran_a.expect("A runs jobs"), ran_b.expect("B runs jobs"));
+    assert_eq!(ran_a + ran_b, 29, "every job but the held one, each once (A {ran_a}, B {ran_b})");
+
+    drop(dying); // the connection closes without a commit, as when a process is killed
+    let mut rerun = 0;
+    for _ in 0..50 {
+        // PostgreSQL ends the dead session's transaction as it notices the close.
+        rerun += b.app.run_due_jobs(due).await.expect("B runs jobs");
+        if rerun > 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(rerun, 1, "job {held} ran after its runner died");
+
+    for c in conversations {
+        let messages = a.agent_messages(&a.admin_token, c).await;
+        assert_eq!(activity_count(&messages, "snooze_ended"), 1, "conversation {c}: {messages:?}");
+        assert_eq!(a.conversation(&a.admin_token, c).await["status"], "open");
+    }
+    assert_eq!(a.app().store().pending_jobs(domain::AccountId(1)).await.expect("count"), 0);
+    b.stop().await;
+    a.stop().await;
+}

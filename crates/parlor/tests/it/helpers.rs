@@ -482,3 +482,14 @@ pub async fn close_code(ws: &mut Ws) -> Option<u16> {
         }
     }
 }
+
+/// Seconds since the epoch, as the API's timestamps.
+pub fn now_secs() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("clock").as_secs() as i64
+}
+
+/// How many activity lines of a kind (`content_attributes.activity`) a list of
+/// messages holds.
+pub fn activity_count(messages: &[Value], kind: &str) -> usize {
+    messages.iter().filter(|m| m["content_attributes"]["activity"] == kind).count()
+}

@@ -10,6 +10,7 @@ mod cluster;
 mod delivery;
 mod health;
 mod helpers;
+mod jobs;
 mod realtime;
 mod realtime_guards;
 mod smoke;

@@ -172,6 +172,10 @@ async fn show(
 pub struct ToggleStatusPayload {
     /// open, resolved, pending or snoozed. Without it, open and resolved swap.
     pub status: Option<String>,
+    /// With status snoozed: when the conversation opens again by itself, in
+    /// seconds since the epoch. Without it, a snooze lasts until the visitor
+    /// writes.
+    pub snoozed_until: Option<i64>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -207,7 +211,9 @@ async fn toggle_status(
             _ => ConversationStatus::Resolved,
         },
     };
-    let view = state.app.set_status(&agent, id, status).await?;
+    // Out-of-range seconds fall through as a time the app refuses.
+    let until = body.snoozed_until.map(|secs| secs.saturating_mul(1000));
+    let view = state.app.set_status(&agent, id, status, until).await?;
     Ok(Json(ToggleStatusResponse {
         meta: Map::new(),
         payload: ToggleStatusResult {

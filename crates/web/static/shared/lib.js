@@ -278,7 +278,7 @@ export function makeFormatters(locale) {
 // back to the server's English text for kinds this page does not know.
 
 const KINDS = new Set([
-  'resolved', 'reopened', 'pending', 'snoozed', 'resolved_by_visitor', 'reopened_by_visitor',
+  'resolved', 'reopened', 'pending', 'snoozed', 'snooze_ended', 'resolved_by_visitor', 'reopened_by_visitor',
   'self_assigned', 'assigned', 'unassigned',
 ]);
 
