@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use store::EventRecord;
 
 use crate::hub::{HubEvent, Payload, Typist};
+use crate::presence::Present;
 use crate::App;
 
 const SUBJECT_ROOT: &str = "parlor";
@@ -64,6 +65,11 @@ enum Body {
         typist_id: i64,
         typist_name: String,
     },
+    /// This process's presence changes since its last batch: (account, who, online).
+    Presence { changes: Vec<(i64, Present, bool)> },
+    /// Everyone with a socket on this process, every few seconds: it replaces
+    /// what the others knew of it, and its absence makes them forget it.
+    PresenceSnapshot { online: Vec<(i64, Present)> },
 }
 
 /// A stored message on the bus: the [`Message`] fields its event record does not
@@ -151,9 +157,13 @@ impl Bus {
     }
 
     async fn send(&self, account: AccountId, body: Body) {
+        self.send_on(format!("{}.{account}", self.subject), body).await
+    }
+
+    async fn send_on(&self, subject: String, body: Body) {
         let envelope = Envelope { origin: self.origin, body };
         let Ok(bytes) = serde_json::to_vec(&envelope) else { return };
-        if let Err(e) = self.client.publish(format!("{}.{account}", self.subject), bytes.into()).await {
+        if let Err(e) = self.client.publish(subject, bytes.into()).await {
             tracing::warn!(error = %e, "could not publish to NATS; other processes catch up from the database");
         }
     }
@@ -196,6 +206,16 @@ impl Bus {
             typist_name: name,
         };
         self.send(e.account_id, body).await;
+    }
+
+    pub(crate) async fn send_presence(&self, changes: &[(AccountId, Present, bool)]) {
+        let changes = changes.iter().map(|(a, who, on)| (a.0, *who, *on)).collect();
+        self.send_on(format!("{}.presence", self.subject), Body::Presence { changes }).await
+    }
+
+    pub(crate) async fn send_presence_snapshot(&self, online: &[(AccountId, Present)]) {
+        let online = online.iter().map(|(a, who)| (a.0, *who)).collect();
+        self.send_on(format!("{}.presence", self.subject), Body::PresenceSnapshot { online }).await
     }
 
     /// Feeds other processes' events into this process's hub, until the
@@ -276,6 +296,14 @@ impl Bus {
                             agent_frame: Default::default(),
                             visitor_frame: Default::default(),
                         });
+                    }
+                    Body::Presence { changes } => {
+                        let changes: Vec<_> = changes.into_iter().map(|(a, who, on)| (AccountId(a), who, on)).collect();
+                        app.presence().remote_changes(envelope.origin, &changes);
+                    }
+                    Body::PresenceSnapshot { online } => {
+                        let online = online.into_iter().map(|(a, who)| (AccountId(a), who)).collect();
+                        app.presence().remote_snapshot(envelope.origin, online);
                     }
                 }
             }

@@ -37,7 +37,12 @@ pub enum Typist {
 pub enum Payload {
     Message(Message),
     Conversation(Box<ConversationView>),
-    Typing { typist: Typist, on: bool },
+    Typing {
+        typist: Typist,
+        on: bool,
+    },
+    /// Agents only (`Hub::publish_presence`); filtered per agent by inbox.
+    Presence(crate::presence::PresenceUpdate),
 }
 
 #[derive(Debug)]
@@ -242,6 +247,34 @@ impl Hub {
                 if list.is_empty() {
                     topics.map.remove(&topic);
                 }
+            }
+        }
+    }
+
+    /// Sends a presence update to the account's agents only. It concerns no
+    /// conversation: those fields hold zeros, and `private` keeps it from
+    /// visitors should it ever be routed to them.
+    pub fn publish_presence(&self, update: crate::presence::PresenceUpdate) {
+        let event = HubEvent {
+            account_id: update.account_id,
+            inbox_id: InboxId(0),
+            contact_id: ContactId(0),
+            conversation_id: ConversationId(0),
+            display_id: DisplayId(0),
+            kind: None,
+            seq: None,
+            conversation_seq: None,
+            private: true,
+            payload: Payload::Presence(update),
+            agent_frame: OnceLock::new(),
+            visitor_frame: OnceLock::new(),
+        };
+        let event = Arc::new(event);
+        let topic = Topic::Account(event.account_id);
+        let topics = lock(&self.topics);
+        if let Some(list) = topics.map.get(&topic) {
+            for m in list {
+                m.push(&event, capacity(topic));
             }
         }
     }

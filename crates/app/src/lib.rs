@@ -10,6 +10,7 @@ pub mod bootstrap;
 pub mod bus;
 pub mod hub;
 pub mod jobs;
+pub mod presence;
 pub mod resume;
 pub mod tokens;
 pub mod visitor;
@@ -28,6 +29,7 @@ pub struct App {
 struct Inner {
     store: Store,
     hub: hub::Hub,
+    presence: Arc<presence::Presence>,
     /// Present when several processes share the database (PARLOR_NATS_URL).
     bus: Option<bus::Bus>,
     /// Bounds concurrent argon2 hashes: each takes ~19 MiB and a core for tens of
@@ -43,7 +45,9 @@ impl App {
     /// An app joined to other processes by a bus. Call [`bus::Bus::listen`] to
     /// receive their events.
     pub fn with_bus(store: Store, bus: Option<bus::Bus>) -> App {
-        App { inner: Arc::new(Inner { store, hub: hub::Hub::default(), bus, hashing: tokio::sync::Semaphore::new(2) }) }
+        let presence = Arc::default();
+        let hashing = tokio::sync::Semaphore::new(2);
+        App { inner: Arc::new(Inner { store, hub: hub::Hub::default(), presence, bus, hashing }) }
     }
 
     pub fn bus(&self) -> Option<&bus::Bus> {
@@ -72,6 +76,10 @@ impl App {
 
     pub fn hub(&self) -> &hub::Hub {
         &self.inner.hub
+    }
+
+    pub fn presence(&self) -> &Arc<presence::Presence> {
+        &self.inner.presence
     }
 }
 

@@ -148,6 +148,7 @@ pub async fn start(config: &Config) -> anyhow::Result<Server> {
     let router = web::router(app.clone(), config.web_config(addr), stopped.clone());
     let max = config.max_connections_per_ip;
     let jobs = tokio::spawn(app.clone().run_jobs_until(stopped.clone()));
+    tokio::spawn(app.clone().run_presence_until(stopped.clone()));
     let task = tokio::spawn(web::serve(listener, router, max, stopped));
     Ok(Server { addr, app, first_run, shutdown, task, jobs })
 }

@@ -4,7 +4,8 @@
 use std::sync::Arc;
 
 use app::hub::{HubEvent, Payload, Typist};
-use domain::PublicMessage;
+use app::presence::{PresenceUpdate, Present};
+use domain::{InboxId, PublicMessage};
 use serde::Serialize;
 
 use crate::wire::{ConversationJson, MessageJson, PublicConversationJson};
@@ -55,6 +56,37 @@ fn typing(e: &HubEvent, typist: &Typist, on: bool) -> Arc<str> {
     )
 }
 
+#[derive(Serialize)]
+struct PresenceData {
+    account_id: i64,
+    /// Everyone online (the socket's first update) rather than changes.
+    full: bool,
+    users: serde_json::Map<String, serde_json::Value>,
+    contacts: serde_json::Map<String, serde_json::Value>,
+}
+
+/// `presence.update` with the changes an agent may see: every agent's, and
+/// visitors' of the inboxes `may_see` allows. `None` when that leaves nothing
+/// to say. Rendered per socket: presence changes come in batches (every
+/// quarter second at most), not per message.
+pub fn presence(update: &PresenceUpdate, may_see: impl Fn(InboxId) -> bool) -> Option<Arc<str>> {
+    let mut users = serde_json::Map::new();
+    let mut contacts = serde_json::Map::new();
+    for (who, on) in &update.changes {
+        let state = serde_json::Value::from(if *on { "online" } else { "offline" });
+        match who {
+            Present::User { id } => users.insert(id.to_string(), state),
+            Present::Contact { id, inbox } if may_see(InboxId(*inbox)) => contacts.insert(id.to_string(), state),
+            Present::Contact { .. } => None,
+        };
+    }
+    if !update.full && users.is_empty() && contacts.is_empty() {
+        return None;
+    }
+    let data = PresenceData { account_id: update.account_id.0, full: update.full, users, contacts };
+    Some(render("presence.update", data, None))
+}
+
 fn event_name(e: &HubEvent) -> &'static str {
     e.kind.map(|k| k.name()).unwrap_or("unknown")
 }
@@ -66,6 +98,9 @@ pub fn agent(e: &HubEvent) -> Arc<str> {
             Payload::Message(m) => render(event_name(e), MessageJson::for_agent(m), e.seq),
             Payload::Conversation(v) => render(event_name(e), ConversationJson::from(v.as_ref()), e.seq),
             Payload::Typing { typist, on } => typing(e, typist, *on),
+            // Sockets render presence for themselves (`presence`); this is
+            // what an administrator, who sees every inbox, gets.
+            Payload::Presence(update) => presence(update, |_| true).unwrap_or_default(),
         })
         .clone()
 }
@@ -90,6 +125,7 @@ pub fn visitor(e: &HubEvent) -> Option<Arc<str>> {
                     Some(typing(e, typist, *on))
                 }
                 Payload::Typing { typist: Typist::Contact { .. }, .. } => None,
+                Payload::Presence(_) => None,
             }
         })
         .clone()

@@ -76,6 +76,11 @@ function arrowKeys(ev) {
  * The text of a conversation's latest message, for the row preview.
  * @param {Conversation} c
  */
+/** The green dot of a visitor who has the widget open now. */
+export function presenceDot() {
+  return h('span', { class: 'presence-dot', 'data-testid': 'presence-online', role: 'img', title: t('online'), 'aria-label': t('online') });
+}
+
 export function lastMessage(c) {
   return c.last_non_activity_message ?? c.messages?.[c.messages.length - 1] ?? null;
 }
@@ -84,7 +89,7 @@ export function lastMessage(c) {
  * @param {HTMLElement} root
  * @param {Conversation[]} convs already filtered and sorted
  * @param {{filter: Filter, selectedId: number | null, loading: boolean, meId: number,
- *   fmt: Fmt, hasMore: boolean, onMore: () => void}} opts
+ *   fmt: Fmt, hasMore: boolean, onMore: () => void, online?: Set<number>}} opts
  */
 export function renderList(root, convs, opts) {
   const focusedId = /** @type {HTMLElement | null} */ (document.activeElement)?.closest?.('[data-conversation-id]')?.getAttribute('data-conversation-id');
@@ -116,7 +121,7 @@ export function renderList(root, convs, opts) {
 
 /**
  * @param {Conversation} c
- * @param {{selectedId: number | null, meId: number, fmt: Fmt}} opts
+ * @param {{selectedId: number | null, meId: number, fmt: Fmt, online?: Set<number>}} opts
  */
 function row(c, opts) {
   const contact = c.meta?.sender;
@@ -144,7 +149,8 @@ function row(c, opts) {
     a.setAttribute('aria-label', t('assignedTo', { name: assignee.available_name || assignee.name }));
     badges.appendChild(a);
   }
-  const av = h('span', { class: 'row-avatar' }, avatar(name, 'avatar'), h('span', { class: 'channel-dot', title: 'Web' }, icon('globe', 'icon')));
+  const online = opts.online?.has(c.meta?.sender?.id ?? -1);
+  const av = h('span', { class: 'row-avatar' }, avatar(name, 'avatar'), h('span', { class: 'channel-dot', title: 'Web' }, icon('globe', 'icon')), online ? presenceDot() : null);
   return h(
     'a',
     {

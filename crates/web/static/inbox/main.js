@@ -37,6 +37,8 @@ const state = {
   filter: { status: savedFilter?.status === 'resolved' ? 'resolved' : 'open', assignee: ['me', 'unassigned', 'all'].includes(savedFilter?.assignee) ? savedFilter.assignee : 'all' },
   /** @type {Map<number, Conversation>} */
   convs: new Map(),
+  /** @type {Set<number>} contacts with the widget open now (presence.update) */
+  online: new Set(),
   /** @type {Partial<import('./api.js').Counts>} */
   counts: {},
   loading: true,
@@ -112,6 +114,7 @@ function renderListPane() {
     selectedId: state.openId,
     loading: state.loading,
     meId: me.id,
+    online: state.online,
     fmt,
     hasMore: state.hasMore,
     onMore: () => {
@@ -129,7 +132,7 @@ function renderThreadPane() {
   app.classList.toggle('contact-open', state.contactOpen && !!c);
   renderSidebar(contactPane, c, { fmt, locale, onClose: () => ((state.contactOpen = false), renderAll()) });
   if (!c) return;
-  renderHead(thread, c, { meId: me.id, inboxName: state.inboxes.get(c.inbox_id) || '', contactOpen: state.contactOpen });
+  renderHead(thread, c, { meId: me.id, inboxName: state.inboxes.get(c.inbox_id) || '', contactOpen: state.contactOpen, online: state.online.has(c.meta?.sender?.id ?? -1) });
   renderTimelinePane();
   const typer = state.typing.get(c.id);
   thread.typing.hidden = !typer;
@@ -402,6 +405,16 @@ const realtime = new Realtime({
           state.typing.set(cid, { name, timer: window.setTimeout(() => (clearTyping(cid), renderThreadPane()), 15000) });
         }
         renderThreadPane();
+        break;
+      }
+      case 'presence.update': {
+        // The first one after (re)connecting is everyone online; later ones are changes.
+        if (d.full) state.online.clear();
+        for (const [id, s] of Object.entries(d.contacts ?? {})) {
+          if (s === 'online') state.online.add(Number(id));
+          else state.online.delete(Number(id));
+        }
+        renderAll();
         break;
       }
       default:

@@ -7,6 +7,7 @@
 
 import { activityText, avatar, h, icon, linkify } from '../shared/lib.js';
 import { t } from './i18n.js';
+import { presenceDot } from './list.js';
 
 /**
  * @typedef {import('./api.js').Message} Message
@@ -52,19 +53,19 @@ export function mountThread(root, on) {
 /**
  * @param {ReturnType<typeof mountThread>} ui
  * @param {Conversation} c
- * @param {{meId: number, inboxName: string, contactOpen: boolean}} opts
+ * @param {{meId: number, inboxName: string, contactOpen: boolean, online: boolean}} opts
  */
 export function renderHead(ui, c, opts) {
   const contact = c.meta?.sender;
   const name = contact?.name || `${t('visitor')} #${contact?.id ?? ''}`;
   const resolved = c.status === 'resolved';
   ui.who.replaceChildren(
-    avatar(name, 'avatar'),
+    h('span', { class: 'row-avatar' }, avatar(name, 'avatar'), opts.online ? presenceDot() : null),
     h(
       'div',
       { class: 'who-text' },
       h('h2', { class: 'who-name', 'data-testid': 'thread-contact-name', text: name }),
-      h('p', { class: 'who-sub' }, h('span', { class: `status-chip ${resolved ? 'resolved' : 'open'}`, text: resolved ? t('statusResolved') : t('statusOpen') }), h('span', { text: opts.inboxName })),
+      h('p', { class: 'who-sub' }, h('span', { class: `status-chip ${resolved ? 'resolved' : 'open'}`, text: resolved ? t('statusResolved') : t('statusOpen') }), opts.online ? h('span', { class: 'online-label', text: t('online') }) : null, h('span', { text: opts.inboxName })),
     ),
   );
   const a = c.meta?.assignee;
