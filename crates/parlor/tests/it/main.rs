@@ -12,6 +12,7 @@ mod health;
 mod helpers;
 mod realtime;
 mod realtime_guards;
+mod realtime_send;
 mod smoke;
 mod tenancy;
 mod write_path;
