@@ -376,6 +376,21 @@ async function run(browser, base) {
       await shot(aPage, 'desktop-inbox-thread-en');
     });
 
+    await step('online, the widget sends over its socket, not by POST, and sees it acknowledged', async () => {
+      await w.online();
+      let posts = 0;
+      const count = (req) => {
+        if (req.method() === 'POST' && /\/conversations\/\d+\/messages$/.test(req.url())) posts += 1;
+      };
+      vPage.on('request', count);
+      await w.send('Over the socket');
+      await visible(bubbles(a.thread, 'Over the socket'), 'the socket message in the inbox', LIVE);
+      await visible(w.frame.locator('[data-testid="message"][data-status="sent"] .text', { hasText: 'Over the socket' }), 'the socket message acknowledged', LIVE);
+      vPage.off('request', count);
+      if (posts) fail(`the widget POSTed ${posts} message(s) while its socket was online`);
+      await expectCount(bubbles(w.frame, 'Over the socket'), 1, 'the socket message once in the widget', 1000);
+    });
+
     await step('the conversation survives a reload and navigation to /demo/pricing', async () => {
       await vPage.reload();
       await w.open();

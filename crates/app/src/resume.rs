@@ -127,8 +127,4 @@ impl App {
         let rows = self.store().contact_conversation_seqs(account_id, contact).await?;
         Ok(rows.into_iter().map(|(id, display, seq)| (display, (id, seq))).collect())
     }
-
-    pub async fn contact_by_pubsub_token(&self, token: &str) -> Result<Contact> {
-        self.store().contact_by_pubsub_hash(&crate::tokens::hash(token)).await?.ok_or(crate::AppError::Unauthorized)
-    }
 }

@@ -17,11 +17,14 @@ pub struct NewVisitor {
     pub pubsub_token: String,
 }
 
-/// A visitor, resolved from its inbox and contact identifier. Only ids: the
-/// contact itself is loaded where it is shown ([`App::visitor_contact`]).
-#[derive(Debug, Clone)]
+/// A visitor, resolved from its inbox and contact identifier (Client API) or
+/// its socket token (`/ws`). Only ids, so a socket can keep it for its whole
+/// life (M1): the contact itself is loaded where it is shown
+/// ([`App::visitor_contact`]).
+#[derive(Debug, Clone, Copy)]
 pub struct VisitorCtx {
-    pub inbox: Inbox,
+    pub account_id: AccountId,
+    pub inbox_id: InboxId,
     pub contact_id: ContactId,
     pub contact_inbox_id: i64,
 }
@@ -85,22 +88,30 @@ impl App {
         let inbox = self.public_inbox(website_token).await?;
         let (contact_id, contact_inbox_id) =
             self.store().visitor_by_source(inbox.id, &tokens::hash(source_id)).await?.ok_or(AppError::NotFound)?;
-        Ok(VisitorCtx { inbox, contact_id, contact_inbox_id })
+        Ok(VisitorCtx { account_id: inbox.account_id, inbox_id: inbox.id, contact_id, contact_inbox_id })
+    }
+
+    /// The visitor behind a socket's `pubsub_token`; unknown ones are
+    /// `Unauthorized`.
+    pub async fn visitor_by_pubsub_token(&self, token: &str) -> Result<VisitorCtx> {
+        let found = self.store().visitor_by_pubsub_hash(&tokens::hash(token)).await?;
+        let (account_id, inbox_id, contact_id, contact_inbox_id) = found.ok_or(AppError::Unauthorized)?;
+        Ok(VisitorCtx { account_id, inbox_id, contact_id, contact_inbox_id })
     }
 
     pub async fn visitor_contact(&self, v: &VisitorCtx) -> Result<Contact> {
-        Ok(self.store().contact(v.inbox.account_id, v.contact_id).await?)
+        Ok(self.store().contact(v.account_id, v.contact_id).await?)
     }
 
     pub async fn update_visitor(&self, v: &VisitorCtx, patch: store::ContactPatch) -> Result<Contact> {
-        Ok(self.store().update_contact(v.inbox.account_id, v.contact_id, patch).await?)
+        Ok(self.store().update_contact(v.account_id, v.contact_id, patch).await?)
     }
 
     /// One of this visitor's conversations, or `NotFound`.
     async fn own_conversation(&self, v: &VisitorCtx, display_id: DisplayId) -> Result<ConversationView> {
-        let view = self.store().conversation_by_display_id(v.inbox.account_id, display_id).await?;
+        let view = self.store().conversation_by_display_id(v.account_id, display_id).await?;
         let c = &view.conversation;
-        if c.contact_id != v.contact_id || c.inbox_id != v.inbox.id {
+        if c.contact_id != v.contact_id || c.inbox_id != v.inbox_id {
             return Err(AppError::NotFound);
         }
         Ok(view)
@@ -113,7 +124,7 @@ impl App {
     }
 
     pub async fn visitor_conversations(&self, v: &VisitorCtx) -> Result<Vec<VisitorConversation>> {
-        let views = self.store().visitor_conversations(v.inbox.account_id, v.contact_inbox_id).await?;
+        let views = self.store().visitor_conversations(v.account_id, v.contact_inbox_id).await?;
         let mut out = Vec::with_capacity(views.len());
         for view in views {
             let messages = self.public_messages(&view, None).await?;
@@ -135,7 +146,7 @@ impl App {
         v: &VisitorCtx,
         attributes: serde_json::Map<String, serde_json::Value>,
     ) -> Result<VisitorConversation> {
-        let account_id = v.inbox.account_id;
+        let account_id = v.account_id;
         if let Some(view) = self.store().active_conversation(account_id, v.contact_inbox_id).await? {
             let messages = self.public_messages(&view, None).await?;
             return Ok(VisitorConversation { view, messages });
@@ -144,7 +155,7 @@ impl App {
             .store()
             .create_conversation(NewConversation {
                 account_id,
-                inbox_id: v.inbox.id,
+                inbox_id: v.inbox_id,
                 contact_id: v.contact_id,
                 contact_inbox_id: v.contact_inbox_id,
                 additional_attributes: attributes.clone(),

@@ -62,14 +62,26 @@ impl Store {
         }))
     }
 
-    pub async fn contact_by_pubsub_hash(&self, pubsub_token_hash: &str) -> Result<Option<Contact>> {
-        let sql = format!("SELECT {CONTACT_COLUMNS} FROM contacts ct WHERE ct.pubsub_token_hash = $1");
-        let row: Option<ContactRow> = point_read!(
+    /// The visitor behind a socket token: account, inbox, contact and inbox
+    /// session. A visitor's contact has exactly one session (`create_visitor`);
+    /// should a contact ever have several, the first one is answered, which
+    /// only narrows what the socket may reach (`VisitorCtx` checks the inbox).
+    pub async fn visitor_by_pubsub_hash(
+        &self,
+        pubsub_token_hash: &str,
+    ) -> Result<Option<(AccountId, InboxId, ContactId, i64)>> {
+        const SQL: &str = "SELECT ct.account_id, ci.inbox_id, ct.id, ci.id FROM contacts ct \
+             JOIN contact_inboxes ci ON ci.contact_id = ct.id AND ci.account_id = ct.account_id \
+             WHERE ct.pubsub_token_hash = $1 ORDER BY ci.id LIMIT 1";
+        let row: Option<(i64, i64, i64, i64)> = point_read!(
             self,
-            |conn| conn.prepare_cached(&sql)?.query_row([pubsub_token_hash], ContactRow::from_sqlite).optional(),
-            |db| sqlx::query_as(&sql).bind(pubsub_token_hash).fetch_optional(db).await?
+            |conn| conn
+                .prepare_cached(SQL)?
+                .query_row([pubsub_token_hash], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+                .optional(),
+            |db| sqlx::query_as(SQL).bind(pubsub_token_hash).fetch_optional(db).await?
         );
-        Ok(row.map(Into::into))
+        Ok(row.map(|(a, i, c, ci)| (AccountId(a), InboxId(i), ContactId(c), ci)))
     }
 
     pub async fn contact(&self, account_id: AccountId, id: ContactId) -> Result<Contact> {

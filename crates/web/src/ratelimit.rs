@@ -49,6 +49,12 @@ impl Limit {
     }
 }
 
+/// The key of `visitor_messages` for a visitor: its contact, so the Client API's
+/// POST and the socket's `message` frames draw on one bucket.
+pub fn visitor_key(contact: domain::ContactId) -> String {
+    format!("contact:{}", contact.0)
+}
+
 /// The limits, configurable (see README: relaxing them for a benchmark).
 #[derive(Clone, Copy, Debug)]
 pub struct LimitConfig {

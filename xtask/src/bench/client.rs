@@ -111,16 +111,9 @@ pub async fn start_conversation(http: &reqwest::Client, v: &mut Visitor, token: 
     Ok(v.conversation)
 }
 
-/// A visitor's message with its client id (`echo_id`).
-pub async fn visitor_says(
-    http: &reqwest::Client,
-    v: &Visitor,
-    token: &str,
-    content: &str,
-    echo_id: &str,
-) -> anyhow::Result<()> {
-    let url = v.api(token, &format!("/conversations/{}/messages", v.conversation));
-    post_json(http, &url, &json!({"content": content, "echo_id": echo_id}), None).await.map(|_| ())
+/// A visitor's message with its client id (`echo_id`), as its socket sends it.
+pub fn message_frame(conversation: i64, content: &str, echo_id: &str) -> String {
+    json!({"event": "message", "conversation": conversation, "content": content, "echo_id": echo_id}).to_string()
 }
 
 /// An agent's reply through the Application API; returns the stored message.
@@ -213,26 +206,48 @@ struct FrameData<'a> {
     #[serde(borrow)]
     echo_id: Option<std::borrow::Cow<'a, str>>,
     id: Option<Value>,
+    #[serde(borrow)]
+    code: Option<std::borrow::Cow<'a, str>>,
 }
 
-/// What a load client needs of an event frame.
+/// The frames a load client tells apart.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// `message.created`.
+    Created,
+    /// `message.ack`, `message.error`: the answer to the socket's own message.
+    Ack,
+    Error,
+    /// Anything else (matters only for its `seq`).
+    Other,
+}
+
+/// What a load client needs of a frame.
 pub struct Event {
-    /// `message.created` (the others matter only for their `seq`).
-    pub message: bool,
+    pub kind: Kind,
     pub echo_id: Option<String>,
     pub message_id: Option<i64>,
     pub seq: Option<i64>,
+    /// A `message.error`'s code.
+    pub error: Option<String>,
 }
 
 /// Parses a text frame into the few fields the load clients use.
 pub fn parse_event(text: &str) -> Option<Event> {
     let f: Frame = serde_json::from_str(text).ok()?;
-    let message = f.event == "message.created";
-    let (echo_id, message_id) = match f.data {
-        Some(d) if message => (d.echo_id.map(|e| e.into_owned()), d.id.and_then(|i| i.as_i64())),
-        _ => (None, None),
+    let kind = match f.event.as_ref() {
+        "message.created" => Kind::Created,
+        "message.ack" => Kind::Ack,
+        "message.error" => Kind::Error,
+        _ => Kind::Other,
     };
-    Some(Event { message, echo_id, message_id, seq: f.seq })
+    let (echo_id, message_id, error) = match f.data {
+        Some(d) if kind != Kind::Other => {
+            (d.echo_id.map(|e| e.into_owned()), d.id.and_then(|i| i.as_i64()), d.code.map(|c| c.into_owned()))
+        }
+        _ => (None, None, None),
+    };
+    Some(Event { kind, echo_id, message_id, seq: f.seq, error })
 }
 
 /// 127.0.0.`n`: load processes spread their sockets over several loopback

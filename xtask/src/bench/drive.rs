@@ -19,7 +19,6 @@ pub struct RigSpec<'a> {
     pub visitor_bases: Vec<String>,
     pub senders: usize,
     pub visitors: usize,
-    pub visitor_ws: bool,
     /// Where the agent sockets connect, and their tokens (may be empty).
     pub agent_bases: Vec<String>,
     pub agent_tokens: Vec<String>,
@@ -107,7 +106,6 @@ impl Rig {
                 visitors: spec.visitors / spec.senders,
                 src: src_ip(ctx.next_src()),
                 tag: format!("{}{}s{s}", ctx.nonce, spec.name.replace(['-', '.'], "")),
-                visitor_ws: spec.visitor_ws,
             });
             senders.push(Worker::spawn(&format!("{}-send{s}", spec.name), &job, &ctx.logs).await?);
         }

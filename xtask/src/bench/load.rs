@@ -1,31 +1,35 @@
 //! The two workers behind M2, M3 and M5's background load.
 //!
-//! `send`: visitors, each with a conversation (and a socket, unless told not
-//! to), post messages on an open-loop schedule: message `i` is due at
-//! `start + i / rate` whatever happened to earlier ones, and every latency is
-//! measured from that due time, so a server that falls behind shows it in the
-//! tail instead of slowing the load down (coordinated omission).
+//! `send`: visitors, each with a conversation and a socket, send messages over
+//! their socket as the widget does (`message` frames, docs/realtime.md) on an
+//! open-loop schedule: message `i` is due at `start + i / rate` whatever
+//! happened to earlier ones, and every latency is measured from that due time,
+//! so a server that falls behind shows it in the tail instead of slowing the
+//! load down (coordinated omission). The socket's reader times the
+//! `message.ack` and the visitor's own `message.created` (the echo).
 //!
 //! `agents`: agent sockets that time every `message.created` carrying a
 //! benchmark echo id (the scheduled send time travels in the id).
 
 use std::collections::HashSet;
 use std::net::IpAddr;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use futures_util::{StreamExt, TryStreamExt};
+use futures_util::stream::SplitStream;
+use futures_util::{SinkExt, StreamExt, TryStreamExt};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
+use tokio::sync::mpsc::UnboundedSender;
 use tokio_tungstenite::tungstenite::Message;
 
 use super::client::*;
 use super::hist::{self, Hist};
 use super::worker::Ctl;
 
-/// More requests in flight than this and the server is hopelessly behind:
-/// further sends are counted as shed rather than piling up sockets.
+/// More messages in flight than this and the server is hopelessly behind:
+/// further sends are counted as shed rather than piling up.
 const MAX_IN_FLIGHT: usize = 8_000;
 
 #[derive(Serialize, Deserialize)]
@@ -37,7 +41,6 @@ pub struct SendJob {
     pub src: String,
     /// Echo-id prefix, unique per worker.
     pub tag: String,
-    pub visitor_ws: bool,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -81,56 +84,122 @@ impl Seen {
     }
 }
 
-/// Reads a socket until it closes, timing benchmark messages.
+/// Reads an agent's socket until it closes, timing benchmark messages.
 async fn time_deliveries(mut ws: Ws, prefix: String, seen: Arc<Mutex<Seen>>) {
     while let Some(Ok(msg)) = ws.next().await {
         if let Message::Text(t) = msg {
             if let Some(c) = parse_event(t.as_str()) {
-                if let Some(e) = c.echo_id.filter(|e| c.message && e.starts_with(&prefix)) {
-                    seen.lock().unwrap_or_else(|p| p.into_inner()).record(&e);
+                if let Some(e) = c.echo_id.filter(|e| c.kind == Kind::Created && e.starts_with(&prefix)) {
+                    lock(&seen).record(&e);
                 }
             }
         }
     }
-    seen.lock().unwrap_or_else(|p| p.into_inner()).closed += 1;
+    lock(&seen).closed += 1;
 }
 
-#[derive(Default)]
-struct Acks {
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// What one sender worker measured in one step: answers to its messages
+/// (`message.ack` / `message.error`) and the visitors' own echoes.
+struct Tally {
     ok: u64,
     errors: u64,
     first_error: Option<String>,
-    hist: Option<Hist>,
+    ack: Hist,
+    echoes: Seen,
+}
+
+impl Tally {
+    fn new() -> Tally {
+        Tally { ok: 0, errors: 0, first_error: None, ack: hist::new(), echoes: Seen::new() }
+    }
+}
+
+struct Shared {
+    tally: Mutex<Tally>,
+    in_flight: AtomicUsize,
+    /// The first message number of the current step: answers to earlier ones
+    /// (late from the step before) are not counted in this one.
+    step_from: AtomicU64,
+}
+
+/// A visitor ready to send: its conversation and its socket's writer.
+struct Sender {
+    conversation: i64,
+    out: UnboundedSender<Message>,
+}
+
+/// Reads a visitor's socket until it closes: answers and echoes.
+async fn read_visitor(mut ws: SplitStream<Ws>, tag: String, shared: Arc<Shared>) {
+    while let Some(Ok(msg)) = ws.next().await {
+        let Message::Text(text) = msg else { continue };
+        let Some(e) = parse_event(text.as_str()) else { continue };
+        let Some(echo) = e.echo_id.filter(|id| id.starts_with(&tag)) else { continue };
+        let (number, sched) = parse_echo(&echo).unwrap_or_default();
+        let current = number >= shared.step_from.load(Ordering::Relaxed);
+        let mut t = lock(&shared.tally);
+        match e.kind {
+            Kind::Created if current => t.echoes.record(&echo),
+            Kind::Ack if current => {
+                t.ok += 1;
+                hist::record_ns(&mut t.ack, now_ns().saturating_sub(sched));
+            }
+            Kind::Error if current => {
+                t.errors += 1;
+                t.first_error.get_or_insert_with(|| e.error.unwrap_or_default());
+            }
+            _ => {}
+        }
+        drop(t);
+        if matches!(e.kind, Kind::Ack | Kind::Error) {
+            shared.in_flight.fetch_sub(1, Ordering::Relaxed);
+        }
+    }
+    lock(&shared.tally).echoes.closed += 1;
 }
 
 pub async fn send_worker(job: SendJob, ctl: &mut Ctl) -> anyhow::Result<()> {
     let src: IpAddr = job.src.parse()?;
     let http = http_client(src)?;
-    let echoes = Arc::new(Mutex::new(Seen::new()));
+    let shared = Arc::new(Shared {
+        tally: Mutex::new(Tally::new()),
+        in_flight: AtomicUsize::new(0),
+        step_from: AtomicU64::new(0),
+    });
     let setup = futures_util::stream::iter(0..job.visitors)
         .map(|i| {
             let (http, base, token) = (http.clone(), job.bases[i % job.bases.len()].clone(), job.token.clone());
-            let (echoes, tag, with_ws) = (echoes.clone(), job.tag.clone(), job.visitor_ws);
+            let (shared, tag) = (shared.clone(), job.tag.clone());
             async move {
                 let mut v = create_visitor(&http, &base, &token).await?;
                 start_conversation(&http, &mut v, &token).await?;
-                if with_ws {
-                    let mut ws = ws_connect(&base, src).await?;
-                    ws_auth(&mut ws, visitor_auth(&v)).await?;
-                    tokio::spawn(time_deliveries(ws, tag, echoes));
-                }
-                anyhow::Ok(v)
+                let mut ws = ws_connect(&base, src).await?;
+                ws_auth(&mut ws, visitor_auth(&v)).await?;
+                let (mut sink, stream) = ws.split();
+                tokio::spawn(read_visitor(stream, tag, shared));
+                // The schedule hands frames to a writer per socket: no task per message.
+                let (out, mut frames) = tokio::sync::mpsc::unbounded_channel();
+                tokio::spawn(async move {
+                    while let Some(f) = frames.recv().await {
+                        if sink.send(f).await.is_err() {
+                            break;
+                        }
+                    }
+                });
+                anyhow::Ok(Sender { conversation: v.conversation, out })
             }
         })
         .buffer_unordered(64);
-    let visitors: Vec<Visitor> = setup.try_collect().await?;
-    let visitors = Arc::new(visitors);
+    let visitors: Vec<Sender> = setup.try_collect().await?;
     ctl.emit(json!({"ready": true, "visitors": visitors.len()})).await?;
     let mut n: u64 = 0;
     while let Some(cmd) = ctl.next().await? {
         match cmd["cmd"].as_str() {
             Some("go") => {
-                let r = go(&job, &http, &visitors, &echoes, &cmd, &mut n).await?;
+                let r = go(&job, &visitors, &shared, &cmd, &mut n).await?;
                 ctl.emit(r).await?;
             }
             _ => break,
@@ -141,73 +210,56 @@ pub async fn send_worker(job: SendJob, ctl: &mut Ctl) -> anyhow::Result<()> {
 
 /// One open-loop run: `rate` msgs/s for `secs` from `start_ns`, then waits up
 /// to `drain_s` for answers and echoes.
-async fn go(
-    job: &SendJob,
-    http: &reqwest::Client,
-    visitors: &Arc<Vec<Visitor>>,
-    echoes: &Arc<Mutex<Seen>>,
-    cmd: &Value,
-    n: &mut u64,
-) -> anyhow::Result<Value> {
+async fn go(job: &SendJob, visitors: &[Sender], shared: &Shared, cmd: &Value, n: &mut u64) -> anyhow::Result<Value> {
     let start = cmd["start_ns"].as_u64().unwrap_or_else(now_ns);
     let rate = cmd["rate"].as_f64().unwrap_or(1000.0).max(1.0);
     let secs = cmd["secs"].as_f64().unwrap_or(1.0);
     let drain = Duration::from_secs_f64(cmd["drain_s"].as_f64().unwrap_or(5.0));
-    echoes.lock().unwrap_or_else(|p| p.into_inner()).reset();
-    let acks = Arc::new(Mutex::new(Acks { hist: Some(hist::new()), ..Acks::default() }));
-    let in_flight = Arc::new(AtomicUsize::new(0));
+    shared.step_from.store(*n, Ordering::Relaxed);
+    {
+        let mut t = lock(&shared.tally);
+        let echoes = std::mem::replace(&mut t.echoes, Seen::new());
+        *t = Tally::new();
+        t.echoes.closed = echoes.closed;
+    }
     let cpu0 = super::procs::cpu_us(std::process::id()).unwrap_or(0);
     let total = (rate * secs).round() as u64;
     let mut shed = 0u64;
     let mut due = schedule(start, rate, total);
     while let Some((_, sched)) = due.recv().await {
-        if in_flight.load(Ordering::Relaxed) >= MAX_IN_FLIGHT {
+        if shared.in_flight.load(Ordering::Relaxed) >= MAX_IN_FLIGHT {
             shed += 1;
             continue;
         }
-        let v = visitors[(*n % visitors.len() as u64) as usize].clone();
+        let v = &visitors[(*n % visitors.len() as u64) as usize];
         let id = echo_id(&job.tag, *n, sched);
         *n += 1;
-        let (http, token, acks, in_flight) = (http.clone(), job.token.clone(), acks.clone(), in_flight.clone());
-        in_flight.fetch_add(1, Ordering::Relaxed);
-        tokio::spawn(async move {
-            let content = format!("Hello, I have a question about my order {id}. Is it shipped yet?");
-            let r = visitor_says(&http, &v, &token, &content, &id).await;
-            let mut a = acks.lock().unwrap_or_else(|p| p.into_inner());
-            match r {
-                Ok(()) => {
-                    a.ok += 1;
-                    if let Some(h) = a.hist.as_mut() {
-                        hist::record_ns(h, now_ns().saturating_sub(sched));
-                    }
-                }
-                Err(e) => {
-                    a.errors += 1;
-                    a.first_error.get_or_insert_with(|| format!("{e:#}"));
-                }
-            }
-            drop(a);
-            in_flight.fetch_sub(1, Ordering::Relaxed);
-        });
-    }
-    let deadline = tokio::time::Instant::now() + drain;
-    while in_flight.load(Ordering::Relaxed) > 0 && tokio::time::Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    let ok = acks.lock().unwrap_or_else(|p| p.into_inner()).ok;
-    if job.visitor_ws {
-        while echoes.lock().unwrap_or_else(|p| p.into_inner()).count < ok && tokio::time::Instant::now() < deadline {
-            tokio::time::sleep(Duration::from_millis(10)).await;
+        let content = format!("Hello, I have a question about my order {id}. Is it shipped yet?");
+        shared.in_flight.fetch_add(1, Ordering::Relaxed);
+        if v.out.send(Message::text(message_frame(v.conversation, &content, &id))).is_err() {
+            // The socket's writer is gone (the socket closed): never answered.
+            shared.in_flight.fetch_sub(1, Ordering::Relaxed);
+            lock(&shared.tally).errors += 1;
         }
     }
+    let deadline = tokio::time::Instant::now() + drain;
+    while shared.in_flight.load(Ordering::Relaxed) > 0 && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let echoed = || {
+        let t = lock(&shared.tally);
+        t.echoes.count >= t.ok
+    };
+    while !echoed() && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
     let cpu = super::procs::cpu_us(std::process::id()).unwrap_or(0).saturating_sub(cpu0);
-    let a = acks.lock().unwrap_or_else(|p| p.into_inner());
-    let e = echoes.lock().unwrap_or_else(|p| p.into_inner());
+    let t = lock(&shared.tally);
     Ok(json!({
-        "sent": total, "ok": a.ok, "errors": a.errors, "shed": shed,
-        "late": in_flight.load(Ordering::Relaxed), "first_error": a.first_error,
-        "ack": a.hist.as_ref().map(hist::encode), "echo": hist::encode(&e.hist),
-        "echo_count": e.count, "echo_dupes": e.dupes, "closed": e.closed, "cpu_us": cpu,
+        "sent": total, "ok": t.ok, "errors": t.errors, "shed": shed,
+        "late": shared.in_flight.load(Ordering::Relaxed), "first_error": t.first_error,
+        "ack": hist::encode(&t.ack), "echo": hist::encode(&t.echoes.hist),
+        "echo_count": t.echoes.count, "echo_dupes": t.echoes.dupes, "closed": t.echoes.closed, "cpu_us": cpu,
     }))
 }
 
@@ -228,7 +280,7 @@ pub async fn agents_worker(job: AgentsJob, ctl: &mut Ctl) -> anyhow::Result<()> 
                 let mut h = hist::new();
                 let (mut count, mut dupes, mut closed, mut per) = (0, 0, 0, Vec::new());
                 for s in &seen {
-                    let mut s = s.lock().unwrap_or_else(|p| p.into_inner());
+                    let mut s = lock(s);
                     let _ = h.add(&s.hist);
                     count += s.count;
                     dupes += s.dupes;

@@ -31,7 +31,6 @@ pub async fn run_sqlite(ctx: &Ctx, rep: &mut Report) -> anyhow::Result<()> {
             visitor_bases: vec![server.base.clone()],
             senders: 2,
             visitors: ctx.profile.m3_visitors,
-            visitor_ws: true,
             agent_bases: vec![server.base.clone()],
             agent_tokens: vec![a1.clone(), a2.clone()],
         };
@@ -62,7 +61,6 @@ pub async fn run_postgres(ctx: &Ctx, rep: &mut Report) -> anyhow::Result<()> {
                 visitor_bases: vec![a.base.clone(), b.base.clone()],
                 senders: 2,
                 visitors: ctx.profile.m3_visitors,
-                visitor_ws: true,
                 agent_bases: vec![a.base.clone(), b.base.clone()],
                 agent_tokens: vec![a1.clone(), a2.clone()],
             };

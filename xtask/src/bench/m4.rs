@@ -54,7 +54,7 @@ async fn read(mut ws: Ws, vis: Arc<Vis>) {
                 if let Some(seq) = e.seq {
                     vis.cursor.fetch_max(seq, Ordering::Relaxed);
                 }
-                if let (true, Some(id)) = (e.message, e.message_id) {
+                if let (Kind::Created, Some(id)) = (e.kind, e.message_id) {
                     *vis.got.lock().unwrap_or_else(|p| p.into_inner()).entry(id).or_insert(0) += 1;
                 }
             }

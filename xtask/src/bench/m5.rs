@@ -179,7 +179,6 @@ async fn measure(
         visitor_bases: vec![server.base.clone()],
         senders: 1,
         visitors: 200,
-        visitor_ws: true,
         agent_bases: vec![server.base.clone()],
         agent_tokens: vec![agent.to_owned()],
     };

@@ -15,6 +15,9 @@ pub struct Profile {
     /// M3: seconds per rate step, and the rates tried (msgs/s), lowest first.
     pub m3_step_secs: u64,
     pub m3_rates: &'static [u64],
+    /// Enough that each visitor's socket stays under the server's 10 frames a
+    /// second (a token bucket per socket) at the highest rate: visitors send
+    /// over their sockets, and a faster one would be closed with 1008.
     pub m3_visitors: usize,
     /// M4: visitors that drop and resume, and over how many seconds they come back.
     pub m4_visitors: usize,
@@ -37,7 +40,7 @@ pub const QUICK: Profile = Profile {
     m2_visitors: 200,
     m3_step_secs: 4,
     m3_rates: &[100, 250, 500, 750, 1_000, 1_500, 2_000, 3_000, 4_000, 6_000, 8_000, 12_000, 16_000, 20_000, 25_000],
-    m3_visitors: 400,
+    m3_visitors: 3_000,
     m4_visitors: 3_000,
     m4_reconnect_spread_s: 2.0,
     m5_conversations: 10_000,
@@ -58,7 +61,7 @@ pub const FULL: Profile = Profile {
         100, 250, 500, 750, 1_000, 1_500, 2_000, 3_000, 4_000, 5_000, 6_000, 8_000, 10_000, 12_000, 16_000, 20_000,
         25_000, 30_000,
     ],
-    m3_visitors: 1_000,
+    m3_visitors: 4_000,
     m4_visitors: 15_000,
     m4_reconnect_spread_s: 5.0,
     m5_conversations: 100_000,

@@ -13,6 +13,7 @@ mod helpers;
 mod jobs;
 mod realtime;
 mod realtime_guards;
+mod realtime_send;
 mod smoke;
 mod tenancy;
 mod write_path;

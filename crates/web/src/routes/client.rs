@@ -302,8 +302,9 @@ async fn create_message(
 ) -> ApiResult<Json<MessageJson>> {
     let content = MessageBody::parse(body.content)?;
     let echo = body.echo_id.map(EchoId::parse).transpose()?;
-    state.limits.visitor_messages.check(&p.contact_identifier)?;
     let v = visitor(&state, &p.inbox_identifier, &p.contact_identifier).await?;
+    // Keyed by contact: the socket's `message` frames share this bucket (ws/send.rs).
+    state.limits.visitor_messages.check(&crate::ratelimit::visitor_key(v.contact_id))?;
     let m = state.app.visitor_send(&v, DisplayId(p.conversation_id), content, echo).await?;
     Ok(Json(MessageJson::for_visitor(&m)))
 }

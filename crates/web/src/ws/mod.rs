@@ -7,6 +7,7 @@
 
 mod frames;
 mod peer;
+mod send;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -23,6 +24,7 @@ use peer::{authenticate, catch_up, deliver, start, Peer};
 use serde::Deserialize;
 
 use crate::extract::{same_origin, session_cookie};
+use crate::ratelimit::Limit;
 use crate::serve::ConnectionSlot;
 use crate::AppState;
 
@@ -31,7 +33,8 @@ pub const MAX_CLIENT_FRAME: usize = 4096;
 /// The read buffer a socket keeps while idle (M1). Once a frame's header is read,
 /// tungstenite reserves the frame's whole length on top of what is buffered, so
 /// a buffer under twice a frame's size grows anyway: 256 bytes hold the usual
-/// `authenticate` (~110 bytes) and `ping` frames; a larger frame grows it.
+/// `authenticate` (~110 bytes), `ping` and short `message` frames; a larger
+/// frame grows it.
 const READ_BUFFER: usize = 256;
 const AUTH_TIMEOUT: Duration = Duration::from_secs(10);
 const PING_EVERY: Duration = Duration::from_secs(30);
@@ -69,7 +72,7 @@ pub async fn handler(
         // in the task for its whole life even after they moved on, so the socket
         // would take its room twice. `Conn::new` puts it in its one place first.
         .on_upgrade(move |socket| {
-            let task = serve(state.app, Conn::new(socket), cookie);
+            let task = serve(state.app, Conn::new(socket, state.limits.visitor_messages), cookie);
             debug_assert!(
                 std::mem::size_of_val(&task) <= MAX_SOCKET_TASK,
                 "the socket task grew to {} bytes: box what an idle socket does not need",
@@ -82,17 +85,22 @@ pub async fn handler(
 }
 
 /// Bytes of a socket's future, the bulk of an idle socket's memory (M1). It is
-/// 840 now: the `Conn` (408, its `WebSocket` 368), the session and the live
-/// loop. `RUSTC_BOOTSTRAP=1 cargo rustc -p web --release -- -Zprint-type-sizes`
+/// 864 in a debug build now: the `Conn` (416, its `WebSocket` 368), the
+/// session (a visitor's ids and cursors, or a boxed agent) and the live loop. `RUSTC_BOOTSTRAP=1 cargo rustc -p web --release -- -Zprint-type-sizes`
 /// shows what takes the room when this check fires.
 const MAX_SOCKET_TASK: usize = 896;
 
+/// Any client frame: `authenticate` uses the tokens and `since`, `message` the
+/// conversation, content and echo id (ws/send.rs).
 #[derive(Deserialize)]
 struct ClientFrame {
     event: String,
     pubsub_token: Option<String>,
     access_token: Option<String>,
     since: Option<serde_json::Value>,
+    conversation: Option<i64>,
+    content: Option<String>,
+    echo_id: Option<String>,
 }
 
 /// Why a socket closes: a close code and a short reason.
@@ -106,11 +114,15 @@ struct Conn {
     bucket: f64,
     refilled: Instant,
     last_heard: Instant,
+    /// The Client API's per-visitor message limit, which `message` frames
+    /// share (ws/send.rs). Kept here rather than passed down the live loop:
+    /// each argument of that loop is room in every socket's task.
+    messages: Limit,
 }
 
 impl Conn {
-    fn new(ws: WebSocket) -> Conn {
-        Conn { ws, bucket: FRAME_BURST, refilled: Instant::now(), last_heard: Instant::now() }
+    fn new(ws: WebSocket, messages: Limit) -> Conn {
+        Conn { ws, bucket: FRAME_BURST, refilled: Instant::now(), last_heard: Instant::now(), messages }
     }
 
     async fn send(&mut self, frame: &Arc<str>) -> Result<(), Close> {
@@ -234,13 +246,12 @@ async fn live(app: &App, conn: &mut Conn, peer: &mut Peer, events: &Subscription
     loop {
         tokio::select! {
             msg = conn.ws.recv() => {
-                // Only whether it is a ping is kept: a parsed frame alive across
-                // the await below would keep room for itself in the task for good.
-                let is_ping = conn.read(msg)?.map(|frame| frame.event == "ping");
-                match is_ping {
-                    None => {}
-                    Some(true) => Box::pin(conn.send(&frames::simple("pong", serde_json::Value::Null))).await?,
-                    Some(false) => return Err(Close(close::INVALID_PAYLOAD, "unknown event")),
+                // The parsed frame moves into a boxed future in this statement,
+                // which has no await: a frame alive across the await below would
+                // keep room for itself in the task for good.
+                let answer = conn.read(msg)?.map(|frame| Box::pin(answer(app, conn, peer, frame)));
+                if let Some(answer) = answer {
+                    answer.await?;
                 }
             }
             received = events.recv() => {
@@ -259,5 +270,17 @@ async fn live(app: &App, conn: &mut Conn, peer: &mut Peer, events: &Subscription
                 Box::pin(conn.send_message(Message::Ping(Default::default()))).await?;
             }
         }
+    }
+}
+
+/// A client frame after authentication. Frames are answered in order: the
+/// socket reads its next frame (and its next hub event) after this one's
+/// answer, so a message is acknowledged before the next one is read.
+async fn answer(app: &App, conn: &mut Conn, peer: &Peer, frame: ClientFrame) -> Result<(), Close> {
+    match frame.event.as_str() {
+        "ping" => conn.send(&frames::simple("pong", serde_json::Value::Null)).await,
+        // Boxed apart: a ping's box need not be the size of a database write.
+        "message" => Box::pin(send::message(app, conn, peer, frame)).await,
+        _ => Err(Close(close::INVALID_PAYLOAD, "unknown event")),
     }
 }

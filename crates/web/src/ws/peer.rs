@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use app::auth::AgentCtx;
 use app::hub::{HubEvent, Payload, Topic, Typist};
+use app::visitor::VisitorCtx;
 use app::App;
 use domain::*;
 
@@ -15,17 +16,13 @@ use super::{close, frames, ClientFrame, Close, Conn};
 /// Whom a socket serves, and its cursors. It lives as long as the socket, so
 /// it is kept small (M1).
 pub(super) enum Peer {
-    Visitor {
-        account_id: AccountId,
-        contact_id: ContactId,
-        cursors: Cursors,
-    },
+    /// The visitor's ids (32 bytes) are kept whole: a `message` frame needs
+    /// them all (`App::visitor_send`), and resolving them again per message
+    /// would cost a database read each time.
+    Visitor { visitor: VisitorCtx, cursors: Cursors },
     /// Boxed: an agent's context is several times a visitor's ids, and most
     /// sockets are visitors'.
-    Agent {
-        agent: Box<AgentCtx>,
-        cursor: i64,
-    },
+    Agent { agent: Box<AgentCtx>, cursor: i64 },
 }
 
 /// A visitor's cursor per conversation. A list rather than a map: a visitor has
@@ -53,10 +50,8 @@ pub(super) async fn authenticate(
 ) -> Result<(Topic, Peer), Close> {
     let refused = || Close(close::POLICY, "authentication failed");
     if let Some(token) = &first.pubsub_token {
-        let contact = app.contact_by_pubsub_token(token).await.map_err(|_| refused())?;
-        let peer =
-            Peer::Visitor { account_id: contact.account_id, contact_id: contact.id, cursors: Cursors::default() };
-        return Ok((Topic::Contact(contact.id), peer));
+        let visitor = app.visitor_by_pubsub_token(token).await.map_err(|_| refused())?;
+        return Ok((Topic::Contact(visitor.contact_id), Peer::Visitor { visitor, cursors: Cursors::default() }));
     }
     let user = match (&first.access_token, cookie) {
         (Some(token), _) => app.user_by_access_token(token).await,
@@ -81,8 +76,9 @@ pub(super) async fn start(
     let unavailable = |_| Close(close::GOING_AWAY, "try again");
     let since = since.as_ref();
     let (authenticated, replay) = match peer {
-        Peer::Visitor { account_id, contact_id, cursors } => {
-            let current = app.visitor_cursors(*account_id, *contact_id).await.map_err(unavailable)?;
+        Peer::Visitor { visitor, cursors } => {
+            let (account_id, contact_id) = (visitor.account_id, visitor.contact_id);
+            let current = app.visitor_cursors(account_id, contact_id).await.map_err(unavailable)?;
             let asked: HashMap<i64, i64> = since
                 .and_then(|v| v.as_object())
                 .map(|m| m.iter().filter_map(|(k, v)| Some((k.parse::<i64>().ok()?, v.as_i64()?))).collect())
@@ -92,7 +88,7 @@ pub(super) async fn start(
                 let from = asked.get(&display.0).copied().filter(|s| *s < *seq && *s >= 0);
                 let mut cursor = *seq;
                 if let Some(from) = from {
-                    match app.visitor_replay(*account_id, *id, from).await.map_err(unavailable)? {
+                    match app.visitor_replay(account_id, *id, from).await.map_err(unavailable)? {
                         Some(r) => {
                             cursor = r.last.max(from);
                             replay.extend(r.events);
@@ -196,11 +192,12 @@ pub(super) async fn catch_up(
 ) -> Result<(), Close> {
     let unavailable = |_| Close(close::GOING_AWAY, "try again");
     let events = match peer {
-        Peer::Visitor { account_id, contact_id, cursors } => {
+        Peer::Visitor { visitor, cursors } => {
+            let (account_id, contact_id) = (visitor.account_id, visitor.contact_id);
             let ids: Vec<ConversationId> = match only {
                 Some(id) => vec![id],
                 None => app
-                    .visitor_cursors(*account_id, *contact_id)
+                    .visitor_cursors(account_id, contact_id)
                     .await
                     .map_err(unavailable)?
                     .values()
@@ -210,7 +207,7 @@ pub(super) async fn catch_up(
             let mut out = Vec::new();
             for id in ids {
                 let from = cursors.get(id);
-                let r = app.visitor_replay(*account_id, id, from).await.map_err(unavailable)?;
+                let r = app.visitor_replay(account_id, id, from).await.map_err(unavailable)?;
                 let r = r.ok_or(Close(close::RESYNC, "too far behind; reload"))?;
                 cursors.set(id, r.last.max(from));
                 out.extend(r.events);

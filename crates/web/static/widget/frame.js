@@ -6,7 +6,8 @@
  * colours) and a JSON data block with the inbox settings and the strings this
  * code needs; this module makes the panel live. It talks to the loader on the
  * host page by postMessage (origin-checked both ways), to Parlor's Client API
- * by fetch, and listens on /ws for live events. With ../shared/lib.js it is all
+ * by fetch, and listens on /ws for live events; messages go over /ws while it
+ * is authenticated, else by POST. With ../shared/lib.js it is all
  * the code the frame loads.
  */
 
@@ -28,6 +29,9 @@ import { Cursors, Outbox, PermanentError, Realtime, activityText, avatar, h, ico
 const MAX_LEN = 150000;
 const TYPING_THROTTLE = 2000;
 const TYPING_IDLE = 3000;
+/** The server's largest client frame (docs/realtime.md); longer messages go by POST. */
+const MAX_FRAME = 4096;
+const ACK_TIMEOUT = 15000;
 
 /** @type {Config} */
 const config = JSON.parse(document.getElementById('parlor-config')?.textContent || '{}');
@@ -504,6 +508,9 @@ async function deliver(item) {
       outbox.update((i) => (i.conversation_id === null ? { ...i, conversation_id: conv.id } : i));
       render();
     }
+    const frame = { event: 'message', conversation: convId, content: item.content, echo_id: item.echo_id };
+    const fits = new TextEncoder().encode(JSON.stringify(frame)).length <= MAX_FRAME;
+    if (fits && realtime.state === 'online') return await overSocket(frame);
     return await api.sendMessage(convId, item.content, item.echo_id);
   } catch (err) {
     if (err instanceof HttpError) {
@@ -518,6 +525,37 @@ async function deliver(item) {
     throw err;
   }
 }
+
+/**
+ * Messages sent over the socket that wait for their answer, by echo_id. An
+ * answer settles one; a dropped link fails them all as a network error, so the
+ * outbox resends them (same echo_id: the server stores each once).
+ * @type {Map<string, {resolve: (m: Message) => void, reject: (e: Error) => void, timer: number}>}
+ */
+const awaiting = new Map();
+
+/** @param {{event: string, echo_id: string}} frame @returns {Promise<Message>} */
+function overSocket(frame) {
+  return new Promise((resolve, reject) => {
+    const timer = window.setTimeout(() => settle(frame.echo_id, new HttpError(0, 'timeout', '')), ACK_TIMEOUT);
+    awaiting.set(frame.echo_id, { resolve, reject, timer });
+    realtime.send(frame);
+  });
+}
+
+/** @param {string} echoId @param {Message | Error} result */
+function settle(echoId, result) {
+  const w = awaiting.get(echoId);
+  if (!w) return;
+  awaiting.delete(echoId);
+  clearTimeout(w.timer);
+  if (result instanceof Error) w.reject(result);
+  else w.resolve(result);
+}
+
+/** The HTTP status the POST answers with a `message.error` code, for `deliver`. */
+const statusOf = (/** @type {string} */ code) =>
+  ({ not_found: 404, rate_limited: 429, unavailable: 503, internal: 500, forbidden: 403 })[code] ?? 422;
 
 const outbox = new Outbox(`parlor:outbox:${token}`, deliver, {
   onSent(_item, result) {
@@ -635,6 +673,12 @@ function onEvent(frame) {
       render();
       return;
     }
+    case 'message.ack':
+      settle(d.echo_id, d);
+      return;
+    case 'message.error':
+      settle(d.echo_id, new HttpError(statusOf(d.code), d.code, d.message));
+      return;
     case 'conversation.typing_on':
     case 'conversation.typing_off': {
       if (d.conversation?.id !== state.conversation?.id || d.is_private) return;
@@ -672,6 +716,8 @@ const realtime = new Realtime({
     outbox.kick();
   },
   onState(linkState, code) {
+    // Messages still waiting for their ack on a link that dropped: resent by the outbox.
+    if (linkState !== 'online') for (const id of [...awaiting.keys()]) settle(id, new HttpError(0, 'network', ''));
     // Exposed for tests; not used for logic.
     document.documentElement.dataset.realtime = linkState;
     clearTimeout(offlineTimer);
