@@ -59,7 +59,7 @@ async fn agent_says_on(http: &reqwest::Client, base: &str, token: &str, conversa
 }
 
 #[tokio::test]
-async fn a_visitor_on_one_process_and_an_agent_on_another_chat_live_with_typing() {
+async fn a_visitor_on_one_process_and_an_agent_on_another_chat_live_with_typing_and_presence() {
     let (a, b, _b_dir) = two_processes().await;
     let (mut agent, _) = socket(&b.url(), json!({"event": "authenticate", "access_token": a.admin_token})).await;
     let (v, conversation) = a.visitor_with_conversation().await;
@@ -102,6 +102,23 @@ async fn a_visitor_on_one_process_and_an_agent_on_another_chat_live_with_typing(
         }
     };
     assert_eq!(reply["data"]["content"], "Answer from process B");
+
+    // Presence crosses too: an agent connecting to B sees the visitor of A
+    // online, then offline once its socket closes.
+    let contact = v.contact_id.to_string();
+    let (mut watcher, _) = socket(&b.url(), json!({"event": "authenticate", "access_token": a.admin_token})).await;
+    // Changes reach the other process within a batch or two: the first
+    // (full) update or one soon after says online.
+    let everyone = next_event(&mut watcher, "presence.update").await;
+    assert_eq!(everyone["data"]["full"], true);
+    let mut state = everyone["data"]["contacts"][&contact].clone();
+    while state != "online" {
+        state = next_event(&mut watcher, "presence.update").await["data"]["contacts"][&contact].clone();
+    }
+    visitor.close(None).await.expect("close");
+    while state != "offline" {
+        state = next_event(&mut watcher, "presence.update").await["data"]["contacts"][&contact].clone();
+    }
     b.stop().await;
     a.stop().await;
 }

@@ -433,8 +433,19 @@ pub struct Visitor {
     pub contact_id: i64,
 }
 
-/// The next JSON text frame (skipping pings), failing after 10 s.
+/// The next JSON text frame (skipping pings and `presence.update`, which an
+/// agent's socket receives whenever someone comes or goes), failing after 10 s.
 pub async fn next_json(ws: &mut Ws) -> Value {
+    loop {
+        let frame = next_frame(ws).await;
+        if frame["event"] != "presence.update" {
+            return frame;
+        }
+    }
+}
+
+/// The next JSON text frame, presence included (pings skipped), failing after 10 s.
+pub async fn next_frame(ws: &mut Ws) -> Value {
     loop {
         let msg = tokio::time::timeout(Duration::from_secs(10), ws.next())
             .await
@@ -452,7 +463,7 @@ pub async fn next_json(ws: &mut Ws) -> Value {
 /// The next frame whose event is `event`, skipping others (typing etc.).
 pub async fn next_event(ws: &mut Ws, event: &str) -> Value {
     loop {
-        let f = next_json(ws).await;
+        let f = next_frame(ws).await;
         if f["event"] == event {
             return f;
         }
@@ -467,6 +478,7 @@ pub async fn assert_silent(ws: &mut Ws, ms: u64) {
         match tokio::time::timeout_at(deadline, ws.next()).await {
             Err(_) => return,
             Ok(Some(Ok(WsMessage::Ping(_) | WsMessage::Pong(_)))) => continue,
+            Ok(Some(Ok(WsMessage::Text(t)))) if t.as_str().starts_with(r#"{"event":"presence.update""#) => continue,
             Ok(other) => panic!("expected silence, got {other:?}"),
         }
     }

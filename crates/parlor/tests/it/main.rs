@@ -11,6 +11,7 @@ mod delivery;
 mod health;
 mod helpers;
 mod jobs;
+mod presence;
 mod realtime;
 mod realtime_guards;
 mod realtime_send;

@@ -13,6 +13,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use app::hub::{Received, Subscription};
+use app::presence::PresenceGuard;
 use app::App;
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::extract::State;
@@ -85,10 +86,12 @@ pub async fn handler(
 }
 
 /// Bytes of a socket's future, the bulk of an idle socket's memory (M1). It is
-/// 864 in a debug build now: the `Conn` (416, its `WebSocket` 368), the
-/// session (a visitor's ids and cursors, or a boxed agent) and the live loop. `RUSTC_BOOTSTRAP=1 cargo rustc -p web --release -- -Zprint-type-sizes`
+/// 904 in a debug build now: the `Conn` (416, its `WebSocket` 368), the
+/// session (a visitor's ids and cursors, or a boxed agent), the presence guard
+/// (40: inline, because a box would cost more than it saves) and the live loop.
+/// `RUSTC_BOOTSTRAP=1 cargo rustc -p web --release -- -Zprint-type-sizes`
 /// shows what takes the room when this check fires.
-const MAX_SOCKET_TASK: usize = 896;
+const MAX_SOCKET_TASK: usize = 928;
 
 /// Any client frame: `authenticate` uses the tokens and `since`, `message` the
 /// conversation, content and echo id (ws/send.rs).
@@ -198,11 +201,12 @@ fn serve(app: App, mut conn: Conn, cookie: Option<String>) -> impl std::future::
         let mut opened = Box::pin(open(&app, &mut conn, cookie)).await;
         // Borrowed, not moved out: moving would keep room for a second copy.
         let result = match &mut opened {
-            Ok((peer, events)) => live(&app, &mut conn, peer, events).await,
+            Ok((peer, events, _online)) => live(&app, &mut conn, peer, events).await,
             Err(e) => Err(*e),
         };
-        if let Ok((_, events)) = opened {
+        if let Ok((_, events, online)) = opened {
             app.hub().unsubscribe(events);
+            drop(online);
         }
         if let Err(Close(code, reason)) = result {
             Box::pin(conn.close(code, reason)).await;
@@ -213,7 +217,12 @@ fn serve(app: App, mut conn: Conn, cookie: Option<String>) -> impl std::future::
 /// Reads the first frame, which must authenticate, subscribes to the socket's
 /// topic, and sends `authenticated` and the replay. Subscribing comes before
 /// `start` reads the cursors, so nothing committed in between is missed.
-async fn open(app: &App, conn: &mut Conn, cookie: Option<String>) -> Result<(Peer, Subscription), Close> {
+/// The socket counts as its person online from here until it closes.
+async fn open(
+    app: &App,
+    conn: &mut Conn,
+    cookie: Option<String>,
+) -> Result<(Peer, Subscription, PresenceGuard), Close> {
     let first = loop {
         let msg = tokio::time::timeout(AUTH_TIMEOUT, conn.ws.recv())
             .await
@@ -227,8 +236,10 @@ async fn open(app: &App, conn: &mut Conn, cookie: Option<String>) -> Result<(Pee
     }
     let (topic, mut peer) = authenticate(app, &first, cookie).await?;
     let events = app.hub().subscribe(topic);
+    let (account, who) = peer.present();
+    let online = app.presence().arrive(account, who);
     match start(app, conn, &mut peer, first.since).await {
-        Ok(()) => Ok((peer, events)),
+        Ok(()) => Ok((peer, events, online)),
         Err(e) => {
             app.hub().unsubscribe(events);
             Err(e)

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use app::auth::AgentCtx;
 use app::hub::{HubEvent, Payload, Topic, Typist};
+use app::presence::Present;
 use app::visitor::VisitorCtx;
 use app::App;
 use domain::*;
@@ -129,6 +130,13 @@ pub(super) async fn start(
     for e in &replay {
         send_event(conn, peer, e).await?;
     }
+    // Then who is online now; `presence.update` changes follow as they happen.
+    if let Peer::Agent { agent, .. } = peer {
+        let everyone = app.presence().everyone(agent.account_id);
+        if let Some(frame) = frames::presence(&everyone, |inbox| agent.may_see(inbox)) {
+            conn.send(&frame).await?;
+        }
+    }
     Ok(())
 }
 
@@ -147,6 +155,10 @@ async fn send_event(conn: &mut Conn, peer: &Peer, e: &HubEvent) -> Result<(), Cl
 pub(super) async fn deliver(app: &App, conn: &mut Conn, peer: &mut Peer, e: &Arc<HubEvent>) -> Result<(), Close> {
     match peer {
         Peer::Visitor { cursors, .. } => {
+            // Presence goes to agents' topics only; never to a visitor.
+            if let Payload::Presence(_) = &e.payload {
+                return Ok(());
+            }
             if let Payload::Typing { typist, .. } = &e.payload {
                 return if matches!(typist, Typist::User { .. }) { send_event(conn, peer, e).await } else { Ok(()) };
             }
@@ -162,6 +174,12 @@ pub(super) async fn deliver(app: &App, conn: &mut Conn, peer: &mut Peer, e: &Arc
             send_event(conn, peer, e).await
         }
         Peer::Agent { agent, cursor } => {
+            if let Payload::Presence(update) = &e.payload {
+                return match frames::presence(update, |inbox| agent.may_see(inbox)) {
+                    Some(frame) => conn.send(&frame).await,
+                    None => Ok(()),
+                };
+            }
             if let Payload::Typing { typist, .. } = &e.payload {
                 let own = matches!(typist, Typist::User { id, .. } if *id == agent.user.id);
                 return if !own && agent.may_see(e.inbox_id) { send_event(conn, peer, e).await } else { Ok(()) };
@@ -225,4 +243,16 @@ pub(super) async fn catch_up(
         send_event(conn, peer, e).await?;
     }
     Ok(())
+}
+
+impl Peer {
+    /// Who this socket makes online.
+    pub(super) fn present(&self) -> (AccountId, Present) {
+        match self {
+            Peer::Visitor { visitor, .. } => {
+                (visitor.account_id, Present::Contact { id: visitor.contact_id.0, inbox: visitor.inbox_id.0 })
+            }
+            Peer::Agent { agent, .. } => (agent.account_id, Present::User { id: agent.user.id.0 }),
+        }
+    }
 }
