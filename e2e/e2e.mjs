@@ -305,6 +305,7 @@ async function run(browser, base) {
       await visible(a.rows, 'a conversation row in the list', LIVE);
       await expectCount(a.rows, 1, 'conversation rows');
       convId = await a.rows.first().getAttribute('data-conversation-id');
+      await visible(a.rows.first().locator('[data-testid="presence-online"]'), 'the visitor shown online in the list', LIVE);
       await a.rows.first().click();
       await visible(bubbles(a.thread, 'Hallo'), '"Hallo" in the agent thread');
       const link = aPage.locator('[data-testid="context-page-url"]');
