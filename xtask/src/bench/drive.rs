@@ -68,12 +68,13 @@ impl Outcome {
 
     pub fn summary(&self) -> String {
         format!(
-            "rate {:.0}/s sent {} ok {} err {} shed {} | agent p50 {:.2} p99 {:.2} ms n={} | echo p99 {:.2} ms n={} | ack p99 {:.2} ms",
+            "rate {:.0}/s sent {} ok {} err {} shed {} closed {} | agent p50 {:.2} p99 {:.2} ms n={} | echo p99 {:.2} ms n={} | ack p99 {:.2} ms",
             self.rate,
             self.sent,
             self.ok,
             self.errors,
             self.shed,
+            self.closed,
             hist::ms(&self.agent, 0.5),
             hist::ms(&self.agent, 0.99),
             self.agent_count,
@@ -86,18 +87,6 @@ impl Outcome {
 
 impl Rig {
     pub async fn new(ctx: &Ctx, spec: RigSpec<'_>) -> anyhow::Result<Rig> {
-        let mut agents = None;
-        if !spec.agent_tokens.is_empty() {
-            let job = Job::Agents(AgentsJob {
-                bases: spec.agent_bases.clone(),
-                tokens: spec.agent_tokens.clone(),
-                src: src_ip(ctx.next_src()),
-                prefix: ctx.nonce.clone(),
-            });
-            let mut w = Worker::spawn(&format!("{}-agents", spec.name), &job, &ctx.logs).await?;
-            w.recv(Duration::from_secs(60)).await?;
-            agents = Some(w);
-        }
         let mut senders = Vec::new();
         for s in 0..spec.senders {
             let job = Job::Send(SendJob {
@@ -110,6 +99,22 @@ impl Rig {
             senders.push(Worker::spawn(&format!("{}-send{s}", spec.name), &job, &ctx.logs).await?);
         }
         worker::recv_all(&mut senders, Duration::from_secs(300)).await?;
+        // The agents connect once the visitors' conversations exist: thousands
+        // of conversation.created at once would put their sockets far behind
+        // (a replay beyond its limit closes a socket with 4000) before the
+        // measured messages start.
+        let mut agents = None;
+        if !spec.agent_tokens.is_empty() {
+            let job = Job::Agents(AgentsJob {
+                bases: spec.agent_bases.clone(),
+                tokens: spec.agent_tokens.clone(),
+                src: src_ip(ctx.next_src()),
+                prefix: ctx.nonce.clone(),
+            });
+            let mut w = Worker::spawn(&format!("{}-agents", spec.name), &job, &ctx.logs).await?;
+            w.recv(Duration::from_secs(60)).await?;
+            agents = Some(w);
+        }
         Ok(Rig { senders, agents, agent_sockets: spec.agent_tokens.len() as u64 })
     }
 

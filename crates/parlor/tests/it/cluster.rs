@@ -75,6 +75,12 @@ async fn a_visitor_on_one_process_and_an_agent_on_another_chat_live_with_typing_
     let stored = a.agent_messages(&a.admin_token, conversation).await;
     let stored = stored.iter().find(|m| m["id"] == got["data"]["id"]).expect("stored");
     assert_eq!(&got["data"], stored);
+    // The same for a message sent over the visitor's socket on A.
+    let frame =
+        json!({"event": "message", "conversation": conversation, "content": "Over A's socket", "echo_id": "c-1"});
+    send_text(&mut visitor, &frame.to_string()).await;
+    assert_eq!(next_event(&mut visitor, "message.ack").await["data"]["content"], "Over A's socket");
+    assert_eq!(next_event(&mut agent, "message.created").await["data"]["content"], "Over A's socket");
 
     let typing = a.conv_path(&v, conversation, "/toggle_typing");
     let res = a.http.post(typing).json(&json!({"typing_status": "on"})).send().await.expect("send");
