@@ -32,6 +32,9 @@ impl App {
     /// calls it every second ([`App::run_jobs_until`]); tests call it with a
     /// clock of their own.
     pub async fn run_due_jobs(&self, now: Millis) -> Result<usize> {
+        if !self.store().job_due(now).await? {
+            return Ok(0);
+        }
         let activities = activities();
         let mut done = 0;
         while let Some(run) = self.store().run_next_job(now, &activities).await? {

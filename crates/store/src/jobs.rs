@@ -13,7 +13,7 @@ use domain::*;
 
 use crate::conversations::{change_status, lock_for_counts};
 use crate::events::append_event;
-use crate::{write_tx, EventRecord, Inner, Result, Store, StoreError};
+use crate::{point_read, write_tx, EventRecord, Inner, Result, Store, StoreError};
 
 /// Opens a snoozed conversation again when its `snoozed_until` has passed.
 pub(crate) const REOPEN_SNOOZED: &str = "reopen_snoozed";
@@ -70,6 +70,17 @@ pub struct JobActivities {
 }
 
 impl Store {
+    /// Whether any job is due at `now`: a read, so an idle runner never takes
+    /// the write lock (SQLite) or opens a transaction.
+    pub async fn job_due(&self, now: Millis) -> Result<bool> {
+        const SQL: &str = "SELECT EXISTS (SELECT 1 FROM jobs WHERE run_at <= $1 AND attempts < $2)";
+        Ok(point_read!(
+            self,
+            |conn| conn.prepare_cached(SQL)?.query_row((now, MAX_ATTEMPTS), |r| r.get(0)),
+            |db| sqlx::query_scalar(SQL).bind(now).bind(MAX_ATTEMPTS).fetch_one(db).await?
+        ))
+    }
+
     /// Runs the first job due at `now`, if any, in one transaction with its
     /// effect. `Ok(None)`: nothing is due (or every due job is being run by
     /// another process).
