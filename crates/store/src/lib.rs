@@ -26,7 +26,7 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{PgPool, SqlitePool};
 
-pub use accounts::{is_email_conflict, NewInbox, NewUser, UserRecord};
+pub use accounts::{is_email_conflict, Access, Credential, NewInbox, NewUser, UserRecord};
 pub use contacts::ContactPatch;
 pub use conversations::{ConversationCounts, ConversationFilter, NewConversation};
 pub use events::EventRecord;
