@@ -30,7 +30,7 @@ pub use accounts::{is_email_conflict, Access, Credential, NewInbox, NewUser, Use
 pub use contacts::ContactPatch;
 pub use conversations::{ConversationCounts, ConversationFilter, NewConversation};
 pub use events::EventRecord;
-pub use messages::{Activity, Appended, NewMessage};
+pub use messages::{Activity, Appended, NewMessage, NewVisitorMessage};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
