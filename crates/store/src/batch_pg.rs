@@ -23,14 +23,19 @@ use crate::{now_millis, Result, StoreError};
 /// a concurrent process insert the same `echo_id` first, `ON CONFLICT` skips
 /// the message and its event, leaving only a gap in the seqs, which readers
 /// accept. The contacts update returns the sender's name for the stored message.
+///
+/// The echo check names the conversation as a scalar subquery, not `own.id`: a
+/// correlated `NOT EXISTS` under the `OR` is planned as a hashed subplan over a
+/// sequential scan of `messages`, and the prepared statement keeps that plan
+/// as the table grows (M2b went from milliseconds to seconds).
 macro_rules! append {
     ($own:literal) => {
         concat!(
             "WITH own AS (",
             $own,
             "), fresh AS ( \
-                SELECT own.id FROM own WHERE $10::text IS NULL \
-                OR NOT EXISTS (SELECT 1 FROM messages WHERE conversation_id = own.id AND echo_id = $10) \
+                SELECT own.id FROM own WHERE $10::text IS NULL OR NOT EXISTS ( \
+                    SELECT 1 FROM messages WHERE conversation_id = (SELECT id FROM own) AND echo_id = $10) \
             ), c AS ( \
                 UPDATE conversations SET last_seq = last_seq + 1, last_activity_at = $3, \
                 unread_count = unread_count + $4, last_message_id = nextval('messages_id_seq') \
