@@ -167,8 +167,8 @@ impl App {
             })
             .await?;
         match appended {
-            Appended::New(m, record) => {
-                self.publish_message(c, &m, &record).await;
+            Appended::New(m, record, _) => {
+                self.publish_message(c.contact_id, &m, &record).await;
                 if !private && c.assignee_id.is_none() {
                     if let Err(e) = self.assign(agent, display_id, Some(agent.user.id)).await {
                         tracing::warn!(error = %e, "could not auto-assign on reply");

@@ -129,21 +129,45 @@ impl App {
         self.store().user_by_access_token_hash(&tokens::hash(token)).await?.ok_or(AppError::Unauthorized)
     }
 
+    /// The agent behind an API access token, acting in `account_id`: one
+    /// database read for both (the token's user, its role and inboxes there).
+    /// `Unauthorized` for an unknown token; `NotFound` when the user is not in
+    /// the account, so another account's existence is not revealed.
+    pub async fn agent_by_access_token(&self, token: &str, account_id: AccountId) -> Result<AgentCtx> {
+        let hash = tokens::hash(token);
+        let access = self.store().access_by_credential(store::Credential::AccessToken(&hash), account_id).await?;
+        agent_in(access, account_id)
+    }
+
+    /// The same for a session cookie's value (one read too).
+    pub async fn agent_by_session(&self, session: &str, account_id: AccountId) -> Result<AgentCtx> {
+        let hash = tokens::hash(session);
+        let access = self.store().access_by_credential(store::Credential::Session(&hash), account_id).await?;
+        agent_in(access, account_id)
+    }
+
     /// The user acting in `account_id`; `NotFound` when not a member, so another
     /// account's existence is not revealed.
     pub async fn agent_ctx(&self, user: UserSummary, account_id: AccountId) -> Result<AgentCtx> {
-        let (role, member_of) = self.store().access(account_id, user.id).await?.ok_or(AppError::NotFound)?;
-        let inboxes = match role {
-            Role::Administrator => None,
-            Role::Agent => Some(member_of),
-        };
-        Ok(AgentCtx { user, account_id, role, inboxes })
+        let member = self.store().access(account_id, user.id).await?;
+        agent_in(Some(store::Access { user, member }), account_id)
     }
 
     /// The accounts of a user with its role in each.
     pub async fn memberships(&self, user: UserId) -> Result<Vec<(AccountId, String, Role)>> {
         Ok(self.store().memberships(user).await?)
     }
+}
+
+/// An agent from what [`store::Store::access_by_credential`] found.
+fn agent_in(access: Option<store::Access>, account_id: AccountId) -> Result<AgentCtx> {
+    let store::Access { user, member } = access.ok_or(AppError::Unauthorized)?;
+    let (role, member_of) = member.ok_or(AppError::NotFound)?;
+    let inboxes = match role {
+        Role::Administrator => None,
+        Role::Agent => Some(member_of),
+    };
+    Ok(AgentCtx { user, account_id, role, inboxes })
 }
 
 #[cfg(test)]

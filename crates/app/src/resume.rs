@@ -59,18 +59,24 @@ impl App {
         }
     }
 
-    /// Publishes a just-stored message of a conversation the caller already
-    /// loaded: no database read on the hot path. (Only ids of `conversation` are
-    /// used, and they do not change.)
-    pub(crate) async fn publish_message(&self, conversation: &Conversation, message: &Message, record: &EventRecord) {
-        let event = HubEvent::new(
-            conversation,
-            Some(record.kind),
-            Some(record.seq),
-            Some(record.conversation_seq),
-            record.private,
-            Payload::Message(message.clone()),
-        );
+    /// Publishes a just-stored message: no database read on the hot path. The
+    /// message carries the conversation's ids but its contact's (the audience
+    /// of visitor frames): the caller knows it.
+    pub(crate) async fn publish_message(&self, contact: ContactId, message: &Message, record: &EventRecord) {
+        let event = HubEvent {
+            account_id: message.account_id,
+            inbox_id: message.inbox_id,
+            contact_id: contact,
+            conversation_id: message.conversation_id,
+            display_id: message.display_id,
+            kind: Some(record.kind),
+            seq: Some(record.seq),
+            conversation_seq: Some(record.conversation_seq),
+            private: record.private,
+            payload: Payload::Message(message.clone()),
+            agent_frame: Default::default(),
+            visitor_frame: Default::default(),
+        };
         self.emit_stored(record, event).await
     }
 

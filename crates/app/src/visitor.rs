@@ -5,7 +5,7 @@
 //! conversations. Everything returned is built from [`PublicMessage`]s.
 
 use domain::*;
-use store::{Appended, NewConversation, NewMessage};
+use store::{Appended, NewConversation, NewVisitorMessage};
 
 use crate::hub::{HubEvent, Payload, Typist};
 use crate::{tokens, App, AppError, Result};
@@ -192,6 +192,10 @@ impl App {
 
     /// Stores the visitor's message; acknowledged (returned) only after commit.
     /// Writing into a resolved or snoozed conversation reopens it, as in Chatwoot.
+    ///
+    /// No read before the write: the store checks in the writing statement that
+    /// the conversation is this visitor's (`NotFound`, nothing stored, when not),
+    /// so a message costs one statement in its batch (BENCHMARKS.md, M2b).
     pub async fn visitor_send(
         &self,
         v: &VisitorCtx,
@@ -199,28 +203,23 @@ impl App {
         body: MessageBody,
         echo_id: Option<EchoId>,
     ) -> Result<PublicMessage> {
-        let view = self.own_conversation(v, display_id).await?;
-        let c = &view.conversation;
         let appended = self
             .store()
-            .append_message(NewMessage {
-                account_id: c.account_id,
-                conversation_id: c.id,
+            .append_visitor_message(NewVisitorMessage {
+                account_id: v.account_id,
+                inbox_id: v.inbox_id,
+                contact_id: v.contact_id,
+                display_id,
                 body: &body,
-                message_type: MessageType::Incoming,
-                private: false,
-                sender: Sender::Contact(v.contact_id),
                 echo_id: echo_id.as_ref(),
-                display_id: c.display_id,
-                sender_name: Some(view.contact.name.clone()),
             })
             .await?;
         let message = match appended {
-            Appended::New(m, record) => {
-                self.publish_message(c, &m, &record).await;
+            Appended::New(m, record, status) => {
+                self.publish_message(v.contact_id, &m, &record).await;
                 // A snooze lasts until the visitor writes, as in Chatwoot.
-                if matches!(c.status, ConversationStatus::Resolved | ConversationStatus::Snoozed) {
-                    self.reopen_for_visitor(c).await;
+                if matches!(status, ConversationStatus::Resolved | ConversationStatus::Snoozed) {
+                    self.reopen_for_visitor(m.account_id, m.conversation_id).await;
                 }
                 m
             }
@@ -229,12 +228,12 @@ impl App {
         PublicMessage::new(message).ok_or(AppError::NotFound)
     }
 
-    async fn reopen_for_visitor(&self, c: &Conversation) {
+    async fn reopen_for_visitor(&self, account_id: AccountId, conversation: ConversationId) {
         let result = self
             .store()
             .set_status(
-                c.account_id,
-                c.id,
+                account_id,
+                conversation,
                 ConversationStatus::Open,
                 None,
                 &crate::activity(

@@ -26,6 +26,36 @@ pub struct NewInbox<'a> {
     pub welcome_tagline: &'a str,
 }
 
+/// How a request says who it is: the SHA-256 of its API access token or of its
+/// session cookie.
+#[derive(Debug, Clone, Copy)]
+pub enum Credential<'a> {
+    AccessToken(&'a str),
+    Session(&'a str),
+}
+
+/// The user behind a credential and what it may do in one account.
+pub struct Access {
+    pub user: UserSummary,
+    /// Its role and the inboxes it is a member of; `None` when the user is not
+    /// in the account.
+    pub member: Option<(Role, Vec<InboxId>)>,
+}
+
+/// [`Store::access_by_credential`]: the user, its role in account `$1`, and one
+/// row per inbox it is a member of there (one row with NULLs when none, or when
+/// it is not in the account: the LEFT JOINs keep the user, so "unknown token"
+/// and "not in this account" stay apart, 401 and 404).
+const ACCESS_BY_TOKEN: &str = "SELECT u.id, u.name, u.display_name, u.email, au.role, im.inbox_id FROM users u \
+    LEFT JOIN account_users au ON au.account_id = $1 AND au.user_id = u.id \
+    LEFT JOIN inbox_members im ON im.account_id = au.account_id AND im.user_id = au.user_id \
+    WHERE u.access_token_hash = $2 ORDER BY im.inbox_id";
+const ACCESS_BY_SESSION: &str = "SELECT u.id, u.name, u.display_name, u.email, au.role, im.inbox_id \
+    FROM sessions s JOIN users u ON u.id = s.user_id \
+    LEFT JOIN account_users au ON au.account_id = $1 AND au.user_id = u.id \
+    LEFT JOIN inbox_members im ON im.account_id = au.account_id AND im.user_id = au.user_id \
+    WHERE s.token_hash = $2 AND s.expires_at > $3 ORDER BY im.inbox_id";
+
 /// A user as the sign-in path needs it.
 pub struct UserRecord {
     pub user: UserSummary,
@@ -197,6 +227,51 @@ impl Store {
             return Ok(None);
         };
         Ok(Some((role, rows.into_iter().filter_map(|(_, inbox)| inbox.map(InboxId)).collect())))
+    }
+
+    /// The user behind a credential with its role and inboxes in `account_id`,
+    /// in one statement: every Application API request asks this before its own
+    /// query, and on PostgreSQL each round trip is latency (BENCHMARKS.md, M5).
+    /// `None` when the credential is unknown or the session expired.
+    pub async fn access_by_credential(
+        &self,
+        credential: Credential<'_>,
+        account_id: AccountId,
+    ) -> Result<Option<Access>> {
+        type Row = (i64, String, Option<String>, String, Option<String>, Option<i64>);
+        fn from_sqlite(r: &rusqlite::Row) -> rusqlite::Result<Row> {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))
+        }
+        let now = now_millis();
+        let rows: Vec<Row> = match credential {
+            Credential::AccessToken(hash) => point_read!(
+                self,
+                |conn| conn.prepare_cached(ACCESS_BY_TOKEN)?.query_map((account_id.0, hash), from_sqlite)?.collect(),
+                |db| sqlx::query_as(ACCESS_BY_TOKEN).bind(account_id.0).bind(hash).fetch_all(db).await?
+            ),
+            Credential::Session(hash) => point_read!(
+                self,
+                |conn| conn
+                    .prepare_cached(ACCESS_BY_SESSION)?
+                    .query_map((account_id.0, hash, now), from_sqlite)?
+                    .collect(),
+                |db| sqlx::query_as(ACCESS_BY_SESSION).bind(account_id.0).bind(hash).bind(now).fetch_all(db).await?
+            ),
+        };
+        let Some((id, name, display_name, email, role, _)) = rows.first() else {
+            return Ok(None);
+        };
+        let user = UserSummary {
+            id: UserId(*id),
+            name: name.clone(),
+            display_name: display_name.clone(),
+            email: email.clone(),
+        };
+        let member = role
+            .as_deref()
+            .and_then(|r| Role::parse(r).ok())
+            .map(|role| (role, rows.iter().filter_map(|r| r.5.map(InboxId)).collect()));
+        Ok(Some(Access { user, member }))
     }
 
     pub async fn account_user_ids(&self, account_id: AccountId) -> Result<Vec<UserId>> {

@@ -18,51 +18,87 @@ pub(crate) const MAX_BATCH: usize = 256;
 
 pub(crate) struct OwnedMessage {
     pub account_id: AccountId,
-    pub conversation_id: ConversationId,
+    pub target: Target,
     pub body: String,
     pub message_type: MessageType,
     pub private: bool,
     pub sender: Sender,
     pub echo_id: Option<String>,
-    /// What the stored message shows that the batch does not write: the caller
-    /// loaded the conversation and knows its sender, so nothing is read back.
+    /// What the stored message shows that the batch does not write, so nothing
+    /// is read back: the conversation's display id, and the sender's name as the
+    /// caller knows it (for a contact sender the writer reads the name as it
+    /// updates the contact's row, and that one is used).
     pub display_id: DisplayId,
     pub sender_name: Option<String>,
 }
 
-/// What a writer answers for a stored message: the message and its event.
-pub(crate) fn stored(m: &OwnedMessage, mid: i64, inbox: i64, cseq: i64, seq: i64, now: i64) -> (Message, EventRecord) {
-    let event = EventRecord {
-        account_id: m.account_id,
-        seq,
-        inbox_id: InboxId(inbox),
-        conversation_id: m.conversation_id,
-        conversation_seq: cseq,
-        kind: EventKind::MessageCreated,
-        private: m.private,
-        message_id: Some(MessageId(mid)),
-    };
-    (stored_message(m, MessageId(mid), InboxId(inbox), cseq, now), event)
+/// Which conversation a message goes into.
+pub(crate) enum Target {
+    /// One the caller loaded and checked already (an agent's reply).
+    Loaded(ConversationId),
+    /// A visitor's, by the display id the visitor named (`display_id`): the
+    /// writer checks, in the statement that writes the message, that it belongs
+    /// to this contact in this inbox, and writes nothing otherwise (`NotFound`).
+    /// So a visitor's message needs no read before its write (BENCHMARKS.md, M2b).
+    Visitor { inbox_id: InboxId, contact_id: ContactId },
 }
 
-/// The message as stored: the columns the batch wrote plus what the caller knew.
-fn stored_message(m: &OwnedMessage, id: MessageId, inbox: InboxId, seq: i64, now: i64) -> Message {
-    Message {
-        id,
+/// What a writer answers for a stored message.
+pub(crate) struct Written {
+    pub message: Message,
+    pub event: EventRecord,
+    /// The conversation's status as the message was written (a visitor's
+    /// message reopens a resolved conversation).
+    pub status: ConversationStatus,
+}
+
+/// What one message's statements returned: the new ids and seqs, the
+/// conversation's status, and the contact sender's name (`None` for others).
+pub(crate) struct Wrote {
+    pub message_id: i64,
+    pub conversation_id: i64,
+    pub inbox_id: i64,
+    pub conversation_seq: i64,
+    pub seq: i64,
+    pub status: String,
+    pub contact_name: Option<String>,
+}
+
+/// What a writer answers for a stored message: the message, its event and the
+/// conversation's status.
+pub(crate) fn stored(m: &OwnedMessage, w: Wrote, now: i64) -> Written {
+    let conversation_id = ConversationId(w.conversation_id);
+    let event = EventRecord {
         account_id: m.account_id,
-        inbox_id: inbox,
-        conversation_id: m.conversation_id,
+        seq: w.seq,
+        inbox_id: InboxId(w.inbox_id),
+        conversation_id,
+        conversation_seq: w.conversation_seq,
+        kind: EventKind::MessageCreated,
+        private: m.private,
+        message_id: Some(MessageId(w.message_id)),
+    };
+    // The columns the batch wrote plus what the caller knew.
+    let message = Message {
+        id: MessageId(w.message_id),
+        account_id: m.account_id,
+        inbox_id: InboxId(w.inbox_id),
+        conversation_id,
         display_id: m.display_id,
-        seq,
+        seq: w.conversation_seq,
         content: m.body.clone(),
         message_type: m.message_type,
         private: m.private,
         sender: m.sender,
-        sender_name: m.sender_name.clone(),
+        sender_name: w.contact_name.or_else(|| m.sender_name.clone()),
         echo_id: m.echo_id.clone(),
         content_attributes: serde_json::Map::new(),
         created_at: now,
-    }
+    };
+    // The column holds only values this code wrote; an unknown one reads as open
+    // (nothing to reopen) rather than failing a committed write.
+    let status = ConversationStatus::parse(&w.status).unwrap_or(ConversationStatus::Open);
+    Written { message, event, status }
 }
 
 /// A new visitor: its contact and its session in one inbox (hashed tokens).
@@ -93,13 +129,13 @@ impl OwnedVisitor {
 
 /// One write waiting for the next batch, with the channel its answer goes to.
 pub(crate) enum Job {
-    Message(OwnedMessage, oneshot::Sender<Result<(Message, EventRecord)>>),
+    Message(OwnedMessage, oneshot::Sender<Result<Written>>),
     Visitor(OwnedVisitor, oneshot::Sender<Result<(Contact, i64)>>),
 }
 
 /// What one job produced, before its answer is sent.
 pub(crate) enum Done {
-    Message((Message, EventRecord)),
+    Message(Written),
     Visitor((Contact, i64)),
 }
 
@@ -128,7 +164,7 @@ impl Batcher {
     }
 
     /// Queues a message and waits until its batch committed.
-    pub(crate) async fn append(&self, m: OwnedMessage) -> Result<(Message, EventRecord)> {
+    pub(crate) async fn append(&self, m: OwnedMessage) -> Result<Written> {
         let (reply, answer) = oneshot::channel();
         self.0.send(Job::Message(m, reply)).await.map_err(|_| stopped())?;
         answer.await.map_err(|_| stopped())?

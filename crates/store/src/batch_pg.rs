@@ -12,39 +12,66 @@
 use domain::*;
 use sqlx::PgPool;
 
-use crate::batch::{reply_all, stored, Done, Job, OwnedMessage, OwnedVisitor};
-use crate::{now_millis, EventRecord, Result, StoreError};
+use crate::batch::{reply_all, stored, Done, Job, OwnedMessage, OwnedVisitor, Target, Written, Wrote};
+use crate::{now_millis, Result, StoreError};
 
 /// One message: the conversation's next seq and the message id (taken from the
 /// sequence up front, so the conversation row is updated once), the account's
 /// next event seq, the message, its event and the sender's last activity.
-/// Nothing is written when the `echo_id` is known already; should a concurrent
-/// process insert the same `echo_id` first, `ON CONFLICT` skips the message and
-/// its event, leaving only a gap in the seqs, which readers accept.
-const APPEND: &str = "WITH fresh AS ( \
-        SELECT 1 WHERE $10::text IS NULL \
-        OR NOT EXISTS (SELECT 1 FROM messages WHERE conversation_id = $2 AND echo_id = $10) \
-    ), c AS ( \
-        UPDATE conversations SET last_seq = last_seq + 1, last_activity_at = $3, \
-        unread_count = unread_count + $4, last_message_id = nextval('messages_id_seq') \
-        WHERE account_id = $1 AND id = $2 AND EXISTS (SELECT 1 FROM fresh) \
-        RETURNING last_seq, inbox_id, last_message_id \
-    ), a AS ( \
-        UPDATE accounts SET last_event_seq = last_event_seq + 1 \
-        WHERE id = $1 AND EXISTS (SELECT 1 FROM c) RETURNING last_event_seq \
-    ), m AS ( \
-        INSERT INTO messages (id, account_id, inbox_id, conversation_id, seq, content, message_type, private, \
-        sender_type, sender_id, echo_id, created_at) \
-        SELECT c.last_message_id, $1, c.inbox_id, $2, c.last_seq, $5, $6, $7, $8, $9, $10, $3 FROM c \
-        ON CONFLICT DO NOTHING RETURNING id, seq, inbox_id \
-    ), e AS ( \
-        INSERT INTO events (account_id, seq, inbox_id, conversation_id, conversation_seq, kind, private, \
-        message_id, created_at) \
-        SELECT $1, a.last_event_seq, m.inbox_id, $2, m.seq, $11, $7, m.id, $3 FROM m, a \
-    ), ct AS ( \
-        UPDATE contacts SET last_activity_at = $3 WHERE id = $12 AND EXISTS (SELECT 1 FROM m) \
-    ) \
-    SELECT m.id, m.seq, m.inbox_id, a.last_event_seq FROM m, a";
+/// `own` is the conversation ([`APPEND_LOADED`], [`APPEND_VISITOR`]); when it
+/// is not there, or the `echo_id` is known already, nothing is written. Should
+/// a concurrent process insert the same `echo_id` first, `ON CONFLICT` skips
+/// the message and its event, leaving only a gap in the seqs, which readers
+/// accept. The contacts update returns the sender's name for the stored message.
+///
+/// The echo check names the conversation as a scalar subquery, not `own.id`: a
+/// correlated `NOT EXISTS` under the `OR` is planned as a hashed subplan over a
+/// sequential scan of `messages`, and the prepared statement keeps that plan
+/// as the table grows (M2b went from milliseconds to seconds).
+macro_rules! append {
+    ($own:literal) => {
+        concat!(
+            "WITH own AS (",
+            $own,
+            "), fresh AS ( \
+                SELECT own.id FROM own WHERE $10::text IS NULL OR NOT EXISTS ( \
+                    SELECT 1 FROM messages WHERE conversation_id = (SELECT id FROM own) AND echo_id = $10) \
+            ), c AS ( \
+                UPDATE conversations SET last_seq = last_seq + 1, last_activity_at = $3, \
+                unread_count = unread_count + $4, last_message_id = nextval('messages_id_seq') \
+                WHERE account_id = $1 AND id = (SELECT id FROM fresh) \
+                RETURNING id, last_seq, inbox_id, last_message_id, status \
+            ), a AS ( \
+                UPDATE accounts SET last_event_seq = last_event_seq + 1 \
+                WHERE id = $1 AND EXISTS (SELECT 1 FROM c) RETURNING last_event_seq \
+            ), m AS ( \
+                INSERT INTO messages (id, account_id, inbox_id, conversation_id, seq, content, message_type, \
+                private, sender_type, sender_id, echo_id, created_at) \
+                SELECT c.last_message_id, $1, c.inbox_id, c.id, c.last_seq, $5, $6, $7, $8, $9, $10, $3 FROM c \
+                ON CONFLICT DO NOTHING RETURNING id, conversation_id, seq, inbox_id \
+            ), e AS ( \
+                INSERT INTO events (account_id, seq, inbox_id, conversation_id, conversation_seq, kind, private, \
+                message_id, created_at) \
+                SELECT $1, a.last_event_seq, m.inbox_id, m.conversation_id, m.seq, $11, $7, m.id, $3 FROM m, a \
+            ), ct AS ( \
+                UPDATE contacts SET last_activity_at = $3 \
+                WHERE account_id = $1 AND id = $12 AND EXISTS (SELECT 1 FROM m) RETURNING name \
+            ) \
+            SELECT m.id, m.conversation_id, m.seq, m.inbox_id, a.last_event_seq, c.status, ct.name \
+            FROM m CROSS JOIN a CROSS JOIN c LEFT JOIN ct ON TRUE"
+        )
+    };
+}
+
+/// A conversation the caller loaded: `$2` is its id (`$13` is unused).
+const APPEND_LOADED: &str = append!("SELECT id FROM conversations WHERE account_id = $1 AND id = $2");
+
+/// A visitor's conversation: `$2` is the display id it named, and it must be
+/// the contact's (`$12`) in this inbox (`$13`), the check `App::visitor_send`
+/// made with a read before (invariant 4: not yours is not found).
+const APPEND_VISITOR: &str = append!(
+    "SELECT id FROM conversations WHERE account_id = $1 AND display_id = $2 AND contact_id = $12 AND inbox_id = $13"
+);
 
 /// One visitor: its contact and its inbox session.
 const VISITOR: &str = "WITH ct AS ( \
@@ -56,15 +83,26 @@ const VISITOR: &str = "WITH ct AS ( \
 
 /// The outer `Result` is the database's (an error aborts the transaction); the
 /// inner one is the answer for this job, a refusal that wrote nothing.
-async fn message(tx: &mut sqlx::PgConnection, m: &OwnedMessage, now: i64) -> Result<Result<(Message, EventRecord)>> {
+async fn message(tx: &mut sqlx::PgConnection, m: &OwnedMessage, now: i64) -> Result<Result<Written>> {
     let (sender_type, sender_id) = m.sender.columns();
     let contact = match m.sender {
         Sender::Contact(c) => Some(c.0),
         _ => None,
     };
-    let row: Option<(i64, i64, i64, i64)> = sqlx::query_as(APPEND)
+    let (sql, key, inbox) = match m.target {
+        Target::Loaded(id) => (APPEND_LOADED, id.0, None),
+        Target::Visitor { inbox_id, contact_id } => {
+            if contact != Some(contact_id.0) {
+                // Only the visitor itself writes into its conversation this way.
+                return Ok(Err(StoreError::NotFound));
+            }
+            (APPEND_VISITOR, m.display_id.0, Some(inbox_id.0))
+        }
+    };
+    type Row = (i64, i64, i64, i64, i64, String, Option<String>);
+    let row: Option<Row> = sqlx::query_as(sql)
         .bind(m.account_id.0)
-        .bind(m.conversation_id.0)
+        .bind(key)
         .bind(now)
         .bind(i64::from(m.message_type == MessageType::Incoming))
         .bind(m.body.as_str())
@@ -75,16 +113,19 @@ async fn message(tx: &mut sqlx::PgConnection, m: &OwnedMessage, now: i64) -> Res
         .bind(m.echo_id.as_deref())
         .bind(EventKind::MessageCreated.name())
         .bind(contact)
+        .bind(inbox)
         .fetch_optional(&mut *tx)
         .await?;
-    let Some((mid, cseq, inbox, seq)) = row else {
-        // Either the echo_id is stored already or the conversation is gone.
+    let Some((message_id, conversation_id, conversation_seq, inbox_id, seq, status, contact_name)) = row else {
+        // Either the echo_id is stored already or the conversation is not there
+        // (or not this visitor's); the caller tells the two apart.
         return Ok(Err(match &m.echo_id {
             Some(e) => StoreError::Conflict(format!("echo_id {e}")),
             None => StoreError::NotFound,
         }));
     };
-    Ok(Ok(stored(m, mid, inbox, cseq, seq, now)))
+    let wrote = Wrote { message_id, conversation_id, inbox_id, conversation_seq, seq, status, contact_name };
+    Ok(Ok(stored(m, wrote, now)))
 }
 
 async fn visitor(tx: &mut sqlx::PgConnection, v: &OwnedVisitor, now: i64) -> Result<(Contact, i64)> {

@@ -20,9 +20,9 @@ use domain::*;
 use rusqlite::{params, Connection, TransactionBehavior};
 use tokio::sync::mpsc;
 
-use crate::batch::{reply_all, stored, Done, Job, OwnedMessage, OwnedVisitor, MAX_BATCH};
+use crate::batch::{reply_all, stored, Done, Job, OwnedMessage, OwnedVisitor, Target, Written, Wrote, MAX_BATCH};
 use crate::inline::from_sqlite;
-use crate::{now_millis, EventRecord, Result, StoreError};
+use crate::{now_millis, Result, StoreError};
 
 /// Opens the writer's connection (after migrations ran) and starts its thread.
 pub(crate) fn spawn(path: &Path, gate: Arc<tokio::sync::Mutex<()>>, mut rx: mpsc::Receiver<Job>) -> Result<()> {
@@ -86,16 +86,32 @@ fn run_batch(conn: &mut Connection, jobs: &[Job]) -> (Vec<Result<Done>>, Option<
     (results, committed.err().map(|e| e.to_string()))
 }
 
-fn message(db: &Connection, m: &OwnedMessage, now: i64) -> rusqlite::Result<(Message, EventRecord)> {
+fn message(db: &Connection, m: &OwnedMessage, now: i64) -> rusqlite::Result<Written> {
     let (sender_type, sender_id) = m.sender.columns();
     let incoming = m.message_type == MessageType::Incoming;
-    let (cseq, inbox): (i64, i64) = db
+    let conversation = match m.target {
+        Target::Loaded(id) => id.0,
+        // The visitor's own conversation or none (`NotFound`): the check the
+        // caller would otherwise make with a read of its own before the write.
+        Target::Visitor { inbox_id, contact_id } => {
+            if m.sender != Sender::Contact(contact_id) {
+                return Err(rusqlite::Error::QueryReturnedNoRows);
+            }
+            db.prepare_cached(
+                "SELECT id FROM conversations \
+                 WHERE account_id = ?1 AND display_id = ?2 AND contact_id = ?3 AND inbox_id = ?4",
+            )?
+            .query_row(params![m.account_id.0, m.display_id.0, contact_id.0, inbox_id.0], |r| r.get(0))?
+        }
+    };
+    let (cseq, inbox, status): (i64, i64, String) = db
         .prepare_cached(
             "UPDATE conversations SET last_seq = last_seq + 1, last_activity_at = ?3, \
-             unread_count = unread_count + ?4 WHERE account_id = ?1 AND id = ?2 RETURNING last_seq, inbox_id",
+             unread_count = unread_count + ?4 WHERE account_id = ?1 AND id = ?2 \
+             RETURNING last_seq, inbox_id, status",
         )?
-        .query_row(params![m.account_id.0, m.conversation_id.0, now, i64::from(incoming)], |r| {
-            Ok((r.get(0)?, r.get(1)?))
+        .query_row(params![m.account_id.0, conversation, now, i64::from(incoming)], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
         })?;
     let mid: i64 = db
         .prepare_cached(
@@ -107,7 +123,7 @@ fn message(db: &Connection, m: &OwnedMessage, now: i64) -> rusqlite::Result<(Mes
             params![
                 m.account_id.0,
                 inbox,
-                m.conversation_id.0,
+                conversation,
                 cseq,
                 m.body,
                 m.message_type.code(),
@@ -120,10 +136,16 @@ fn message(db: &Connection, m: &OwnedMessage, now: i64) -> rusqlite::Result<(Mes
             |r| r.get(0),
         )?;
     db.prepare_cached("UPDATE conversations SET last_message_id = ?2 WHERE id = ?1")?
-        .execute(params![m.conversation_id.0, mid])?;
-    if let Sender::Contact(c) = m.sender {
-        db.prepare_cached("UPDATE contacts SET last_activity_at = ?2 WHERE id = ?1")?.execute(params![c.0, now])?;
-    }
+        .execute(params![conversation, mid])?;
+    let contact_name = match m.sender {
+        Sender::Contact(c) => Some(
+            db.prepare_cached(
+                "UPDATE contacts SET last_activity_at = ?3 WHERE account_id = ?1 AND id = ?2 RETURNING name",
+            )?
+            .query_row(params![m.account_id.0, c.0, now], |r| r.get(0))?,
+        ),
+        _ => None,
+    };
     let seq: i64 = db
         .prepare_cached(
             "UPDATE accounts SET last_event_seq = last_event_seq + 1 WHERE id = ?1 RETURNING last_event_seq",
@@ -137,14 +159,23 @@ fn message(db: &Connection, m: &OwnedMessage, now: i64) -> rusqlite::Result<(Mes
         m.account_id.0,
         seq,
         inbox,
-        m.conversation_id.0,
+        conversation,
         cseq,
         EventKind::MessageCreated.name(),
         m.private,
         mid,
         now
     ])?;
-    Ok(stored(m, mid, inbox, cseq, seq, now))
+    let wrote = Wrote {
+        message_id: mid,
+        conversation_id: conversation,
+        inbox_id: inbox,
+        conversation_seq: cseq,
+        seq,
+        status,
+        contact_name,
+    };
+    Ok(stored(m, wrote, now))
 }
 
 fn visitor(db: &Connection, v: &OwnedVisitor, now: i64) -> rusqlite::Result<(Contact, i64)> {

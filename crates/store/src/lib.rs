@@ -27,12 +27,12 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{PgPool, SqlitePool};
 
-pub use accounts::{is_email_conflict, NewInbox, NewUser, UserRecord};
+pub use accounts::{is_email_conflict, Access, Credential, NewInbox, NewUser, UserRecord};
 pub use contacts::ContactPatch;
 pub use conversations::{ConversationCounts, ConversationFilter, NewConversation};
 pub use events::EventRecord;
 pub use jobs::{ClaimedJob, JobActivities, JobRun, MAX_ATTEMPTS};
-pub use messages::{Activity, Appended, NewMessage};
+pub use messages::{Activity, Appended, NewMessage, NewVisitorMessage};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {

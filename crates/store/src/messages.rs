@@ -2,6 +2,7 @@
 
 use domain::*;
 
+use crate::batch::{OwnedMessage, Target};
 use crate::rows::*;
 use crate::{point_read, read, EventRecord, Result, Store, StoreError};
 
@@ -78,10 +79,21 @@ pub struct Activity {
     pub attributes: serde_json::Value,
 }
 
+/// A visitor's message into one of its conversations, named by display id.
+pub struct NewVisitorMessage<'a> {
+    pub account_id: AccountId,
+    pub inbox_id: InboxId,
+    pub contact_id: ContactId,
+    pub display_id: DisplayId,
+    pub body: &'a MessageBody,
+    pub echo_id: Option<&'a EchoId>,
+}
+
 /// What appending a message did.
 pub enum Appended {
-    /// Stored now; publish the event.
-    New(Message, EventRecord),
+    /// Stored now; publish the event. The status is the conversation's as the
+    /// message was written.
+    New(Message, EventRecord, ConversationStatus),
     /// The same `echo_id` was stored before: this is that message, nothing new.
     Existing(Message),
 }
@@ -94,9 +106,9 @@ impl Store {
         // the batch (its savepoint rolls back) and is answered below.
         let result = self
             .batch
-            .append(crate::batch::OwnedMessage {
+            .append(OwnedMessage {
                 account_id: n.account_id,
-                conversation_id: n.conversation_id,
+                target: Target::Loaded(n.conversation_id),
                 body: n.body.as_str().to_owned(),
                 message_type: n.message_type,
                 private: n.private,
@@ -107,12 +119,45 @@ impl Store {
             })
             .await;
         match result {
-            Ok((message, event)) => Ok(Appended::New(message, event)),
+            Ok(w) => Ok(Appended::New(w.message, w.event, w.status)),
             // Two sends of the same echo_id raced (PostgreSQL, several processes):
             // the loser's transaction rolled back; answer with the winner's message.
             Err(StoreError::Conflict(_)) if n.echo_id.is_some() => {
                 let echo = n.echo_id.ok_or(StoreError::NotFound)?;
                 let m = self.message_by_echo_id(n.account_id, n.conversation_id, echo).await?;
+                m.map(Appended::Existing).ok_or(StoreError::NotFound)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Appends a visitor's message to its conversation `display_id`, without a
+    /// read first: the writer checks the conversation is this contact's in this
+    /// inbox in the same statement (`NotFound` and nothing written otherwise),
+    /// and reads the contact's name as it stores. A known `echo_id` returns the
+    /// stored message, looked up with the same check.
+    pub async fn append_visitor_message(&self, n: NewVisitorMessage<'_>) -> Result<Appended> {
+        let result = self
+            .batch
+            .append(OwnedMessage {
+                account_id: n.account_id,
+                target: Target::Visitor { inbox_id: n.inbox_id, contact_id: n.contact_id },
+                body: n.body.as_str().to_owned(),
+                message_type: MessageType::Incoming,
+                private: false,
+                sender: Sender::Contact(n.contact_id),
+                echo_id: n.echo_id.map(|e| e.as_str().to_owned()),
+                display_id: n.display_id,
+                sender_name: None,
+            })
+            .await;
+        match result {
+            Ok(w) => Ok(Appended::New(w.message, w.event, w.status)),
+            // A known echo_id, or (PostgreSQL answers both alike) no such
+            // conversation of this visitor: then this finds nothing either.
+            Err(StoreError::Conflict(_)) if n.echo_id.is_some() => {
+                let echo = n.echo_id.ok_or(StoreError::NotFound)?;
+                let m = self.visitor_message_by_echo_id(&n, echo).await?;
                 m.map(Appended::Existing).ok_or(StoreError::NotFound)
             }
             Err(e) => Err(e),
@@ -132,6 +177,24 @@ impl Store {
         ))
         .bind(account_id.0)
         .bind(conversation.0)
+        .bind(echo.as_str())
+        .fetch_optional(db)
+        .await?
+        });
+        Ok(row.map(Into::into))
+    }
+
+    /// The same for a visitor's message: only in the visitor's own conversation.
+    async fn visitor_message_by_echo_id(&self, n: &NewVisitorMessage<'_>, echo: &EchoId) -> Result<Option<Message>> {
+        let row: Option<MessageRow> = read!(self, |db| {
+            sqlx::query_as(&format!(
+            "SELECT {MESSAGE_COLUMNS} FROM messages m JOIN conversations c ON c.id = m.conversation_id {MESSAGE_SENDER_JOINS} \
+             WHERE m.account_id = $1 AND c.display_id = $2 AND c.contact_id = $3 AND c.inbox_id = $4 AND m.echo_id = $5"
+        ))
+        .bind(n.account_id.0)
+        .bind(n.display_id.0)
+        .bind(n.contact_id.0)
+        .bind(n.inbox_id.0)
         .bind(echo.as_str())
         .fetch_optional(db)
         .await?

@@ -129,44 +129,69 @@ pub fn same_origin(headers: &axum::http::HeaderMap, public_url: Option<&str>) ->
     }
 }
 
-/// The signed-in user, by `api_access_token` header (Chatwoot's) or by session
-/// cookie. Cookie-authenticated requests that change state must come from our own
-/// origin.
+/// How a request says who it is, read from its headers alone (no IO yet).
+enum Credential {
+    AccessToken(String),
+    Session(String),
+}
+
+/// The request's credential: the `api_access_token` header (Chatwoot's) or the
+/// session cookie. Cookie-authenticated requests that change state must come
+/// from our own origin.
+fn credential(parts: &Parts, state: &AppState) -> Result<Credential, ApiError> {
+    if let Some(token) = parts.headers.get("api_access_token").and_then(|v| v.to_str().ok()) {
+        return Ok(Credential::AccessToken(token.to_owned()));
+    }
+    let Some(session) = session_cookie(&parts.headers) else {
+        return Err(ApiError::unauthorized());
+    };
+    let safe = matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
+    if !safe && !same_origin(&parts.headers, state.config.public_url.as_deref()) {
+        return Err(ApiError::new(StatusCode::FORBIDDEN, "cross_origin", "Cross-origin request refused."));
+    }
+    Ok(Credential::Session(session))
+}
+
+/// The signed-in user, by access token or session cookie (see [`credential`]).
 pub struct AuthUser(pub domain::UserSummary);
 
 impl FromRequestParts<AppState> for AuthUser {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        if let Some(token) = parts.headers.get("api_access_token").and_then(|v| v.to_str().ok()) {
-            return Ok(AuthUser(state.app.user_by_access_token(token).await?));
-        }
-        let Some(session) = session_cookie(&parts.headers) else {
-            return Err(ApiError::unauthorized());
+        let user = match credential(parts, state)? {
+            Credential::AccessToken(token) => state.app.user_by_access_token(&token).await?,
+            Credential::Session(session) => state.app.session_user(&session).await?,
         };
-        let safe = matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
-        if !safe && !same_origin(&parts.headers, state.config.public_url.as_deref()) {
-            return Err(ApiError::new(StatusCode::FORBIDDEN, "cross_origin", "Cross-origin request refused."));
-        }
-        Ok(AuthUser(state.app.session_user(&session).await?))
+        Ok(AuthUser(user))
     }
 }
 
-/// An agent acting in the account named by the path's `account_id`.
+/// An agent acting in the account named by the path's `account_id`. The user,
+/// its role and its inboxes there come from one database read: this runs before
+/// every Application API request's own query (BENCHMARKS.md, M5).
 pub struct Agent(pub app::auth::AgentCtx);
 
 impl FromRequestParts<AppState> for Agent {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let AuthUser(user) = AuthUser::from_request_parts(parts, state).await?;
-        let params =
-            axum::extract::RawPathParams::from_request_parts(parts, state).await.map_err(|_| ApiError::not_found())?;
-        let account_id = params
-            .iter()
-            .find(|(k, _)| *k == "account_id")
-            .and_then(|(_, v)| v.parse::<i64>().ok())
-            .ok_or_else(ApiError::not_found)?;
-        Ok(Agent(state.app.agent_ctx(user, domain::AccountId(account_id)).await?))
+        let credential = credential(parts, state)?;
+        let account_id = match axum::extract::RawPathParams::from_request_parts(parts, state).await {
+            Ok(params) => params.iter().find(|(k, _)| *k == "account_id").and_then(|(_, v)| v.parse::<i64>().ok()),
+            Err(_) => None,
+        };
+        let Some(account_id) = account_id else {
+            // No account in the path: a bad credential still answers 401 before
+            // the path's 404, as when the user was looked up first.
+            AuthUser::from_request_parts(parts, state).await?;
+            return Err(ApiError::not_found());
+        };
+        let account_id = domain::AccountId(account_id);
+        let agent = match credential {
+            Credential::AccessToken(token) => state.app.agent_by_access_token(&token, account_id).await?,
+            Credential::Session(session) => state.app.agent_by_session(&session, account_id).await?,
+        };
+        Ok(Agent(agent))
     }
 }

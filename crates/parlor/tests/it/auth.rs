@@ -218,3 +218,43 @@ async fn signing_in_again_replaces_the_session_id() {
     assert_eq!(get_with_session(&app, "/api/v1/profile", &second).await.status(), 200);
     app.stop().await;
 }
+
+/// An agent endpoint reads the cookie's user together with its role and inboxes
+/// in the path's account (one statement, web/src/extract.rs). It must still tell
+/// no session (401) from not in this account (404), and keep an agent to its
+/// inboxes.
+#[tokio::test]
+async fn a_session_works_only_in_its_own_account_its_own_inboxes_and_until_logout() {
+    let app = TestApp::spawn().await;
+    let (anna, _) = app.create_user(1, "anna@example.com", Role::Agent).await;
+    let (_, visible) = app.visitor_with_conversation().await;
+    let (sales, sales_token) = app.new_inbox(1, "Sales").await;
+    app.sql(&format!("DELETE FROM inbox_members WHERE inbox_id = {sales} AND user_id = {anna}")).await;
+    let (_, hidden) = app.conversation_in(&sales_token).await;
+    let other = app.app().store().create_account("Other").await.expect("account");
+    let session = app.login("anna@example.com", PASSWORD).await;
+
+    let res = get_with_session(&app, "/api/v1/accounts/1/conversations?status=all", &session).await;
+    assert_eq!(res.status(), 200);
+    let list: Value = res.json().await.expect("json");
+    let ids: Vec<&Value> = list["data"]["payload"].as_array().expect("payload").iter().map(|c| &c["id"]).collect();
+    assert_eq!(ids, [&json!(visible)], "only the inbox Anna is a member of");
+    let res = get_with_session(&app, &format!("/api/v1/accounts/1/conversations/{hidden}"), &session).await;
+    assert_eq!(res.status(), 404);
+    let res = get_with_session(&app, &format!("/api/v1/accounts/{}/conversations", other.0), &session).await;
+    assert_eq!(res.status(), 404, "another account is not found, not unauthorized");
+    let res = get_with_session(&app, "/api/v1/accounts/1/conversations", "no-such-session").await;
+    assert_eq!(res.status(), 401);
+
+    let res = no_redirect_client()
+        .post(format!("{}/logout", app.url))
+        .header("cookie", cookie(&session))
+        .header("origin", &app.url)
+        .send()
+        .await
+        .expect("send");
+    assert!(res.status().is_redirection(), "{}", res.status());
+    let res = get_with_session(&app, "/api/v1/accounts/1/conversations", &session).await;
+    assert_eq!(res.status(), 401);
+    app.stop().await;
+}

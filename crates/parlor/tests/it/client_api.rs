@@ -243,6 +243,39 @@ async fn another_visitor_naming_my_conversation_gets_the_same_404_as_for_a_nonex
     app.stop().await;
 }
 
+/// A visitor's message is checked to be in its own conversation by the
+/// statement that writes it (store/src/batch_pg.rs), and a known `echo_id` is
+/// answered with the stored message: another visitor naming my conversation
+/// and my `echo_id` must get the same 404, never my message.
+#[tokio::test]
+async fn another_visitor_resending_my_echo_id_into_my_conversation_gets_404_not_my_message() {
+    let app = TestApp::spawn().await;
+    let (a, c) = app.visitor_with_conversation().await;
+    let body = json!({"content": "my address is 1 Main St", "echo_id": "a-1"});
+    let (status, mine) = app.send(Method::POST, &app.conv_path(&a, c, "/messages"), Some(body)).await;
+    assert_eq!(status, 200, "{mine}");
+    let (b, theirs_c) = app.visitor_with_conversation().await;
+    let before = app.conversation(&app.admin_token, c).await;
+
+    for echo in ["a-1", "b-1"] {
+        let body = json!({"content": "injected", "echo_id": echo});
+        let theirs = app.send(Method::POST, &app.conv_path(&b, c, "/messages"), Some(body.clone())).await;
+        let nowhere = app.send(Method::POST, &app.conv_path(&b, 999_999, "/messages"), Some(body)).await;
+        assert_error(&theirs, 404, "not_found");
+        assert_eq!(theirs, nowhere, "echo_id {echo}: the answers must not tell the two apart");
+    }
+    // Echo ids are per conversation: the same one in B's own is B's new message.
+    let body = json!({"content": "hello", "echo_id": "a-1"});
+    let (status, own) = app.send(Method::POST, &app.conv_path(&b, theirs_c, "/messages"), Some(body)).await;
+    assert_eq!(status, 200, "{own}");
+    assert_ne!(own["id"], mine["id"]);
+
+    assert_eq!(contents(&app.visitor_messages(&a, c).await), ["my address is 1 Main St"]);
+    assert_eq!(contents(&app.visitor_messages(&b, theirs_c).await), ["hello"]);
+    assert_eq!(app.conversation(&app.admin_token, c).await["seq"], before["seq"], "no event was added");
+    app.stop().await;
+}
+
 #[tokio::test]
 async fn an_agents_private_comment_never_reaches_the_client_api() {
     let app = TestApp::spawn().await;
