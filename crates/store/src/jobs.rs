@@ -74,11 +74,9 @@ impl Store {
     /// the write lock (SQLite) or opens a transaction.
     pub async fn job_due(&self, now: Millis) -> Result<bool> {
         const SQL: &str = "SELECT EXISTS (SELECT 1 FROM jobs WHERE run_at <= $1 AND attempts < $2)";
-        Ok(point_read!(
-            self,
-            |conn| conn.prepare_cached(SQL)?.query_row((now, MAX_ATTEMPTS), |r| r.get(0)),
-            |db| sqlx::query_scalar(SQL).bind(now).bind(MAX_ATTEMPTS).fetch_one(db).await?
-        ))
+        Ok(point_read!(self, |conn| conn.prepare_cached(SQL)?.query_row((now, MAX_ATTEMPTS), |r| r.get(0)), |db| {
+            sqlx::query_scalar(SQL).bind(now).bind(MAX_ATTEMPTS).fetch_one(db).await?
+        }))
     }
 
     /// Runs the first job due at `now`, if any, in one transaction with its
