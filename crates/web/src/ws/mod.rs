@@ -267,7 +267,7 @@ async fn live(app: &App, conn: &mut Conn, peer: &mut Peer, events: &Subscription
             }
             received = events.recv() => {
                 match received {
-                    Received::Event(e) => Box::pin(deliver(app, conn, peer, &e)).await?,
+                    Received::Event(e) => Box::pin(deliver(app, conn, peer, events, e)).await?,
                     Received::Lagged => Box::pin(catch_up(app, conn, peer, None)).await?,
                     // The hub closes at shutdown (`crate::router`).
                     Received::Closed => return Err(Close(close::GOING_AWAY, "server shutting down")),
