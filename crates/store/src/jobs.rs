@@ -153,7 +153,8 @@ impl Store {
         Ok(())
     }
 
-    /// Jobs not yet done, for an account (tests and the admin's view).
+    /// How many of an account's jobs are not done yet (the tests check none is
+    /// left behind).
     pub async fn pending_jobs(&self, account_id: AccountId) -> Result<i64> {
         crate::read!(self, |db| Ok(sqlx::query_scalar("SELECT COUNT(*) FROM jobs WHERE account_id = $1")
             .bind(account_id.0)

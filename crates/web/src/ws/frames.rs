@@ -98,9 +98,10 @@ pub fn agent(e: &HubEvent) -> Arc<str> {
             Payload::Message(m) => render(event_name(e), MessageJson::for_agent(m), e.seq),
             Payload::Conversation(v) => render(event_name(e), ConversationJson::from(v.as_ref()), e.seq),
             Payload::Typing { typist, on } => typing(e, typist, *on),
-            // Sockets render presence for themselves (`presence`); this is
-            // what an administrator, who sees every inbox, gets.
-            Payload::Presence(update) => presence(update, |_| true).unwrap_or_default(),
+            // Sockets render presence for themselves, filtered by their inboxes
+            // (`presence`). Should anything send it through here, it names
+            // agents only: no visitor of an inbox the reader may not see.
+            Payload::Presence(update) => presence(update, |_| false).unwrap_or_default(),
         })
         .clone()
 }

@@ -169,12 +169,12 @@ pub(super) async fn deliver(
     events: &Subscription,
     e: Arc<HubEvent>,
 ) -> Result<(), Close> {
-    let early = matches!(peer, Peer::Agent { cursor, .. } if e.seq.is_some_and(|s| s > *cursor + 1));
-    if !early {
-        return deliver_one(app, conn, peer, &e).await;
-    }
-    let Peer::Agent { cursor, .. } = peer else { return Ok(()) };
-    let (held, lagged) = hold_until_in_order(events, *cursor, e).await?;
+    let early_after = match peer {
+        Peer::Agent { cursor, .. } if e.seq.is_some_and(|s| s > *cursor + 1) => Some(*cursor),
+        _ => None,
+    };
+    let Some(cursor) = early_after else { return deliver_one(app, conn, peer, &e).await };
+    let (held, lagged) = hold_until_in_order(events, cursor, e).await?;
     for e in &held {
         deliver_one(app, conn, peer, e).await?;
     }
