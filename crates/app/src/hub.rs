@@ -184,27 +184,45 @@ impl Subscription {
         poll_fn(|cx| self.poll_recv(cx)).await
     }
 
+    /// What is ready without waiting, if anything.
+    pub fn try_recv(&self) -> Option<Received> {
+        take(&mut lock(&self.mailbox.0))
+    }
+
+    /// Whether [`Subscription::try_recv`] would return something.
+    pub fn has_ready(&self) -> bool {
+        let q = lock(&self.mailbox.0);
+        q.lagged || q.closed || !q.events.is_empty()
+    }
+
     fn poll_recv(&self, cx: &mut Context<'_>) -> Poll<Received> {
         let mut q = lock(&self.mailbox.0);
-        if q.lagged {
-            q.lagged = false;
-            return Poll::Ready(Received::Lagged);
-        }
-        if let Some(e) = q.events.pop_front() {
-            if q.events.is_empty() {
-                // An idle socket keeps no queue (M1).
-                q.events = VecDeque::new();
-            }
-            return Poll::Ready(Received::Event(e));
-        }
-        if q.closed {
-            return Poll::Ready(Received::Closed);
+        if let Some(r) = take(&mut q) {
+            return Poll::Ready(r);
         }
         if !q.waker.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
             q.waker = Some(cx.waker().clone());
         }
         Poll::Pending
     }
+}
+
+fn take(q: &mut Queue) -> Option<Received> {
+    if q.lagged {
+        q.lagged = false;
+        return Some(Received::Lagged);
+    }
+    if let Some(e) = q.events.pop_front() {
+        if q.events.is_empty() {
+            // An idle socket keeps no queue (M1).
+            q.events = VecDeque::new();
+        }
+        return Some(Received::Event(e));
+    }
+    if q.closed {
+        return Some(Received::Closed);
+    }
+    None
 }
 
 impl Hub {

@@ -37,6 +37,15 @@ pub const MAX_CLIENT_FRAME: usize = 4096;
 /// `authenticate` (~110 bytes), `ping` and short `message` frames; a larger
 /// frame grows it.
 const READ_BUFFER: usize = 256;
+/// Frames queue in the socket's write buffer and go out in one write when the
+/// socket has nothing more ready to send, or when this much is waiting: a busy
+/// agent's socket sends a burst of events with one system call instead of one
+/// each, and a visitor's acknowledgement leaves with the echo of its message.
+/// The buffer starts empty and grows only as far as a socket's bursts go.
+const WRITE_BUFFER: usize = 8 * 1024;
+/// At most this many ready events are queued before the socket writes them out
+/// and looks at its client's frames again.
+const BURST: usize = 64;
 const AUTH_TIMEOUT: Duration = Duration::from_secs(10);
 const PING_EVERY: Duration = Duration::from_secs(30);
 const IDLE_LIMIT: Duration = Duration::from_secs(90);
@@ -66,7 +75,7 @@ pub async fn handler(
     // MAX_CLIENT_FRAME still arrive whole: the buffer grows to a frame's length
     // once its header is read.
     ws.read_buffer_size(READ_BUFFER)
-        .write_buffer_size(0)
+        .write_buffer_size(WRITE_BUFFER)
         .max_message_size(MAX_CLIENT_FRAME)
         .max_frame_size(MAX_CLIENT_FRAME)
         // Not an async block taking the socket: a block's captures stay reserved
@@ -128,12 +137,18 @@ impl Conn {
         Conn { ws, bucket: FRAME_BURST, refilled: Instant::now(), last_heard: Instant::now(), messages }
     }
 
+    /// Queues a frame; [`Conn::flush`] writes what is queued. The buffer also
+    /// writes itself out once it holds more than [`WRITE_BUFFER`].
     async fn send(&mut self, frame: &Arc<str>) -> Result<(), Close> {
         self.send_message(Message::Text(Utf8Bytes::from(frame.as_ref()))).await
     }
 
     async fn send_message(&mut self, m: Message) -> Result<(), Close> {
-        self.ws.send(m).await.map_err(|_| Close(close::GOING_AWAY, ""))
+        self.ws.feed(m).await.map_err(|_| Close(close::GOING_AWAY, ""))
+    }
+
+    async fn flush(&mut self) -> Result<(), Close> {
+        SinkExt::flush(&mut self.ws).await.map_err(|_| Close(close::GOING_AWAY, ""))
     }
 
     async fn close(&mut self, code: u16, reason: &'static str) {
@@ -238,7 +253,7 @@ async fn open(
     let events = app.hub().subscribe(topic);
     let (account, who) = peer.present();
     let online = app.presence().arrive(account, who);
-    match start(app, conn, &mut peer, first.since).await {
+    match start(app, conn, &mut peer, first.since).await.and(conn.flush().await) {
         Ok(()) => Ok((peer, events, online)),
         Err(e) => {
             app.hub().unsubscribe(events);
@@ -249,6 +264,8 @@ async fn open(
 
 /// The authenticated socket until it closes: client frames, hub events, pings.
 /// Its state is what an idle socket costs, so what it rarely does is boxed.
+/// What a turn of the loop queued, and any events ready meanwhile, leave in
+/// one write at the end of the turn.
 async fn live(app: &App, conn: &mut Conn, peer: &mut Peer, events: &Subscription) -> Result<(), Close> {
     // A sleep reset after each ping rather than an `Interval`, which would box
     // its sleep: one allocation less per socket.
@@ -265,14 +282,7 @@ async fn live(app: &App, conn: &mut Conn, peer: &mut Peer, events: &Subscription
                     answer.await?;
                 }
             }
-            received = events.recv() => {
-                match received {
-                    Received::Event(e) => Box::pin(deliver(app, conn, peer, events, e)).await?,
-                    Received::Lagged => Box::pin(catch_up(app, conn, peer, None)).await?,
-                    // The hub closes at shutdown (`crate::router`).
-                    Received::Closed => return Err(Close(close::GOING_AWAY, "server shutting down")),
-                }
-            }
+            received = events.recv() => Box::pin(on_event(app, conn, peer, events, received)).await?,
             () = &mut ping => {
                 if conn.last_heard.elapsed() > IDLE_LIMIT {
                     return Err(Close(close::GOING_AWAY, "idle"));
@@ -281,7 +291,36 @@ async fn live(app: &App, conn: &mut Conn, peer: &mut Peer, events: &Subscription
                 Box::pin(conn.send_message(Message::Ping(Default::default()))).await?;
             }
         }
+        if events.has_ready() {
+            Box::pin(drain(app, conn, peer, events)).await?;
+        }
+        Box::pin(conn.flush()).await?;
     }
+}
+
+/// One hub event for this socket.
+async fn on_event(
+    app: &App,
+    conn: &mut Conn,
+    peer: &mut Peer,
+    events: &Subscription,
+    received: Received,
+) -> Result<(), Close> {
+    match received {
+        Received::Event(e) => deliver(app, conn, peer, events, e).await,
+        Received::Lagged => catch_up(app, conn, peer, None).await,
+        // The hub closes at shutdown (`crate::router`).
+        Received::Closed => Err(Close(close::GOING_AWAY, "server shutting down")),
+    }
+}
+
+/// Queues the events already waiting in the mailbox, up to [`BURST`].
+async fn drain(app: &App, conn: &mut Conn, peer: &mut Peer, events: &Subscription) -> Result<(), Close> {
+    for _ in 0..BURST {
+        let Some(received) = events.try_recv() else { break };
+        on_event(app, conn, peer, events, received).await?;
+    }
+    Ok(())
 }
 
 /// A client frame after authentication. Frames are answered in order: the

@@ -174,6 +174,8 @@ pub(super) async fn deliver(
         _ => None,
     };
     let Some(cursor) = early_after else { return deliver_one(app, conn, peer, &e).await };
+    // What is queued goes out before the wait, not after it.
+    conn.flush().await?;
     let (held, lagged) = hold_until_in_order(events, cursor, e).await?;
     for e in &held {
         deliver_one(app, conn, peer, e).await?;
