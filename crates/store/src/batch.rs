@@ -146,18 +146,11 @@ impl Batcher {
     /// Starts the writer: a thread of its own for SQLite (batch_sqlite.rs), a
     /// task for PostgreSQL.
     pub(crate) fn spawn(inner: &Inner) -> Result<Batcher> {
-        let (tx, mut rx) = mpsc::channel::<Job>(4 * MAX_BATCH);
+        let (tx, rx) = mpsc::channel::<Job>(4 * MAX_BATCH);
         match inner {
             Inner::Sqlite { path, gate, .. } => crate::batch_sqlite::spawn(path, gate.clone(), rx)?,
             Inner::Postgres(pool) => {
-                let pool = pool.clone();
-                tokio::spawn(async move {
-                    let mut jobs = Vec::with_capacity(MAX_BATCH);
-                    // Ends when every Store clone (and so every sender) is gone.
-                    while rx.recv_many(&mut jobs, MAX_BATCH).await > 0 {
-                        crate::batch_pg::run_batch(&pool, &mut jobs).await;
-                    }
-                });
+                tokio::spawn(crate::batch_pg::run_writer(pool.clone(), rx));
             }
         }
         Ok(Batcher(tx))

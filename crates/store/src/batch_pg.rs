@@ -9,10 +9,12 @@
 //! `Conflict` and answers with the stored message), and so does a conversation
 //! that does not exist.
 
-use domain::*;
-use sqlx::PgPool;
+use std::time::Instant;
 
-use crate::batch::{reply_all, stored, Done, Job, OwnedMessage, OwnedVisitor, Target, Written, Wrote};
+use domain::*;
+use sqlx::{Connection, PgConnection, PgPool};
+
+use crate::batch::{reply_all, stored, Done, Job, OwnedMessage, OwnedVisitor, Target, Written, Wrote, MAX_BATCH};
 use crate::{now_millis, Result, StoreError};
 
 /// One message: the conversation's next seq and the message id (taken from the
@@ -141,25 +143,75 @@ async fn visitor(tx: &mut sqlx::PgConnection, v: &OwnedVisitor, now: i64) -> Res
     Ok((v.contact(ContactId(contact), now), ci))
 }
 
+/// The writer's loop: one connection of its own, taken out of the pool, so a
+/// batch does not wait for a pool connection nor pay sqlx's ping when one is
+/// given back. A database error drops the connection (it may be broken) and
+/// the next batch takes a fresh one.
+pub(crate) async fn run_writer(pool: PgPool, mut rx: tokio::sync::mpsc::Receiver<Job>) {
+    let mut jobs = Vec::with_capacity(MAX_BATCH);
+    let mut conn: Option<PgConnection> = None;
+    let mut used = Instant::now();
+    // Ends when every Store clone (and so every sender) is gone.
+    while rx.recv_many(&mut jobs, MAX_BATCH).await > 0 {
+        // As the pool does (`Store::open_postgres`): a connection that idled may
+        // have been dropped by the server meanwhile.
+        if used.elapsed() > crate::PING_IF_IDLE {
+            if let Some(db) = &mut conn {
+                if db.ping().await.is_err() {
+                    conn = None;
+                }
+            }
+        }
+        used = Instant::now();
+        let db = match &mut conn {
+            Some(db) => db,
+            None => match pool.acquire().await {
+                Ok(c) => conn.insert(c.detach()),
+                Err(e) => {
+                    reply_all(&mut jobs, Vec::new(), Some(e.to_string()));
+                    continue;
+                }
+            },
+        };
+        if !run_batch(db, &mut jobs).await {
+            conn = None;
+        }
+    }
+}
+
 /// Runs the whole batch in one transaction. A statement that fails anyway (the
-/// database went away) fails the batch, and every sender hears so.
-pub(crate) async fn run_batch(pool: &PgPool, jobs: &mut Vec<Job>) {
+/// database went away) fails the batch, and every sender hears so; `false`
+/// then, and the connection is not used again.
+///
+/// A lone job is its one statement without BEGIN and COMMIT: a statement is a
+/// transaction of its own, so it commits as atomically, one round trip instead
+/// of three (most batches are lone below a few thousand messages a second).
+async fn run_batch(db: &mut PgConnection, jobs: &mut Vec<Job>) -> bool {
     let now = now_millis();
     let mut results: Vec<Result<Done>> = Vec::with_capacity(jobs.len());
     let committed: Result<()> = async {
-        let mut tx = pool.begin().await?;
+        if let [job] = jobs.as_slice() {
+            results.push(one(db, job, now).await?);
+            return Ok(());
+        }
+        let mut tx = db.begin().await?;
         for job in jobs.iter() {
             // `?`: a database error aborted the transaction (PostgreSQL would
             // answer COMMIT with a rollback), so the whole batch fails.
-            let one = match job {
-                Job::Message(m, _) => message(&mut tx, m, now).await?.map(Done::Message),
-                Job::Visitor(v, _) => Ok(Done::Visitor(visitor(&mut tx, v, now).await?)),
-            };
-            results.push(one);
+            results.push(one(&mut tx, job, now).await?);
         }
         tx.commit().await?;
         Ok(())
     }
     .await;
+    let ok = committed.is_ok();
     reply_all(jobs, results, committed.err().map(|e| e.to_string()));
+    ok
+}
+
+async fn one(db: &mut sqlx::PgConnection, job: &Job, now: i64) -> Result<Result<Done>> {
+    Ok(match job {
+        Job::Message(m, _) => message(db, m, now).await?.map(Done::Message),
+        Job::Visitor(v, _) => Ok(Done::Visitor(visitor(db, v, now).await?)),
+    })
 }

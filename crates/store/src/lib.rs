@@ -47,6 +47,10 @@ pub enum StoreError {
     Other(String),
 }
 
+/// A PostgreSQL connection idle longer than this is pinged before it is used
+/// again; one used more recently is trusted (`open_postgres`).
+pub(crate) const PING_IF_IDLE: Duration = Duration::from_secs(1);
+
 impl From<sqlx::Error> for StoreError {
     fn from(e: sqlx::Error) -> Self {
         match &e {
@@ -57,6 +61,11 @@ impl From<sqlx::Error> for StoreError {
             // SQLITE_BUSY after the busy timeout, a pool that could not hand out a
             // connection, a dropped server: the caller answers 503, nothing is lost.
             sqlx::Error::Database(db) if db.code().as_deref() == Some("5") => {
+                StoreError::Unavailable(db.message().to_owned())
+            }
+            // PostgreSQL ended the session (shut down, restarted, terminated
+            // the backend) or the connection broke: class 08 and 57P.
+            sqlx::Error::Database(db) if db.code().is_some_and(|c| c.starts_with("08") || c.starts_with("57P")) => {
                 StoreError::Unavailable(db.message().to_owned())
             }
             sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed => {
@@ -209,6 +218,21 @@ impl Store {
         let options = PgConnectOptions::from_str(url)?;
         let pool = PgPoolOptions::new()
             .max_connections(16)
+            // sqlx pings every connection it takes from the pool by default: a
+            // round trip before every query, which doubled an agent request's
+            // (BENCHMARKS.md, M5). Only a connection idle for a while is pinged
+            // now: a busy one was just used. One that PostgreSQL dropped since
+            // (a restart under load) fails its next query and is discarded,
+            // and that caller is told `unavailable`, to retry.
+            .test_before_acquire(false)
+            .before_acquire(|conn, meta| {
+                Box::pin(async move {
+                    if meta.idle_for > crate::PING_IF_IDLE {
+                        sqlx::Connection::ping(conn).await?;
+                    }
+                    Ok(true)
+                })
+            })
             .acquire_timeout(Duration::from_secs(10))
             .connect_with(options)
             .await?;

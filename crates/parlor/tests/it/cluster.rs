@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use futures_util::SinkExt;
 use serde_json::{json, Value};
+use sqlx::Connection;
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 
 use crate::helpers::*;
@@ -278,7 +279,7 @@ async fn killing_a_process_mid_conversation_loses_nothing() {
 /// another process afterwards, not lost and not run twice.
 #[tokio::test]
 async fn due_jobs_run_once_across_processes_and_survive_a_runner_dying() {
-    use sqlx::{Connection, Executor};
+    use sqlx::Executor;
     let (a, b, _b_dir) = two_processes().await;
     let until = now_secs() + 3600;
     let mut conversations = Vec::new();
@@ -322,4 +323,67 @@ async fn due_jobs_run_once_across_processes_and_survive_a_runner_dying() {
     assert_eq!(a.app().store().pending_jobs(domain::AccountId(1)).await.expect("count"), 0);
     b.stop().await;
     a.stop().await;
+}
+
+/// Ends every session Parlor has open on its database, as a PostgreSQL restart
+/// or an administrator would.
+async fn terminate_parlor_sessions(url: &str) {
+    let mut admin = sqlx::PgConnection::connect(url).await.expect("connect");
+    let ended: Vec<bool> = sqlx::query_scalar(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+         WHERE datname = current_database() AND pid <> pg_backend_pid()",
+    )
+    .fetch_all(&mut admin)
+    .await
+    .expect("terminate");
+    assert!(!ended.is_empty(), "Parlor had no session to end");
+    let _ = admin.close().await;
+}
+
+/// Pooled connections are not pinged before each use (a round trip per query),
+/// only after they idled: a process whose PostgreSQL sessions were all ended
+/// serves every request again once they idled, and meanwhile a request on a
+/// dead connection is a 503 to retry, never a 500 or a lost or doubled message.
+#[tokio::test]
+async fn postgresql_ending_every_session_costs_at_most_a_retry() {
+    let (dir, url) = shared_database().await;
+    let app = TestApp::spawn_on(dir, Some(url.clone()), |_| {}).await;
+    let (v, conversation) = app.visitor_with_conversation().await;
+    app.visitor_says(&v, conversation, "before").await;
+
+    // Idle connections are checked before use: nothing fails.
+    terminate_parlor_sessions(&url).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let (status, _) = app.get(&app.admin_token, &app.api("/conversations/meta")).await;
+    assert_eq!(status, 200, "an agent request after the sessions ended");
+    app.visitor_says(&v, conversation, "after a pause").await;
+
+    // Right away: a request may meet a dead connection once per pooled
+    // connection; it is told to retry, and a retried message is stored once.
+    terminate_parlor_sessions(&url).await;
+    let url_messages = app.conv_path(&v, conversation, "/messages");
+    for i in 0..5 {
+        let body = json!({"content": format!("burst {i}"), "echo_id": format!("burst-{i}")});
+        let mut attempts = 0;
+        loop {
+            attempts += 1;
+            let (status, answer) = app.send(reqwest::Method::POST, &url_messages, Some(body.clone())).await;
+            if status == 200 {
+                break;
+            }
+            assert_eq!((status, answer["code"].as_str()), (503, Some("unavailable")), "{answer}");
+            assert!(attempts < 20, "message {i} never went through");
+        }
+        let (status, answer) = app.get(&app.admin_token, &app.api("/conversations/meta")).await;
+        assert!(status == 200 || status == 503, "{status} {answer}");
+    }
+    let contents: Vec<String> = app
+        .visitor_messages(&v, conversation)
+        .await
+        .iter()
+        .filter_map(|m| m["content"].as_str().map(str::to_owned))
+        .collect();
+    let burst: Vec<&String> = contents.iter().filter(|c| c.starts_with("burst")).collect();
+    assert_eq!(burst, ["burst 0", "burst 1", "burst 2", "burst 3", "burst 4"], "each once, in order: {contents:?}");
+    app.stop().await;
 }
