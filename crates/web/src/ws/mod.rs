@@ -253,7 +253,12 @@ async fn open(
     let events = app.hub().subscribe(topic);
     let (account, who) = peer.present();
     let online = app.presence().arrive(account, who);
-    match start(app, conn, &mut peer, first.since).await.and(conn.flush().await) {
+    let started = match start(app, conn, &mut peer, first.since).await {
+        // `authenticated` and the replay were queued: send them now.
+        Ok(()) => conn.flush().await,
+        Err(e) => Err(e),
+    };
+    match started {
         Ok(()) => Ok((peer, events, online)),
         Err(e) => {
             app.hub().unsubscribe(events);
