@@ -48,6 +48,8 @@ pub struct Outcome {
     pub server_cpu_us: u64,
     pub client_cpu_us: u64,
     pub agent_sockets: u64,
+    /// The slowest agent deliveries: (socket, seconds into the step, ms).
+    pub slowest: Vec<(u64, f64, f64)>,
 }
 
 impl Outcome {
@@ -67,6 +69,11 @@ impl Outcome {
     }
 
     pub fn summary(&self) -> String {
+        let mut slowest = self.slowest.clone();
+        slowest.sort_by(|a, b| b.2.total_cmp(&a.2));
+        let slow: Vec<String> =
+            slowest.iter().take(6).map(|(i, at, ms)| format!("agent {i} at {at:.2} s: {ms:.0} ms")).collect();
+        let slow = if slow.is_empty() { String::new() } else { format!(" | slowest: {}", slow.join(", ")) };
         format!(
             "rate {:.0}/s sent {} ok {} err {} shed {} closed {} | agent p50 {:.2} p99 {:.2} ms n={} | echo p99 {:.2} ms n={} | ack p99 {:.2} ms",
             self.rate,
@@ -81,7 +88,7 @@ impl Outcome {
             hist::ms(&self.echo, 0.99),
             self.echo_count,
             hist::ms(&self.ack, 0.99),
-        )
+        ) + &slow
     }
 }
 
@@ -150,6 +157,7 @@ impl Rig {
             server_cpu_us,
             client_cpu_us: 0,
             agent_sockets: self.agent_sockets,
+            slowest: Vec::new(),
         };
         for a in &answers {
             let u = |k: &str| a[k].as_u64().unwrap_or(0);
@@ -180,6 +188,12 @@ impl Rig {
                 o.agent_count += r["count"].as_u64().unwrap_or(0);
                 o.dupes += r["dupes"].as_u64().unwrap_or(0);
                 hist::merge_from(&mut o.agent, &r, "hist")?;
+                for s in r["slowest"].as_array().into_iter().flatten() {
+                    let (i, sched, took) = (s[0].as_u64(), s[1].as_u64(), s[2].as_u64());
+                    if let (Some(i), Some(sched), Some(took)) = (i, sched, took) {
+                        o.slowest.push((i, sched.saturating_sub(start) as f64 / 1e9, took as f64 / 1e6));
+                    }
+                }
                 got = r;
                 if o.agent_count >= expected {
                     break;

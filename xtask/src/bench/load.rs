@@ -60,11 +60,18 @@ pub struct Seen {
     pub dupes: u64,
     pub closed: u64,
     ids: HashSet<String>,
+    /// The slowest deliveries (latency ns, scheduled ns), to tell a burst at
+    /// one moment from a spread-out tail.
+    slowest: Vec<(u64, u64)>,
 }
+
+/// Deliveries slower than this are candidates for [`Seen::slowest`].
+const SLOW_NS: u64 = 20_000_000;
+const SLOWEST_KEPT: usize = 5;
 
 impl Seen {
     pub fn new() -> Seen {
-        Seen { hist: hist::new(), count: 0, dupes: 0, closed: 0, ids: HashSet::new() }
+        Seen { hist: hist::new(), count: 0, dupes: 0, closed: 0, ids: HashSet::new(), slowest: Vec::new() }
     }
 
     fn reset(&mut self) {
@@ -80,7 +87,13 @@ impl Seen {
             return;
         }
         self.count += 1;
-        hist::record_ns(&mut self.hist, now_ns().saturating_sub(sched));
+        let took = now_ns().saturating_sub(sched);
+        hist::record_ns(&mut self.hist, took);
+        if took >= SLOW_NS {
+            self.slowest.push((took, sched));
+            self.slowest.sort_unstable_by(|a, b| b.cmp(a));
+            self.slowest.truncate(SLOWEST_KEPT);
+        }
     }
 }
 
@@ -278,18 +291,22 @@ pub async fn agents_worker(job: AgentsJob, ctl: &mut Ctl) -> anyhow::Result<()> 
         match cmd["cmd"].as_str() {
             Some("report") => {
                 let mut h = hist::new();
-                let (mut count, mut dupes, mut closed, mut per) = (0, 0, 0, Vec::new());
-                for s in &seen {
+                let (mut count, mut dupes, mut closed, mut per, mut slow) = (0, 0, 0, Vec::new(), Vec::new());
+                for (i, s) in seen.iter().enumerate() {
                     let mut s = lock(s);
                     let _ = h.add(&s.hist);
                     count += s.count;
                     dupes += s.dupes;
                     closed += s.closed;
                     per.push(s.count);
+                    slow.extend(s.slowest.iter().map(|(took, sched)| json!([i, sched, took])));
                     s.reset();
                 }
-                ctl.emit(json!({"hist": hist::encode(&h), "count": count, "dupes": dupes, "closed": closed, "per_socket": per}))
-                    .await?;
+                let report = json!({
+                    "hist": hist::encode(&h), "count": count, "dupes": dupes, "closed": closed,
+                    "per_socket": per, "slowest": slow,
+                });
+                ctl.emit(report).await?;
             }
             _ => break,
         }
