@@ -46,6 +46,8 @@ pub struct Outcome {
     pub dupes: u64,
     pub closed: u64,
     pub server_cpu_us: u64,
+    /// PostgreSQL's processes over the step (near zero on SQLite runs).
+    pub db_cpu_us: u64,
     pub client_cpu_us: u64,
     pub agent_sockets: u64,
     /// The slowest agent deliveries: (socket, seconds into the step, ms).
@@ -130,6 +132,7 @@ impl Rig {
         let drain = 10.0;
         let cpu = |pids: &[u32]| pids.iter().map(|p| super::procs::cpu_us(*p).unwrap_or(0)).sum::<u64>();
         let cpu0 = cpu(server_pids);
+        let db0 = super::procs::postgres_cpu_us();
         let start = now_ns() + 300_000_000;
         let per = rate / self.senders.len() as f64;
         // Stagger the senders' schedules so their sends interleave evenly.
@@ -140,6 +143,7 @@ impl Rig {
         }
         let answers = worker::recv_all(&mut self.senders, Duration::from_secs_f64(secs + drain + 60.0)).await?;
         let server_cpu_us = cpu(server_pids).saturating_sub(cpu0);
+        let db_cpu_us = super::procs::postgres_cpu_us().saturating_sub(db0);
         let mut o = Outcome {
             rate,
             sent: 0,
@@ -155,6 +159,7 @@ impl Rig {
             dupes: 0,
             closed: 0,
             server_cpu_us,
+            db_cpu_us,
             client_cpu_us: 0,
             agent_sockets: self.agent_sockets,
             slowest: Vec::new(),

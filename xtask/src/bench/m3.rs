@@ -95,11 +95,15 @@ async fn climb(ctx: &Ctx, rep: &mut Report, spec: RigSpec<'_>, pids: &[u32], l: 
             let o = rig.step(rate as f64, ctx.profile.m3_step_secs as f64, pids).await?;
             let ok = passes(&o);
             eprintln!(
-                "bench:   {} | all p99 {:.2} ms lost {} server {:.1} µs/msg {}",
+                "bench:   {} | all p99 {:.2} ms lost {} server {:.1} µs/msg{} {}",
                 o.summary(),
                 hist::ms(&o.deliveries(), 0.99),
                 o.lost(true),
                 o.server_cpu_us as f64 / o.ok.max(1) as f64,
+                match l.database {
+                    "postgres" => format!(", PostgreSQL {:.1} µs/msg", o.db_cpu_us as f64 / o.ok.max(1) as f64),
+                    _ => String::new(),
+                },
                 if ok { "pass" } else { "MISS" }
             );
             if ok {
@@ -140,6 +144,11 @@ async fn climb(ctx: &Ctx, rep: &mut Report, spec: RigSpec<'_>, pids: &[u32], l: 
                 l,
                 json!({"at_rate": b.rate, "what": "server CPU per stored message"}),
             );
+            if l.database == "postgres" {
+                let db = b.db_cpu_us as f64 / b.ok.max(1) as f64;
+                let what = "PostgreSQL's processes per stored message, same machine";
+                rep.add("M3.db_cpu_us_per_msg", db, "us", l, json!({"at_rate": b.rate, "what": what}));
+            }
             let client = b.client_cpu_us as f64 / b.ok.max(1) as f64;
             rep.add(
                 "M3.client_cpu_us_per_msg",

@@ -89,6 +89,17 @@ pub fn cpu_us(pid: u32) -> anyhow::Result<u64> {
     Ok((utime + stime) * 10_000)
 }
 
+/// CPU time used so far by every PostgreSQL process on the machine (the
+/// server the bench uses; nothing else uses it during a run): what the
+/// database itself spends on Parlor's queries, beside Parlor's own CPU.
+pub fn postgres_cpu_us() -> u64 {
+    let Ok(dir) = std::fs::read_dir("/proc") else { return 0 };
+    dir.filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| std::fs::read_to_string(format!("/proc/{pid}/comm")).is_ok_and(|c| c.trim() == "postgres"))
+        .filter_map(|pid| cpu_us(pid).ok())
+        .sum()
+}
+
 /// A free TCP port on 127.0.0.1 (bound and released; a race with another
 /// program is possible but unlikely on the loopback's large port range).
 pub fn free_port() -> anyhow::Result<u16> {
