@@ -209,7 +209,7 @@ async fn run_batch(db: &mut PgConnection, jobs: &mut Vec<Job>) -> bool {
     ok
 }
 
-async fn one(db: &mut sqlx::PgConnection, job: &Job, now: i64) -> Result<Result<Done>> {
+async fn one(db: &mut PgConnection, job: &Job, now: i64) -> Result<Result<Done>> {
     Ok(match job {
         Job::Message(m, _) => message(db, m, now).await?.map(Done::Message),
         Job::Visitor(v, _) => Ok(Done::Visitor(visitor(db, v, now).await?)),

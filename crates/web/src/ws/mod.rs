@@ -299,7 +299,9 @@ async fn live(app: &App, conn: &mut Conn, peer: &mut Peer, events: &Subscription
         if events.has_ready() {
             Box::pin(drain(app, conn, peer, events)).await?;
         }
-        Box::pin(conn.flush()).await?;
+        // Not boxed: this runs every turn, and its future (two references)
+        // does not grow the task (it is not alive beside the select's).
+        conn.flush().await?;
     }
 }
 
