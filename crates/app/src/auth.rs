@@ -78,14 +78,8 @@ impl App {
             access_token_hash: &tokens::hash(&access_token),
             role,
         };
-        match self.store().create_user(new).await {
-            Ok(user_id) => Ok(CreatedUser { user_id, account_id, access_token }),
-            Err(e) if store::is_email_conflict(&e) => Err(AppError::Conflict {
-                code: "email_taken",
-                message: "A user with this email address already exists.".into(),
-            }),
-            Err(e) => Err(e.into()),
-        }
+        let user_id = self.store().create_user(new, self.now()).await?;
+        Ok(CreatedUser { user_id, account_id, access_token })
     }
 
     /// Checks an email and password. Every failure is the same `Unauthorized`,
@@ -112,13 +106,14 @@ impl App {
     /// Starts a browser session; returns the cookie's secret value.
     pub async fn create_session(&self, user: UserId) -> Result<String> {
         let token = tokens::generate();
-        let expires = store::now_millis() + SESSION_DAYS * 24 * 3600 * 1000;
-        self.store().create_session(&tokens::hash(&token), user, expires).await?;
+        let now = self.now();
+        let expires = now + SESSION_DAYS * 24 * 3600 * 1000;
+        self.store().create_session(&tokens::hash(&token), user, now, expires).await?;
         Ok(token)
     }
 
     pub async fn session_user(&self, token: &str) -> Result<UserSummary> {
-        self.store().session_user(&tokens::hash(token)).await?.ok_or(AppError::Unauthorized)
+        self.store().session_user(&tokens::hash(token), self.now()).await?.ok_or(AppError::Unauthorized)
     }
 
     pub async fn end_session(&self, token: &str) -> Result<()> {
@@ -135,14 +130,16 @@ impl App {
     /// the account, so another account's existence is not revealed.
     pub async fn agent_by_access_token(&self, token: &str, account_id: AccountId) -> Result<AgentCtx> {
         let hash = tokens::hash(token);
-        let access = self.store().access_by_credential(store::Credential::AccessToken(&hash), account_id).await?;
+        let access =
+            self.store().access_by_credential(store::Credential::AccessToken(&hash), account_id, self.now()).await?;
         agent_in(access, account_id)
     }
 
     /// The same for a session cookie's value (one read too).
     pub async fn agent_by_session(&self, session: &str, account_id: AccountId) -> Result<AgentCtx> {
         let hash = tokens::hash(session);
-        let access = self.store().access_by_credential(store::Credential::Session(&hash), account_id).await?;
+        let access =
+            self.store().access_by_credential(store::Credential::Session(&hash), account_id, self.now()).await?;
         agent_in(access, account_id)
     }
 

@@ -27,24 +27,10 @@ impl App {
     }
 
     async fn first_run(&self, with_admin: bool) -> Result<FirstRun> {
-        let (account_id, _) = self.store().ensure_first_account("My Company").await?;
+        let (account_id, _) = self.store().ensure_first_account("My Company", self.now()).await?;
         let inbox = match self.store().inboxes(account_id).await?.into_iter().next() {
             Some(inbox) => inbox,
-            None => {
-                let token = tokens::generate_short();
-                let color = HexColor::parse("#1f6feb")?;
-                self.store()
-                    .create_inbox(store::NewInbox {
-                        account_id,
-                        name: "Website",
-                        website_token: &token,
-                        website_url: "",
-                        widget_color: &color,
-                        welcome_title: "",
-                        welcome_tagline: "",
-                    })
-                    .await?
-            }
+            None => self.new_inbox(account_id, "Website", &HexColor::parse("#1f6feb")?).await?,
         };
         let mut admin = None;
         if with_admin && self.store().account_user_ids(account_id).await?.is_empty() {

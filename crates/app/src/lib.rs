@@ -1,24 +1,50 @@
-//! Parlor's use cases, one module per product noun, plus the real-time hub.
+//! Parlor's use cases, one module per product noun, plus real time.
 //!
 //! Handlers in `web` parse input into domain types and call one function here.
-//! Functions here talk to the [`store::Store`] and publish to the [`hub::Hub`]
-//! after the transaction committed (ARCHITECTURE.md, invariant 1).
+//! A use case that writes reads: begin a [`store::Tx`], call its primitives,
+//! commit, then publish to the hub (ARCHITECTURE.md, invariant 1). Who acts
+//! (a visitor or an agent) is a parameter, [`Actor`], not part of a name.
 
-pub mod agent;
 pub mod auth;
 pub mod bootstrap;
-pub mod bus;
-pub mod hub;
+pub mod clock;
+pub mod contacts;
+pub mod conversations;
+pub mod inboxes;
 pub mod jobs;
-pub mod presence;
-pub mod resume;
+pub mod messages;
+pub mod realtime;
+#[cfg(feature = "test-support")]
+pub mod testing;
 pub mod tokens;
-pub mod visitor;
 
 use std::sync::Arc;
 
+pub use auth::AgentCtx;
+pub use clock::{Clock, SharedClock, SystemClock};
+pub use contacts::VisitorCtx;
 pub use domain;
-pub use store::{ContactPatch, ConversationCounts, Store, StoreConfig, StoreError};
+pub use realtime::{bus, hub, presence, resume};
+pub use store::{Conflict, ContactPatch, ConversationCounts, Store, StoreConfig, StoreError};
+
+/// Who acts: a visitor in its own conversations, or an agent of an account.
+#[derive(Debug, Clone, Copy)]
+pub enum Actor<'a> {
+    Visitor(&'a VisitorCtx),
+    Agent(&'a AgentCtx),
+}
+
+impl<'a> From<&'a VisitorCtx> for Actor<'a> {
+    fn from(v: &'a VisitorCtx) -> Self {
+        Actor::Visitor(v)
+    }
+}
+
+impl<'a> From<&'a AgentCtx> for Actor<'a> {
+    fn from(a: &'a AgentCtx) -> Self {
+        Actor::Agent(a)
+    }
+}
 
 /// Everything a use case needs, cheap to clone.
 #[derive(Clone)]
@@ -28,6 +54,7 @@ pub struct App {
 
 struct Inner {
     store: Store,
+    clock: SharedClock,
     hub: hub::Hub,
     presence: Arc<presence::Presence>,
     /// Present when several processes share the database (PARLOR_NATS_URL).
@@ -35,23 +62,31 @@ struct Inner {
     /// Bounds concurrent argon2 hashes: each takes ~19 MiB and a core for tens of
     /// milliseconds, so a login flood must queue, not exhaust memory.
     hashing: tokio::sync::Semaphore,
+    /// This process's name on the leases of the jobs it runs (jobs.rs).
+    runner: String,
 }
 
 impl App {
     pub fn new(store: Store) -> App {
-        Self::with_bus(store, None)
+        Self::with_bus(store, None, SharedClock::default())
     }
 
-    /// An app joined to other processes by a bus. Call [`bus::Bus::listen`] to
-    /// receive their events.
-    pub fn with_bus(store: Store, bus: Option<bus::Bus>) -> App {
+    /// An app joined to other processes by a bus, on `clock`. Call
+    /// [`bus::Bus::listen`] to receive their events.
+    pub fn with_bus(store: Store, bus: Option<bus::Bus>, clock: SharedClock) -> App {
         let presence = Arc::default();
         let hashing = tokio::sync::Semaphore::new(2);
-        App { inner: Arc::new(Inner { store, hub: hub::Hub::default(), presence, bus, hashing }) }
+        let runner = tokens::generate_short();
+        App { inner: Arc::new(Inner { store, clock, hub: hub::Hub::default(), presence, bus, hashing, runner }) }
     }
 
     pub fn bus(&self) -> Option<&bus::Bus> {
         self.inner.bus.as_ref()
+    }
+
+    /// Now, by the app's clock.
+    pub fn now(&self) -> domain::Millis {
+        self.inner.clock.0.now()
     }
 
     /// Publishes a stored event here and on the bus.
@@ -70,7 +105,7 @@ impl App {
         self.hub().publish(event);
     }
 
-    pub fn store(&self) -> &Store {
+    pub(crate) fn store(&self) -> &Store {
         &self.inner.store
     }
 
@@ -80,6 +115,21 @@ impl App {
 
     pub fn presence(&self) -> &Arc<presence::Presence> {
         &self.inner.presence
+    }
+
+    /// Which database: `sqlite` or `postgres`.
+    pub fn backend(&self) -> &'static str {
+        self.store().backend()
+    }
+
+    /// Readiness: the database answers.
+    pub async fn ping(&self) -> Result<()> {
+        Ok(self.store().ping().await?)
+    }
+
+    /// Closes the database's connections (at shutdown).
+    pub async fn close(&self) {
+        self.store().close().await
     }
 }
 
@@ -108,10 +158,24 @@ impl From<StoreError> for AppError {
         match e {
             StoreError::NotFound => AppError::NotFound,
             StoreError::Unavailable(m) => AppError::Unavailable(m),
-            StoreError::Conflict(c) => AppError::Conflict { code: "conflict", message: format!("Conflict on {c}.") },
+            StoreError::Conflict(c) => conflict(c),
             StoreError::Other(m) => AppError::Internal(m),
         }
     }
+}
+
+/// The one answer for each named conflict, the same on both databases. Use
+/// cases that expect one (a visitor's second conversation) handle it first.
+fn conflict(c: Conflict) -> AppError {
+    let (code, message) = match c {
+        Conflict::UserEmail => ("email_taken", "A user with this email address already exists."),
+        Conflict::OpenConversation => {
+            ("conversation_already_open", "This contact already has an open conversation in this inbox.")
+        }
+        Conflict::EchoId => ("duplicate_echo_id", "A message with this echo_id exists already."),
+        Conflict::Other => ("conflict", "This conflicts with something stored already."),
+    };
+    AppError::Conflict { code, message: message.into() }
 }
 
 pub type Result<T> = std::result::Result<T, AppError>;

@@ -4,11 +4,13 @@
 //! ("parse, don't validate"), so code further in can trust them.
 
 mod ids;
+mod job;
 mod message;
 mod text;
 mod values;
 
 pub use ids::*;
+pub use job::*;
 pub use message::*;
 pub use text::*;
 pub use values::*;

@@ -41,6 +41,9 @@ pub struct Config {
     /// Open connections per client address.
     #[arg(long, global = true, env = "PARLOR_MAX_CONNECTIONS_PER_IP", default_value_t = 4096)]
     pub max_connections_per_ip: usize,
+    /// The clock use cases read: the system's, or a test's own.
+    #[arg(skip)]
+    pub clock: app::SharedClock,
 }
 
 impl Config {
@@ -81,7 +84,7 @@ pub async fn open_app(config: &Config) -> anyhow::Result<App> {
     let store_config = config.store_config()?;
     let store =
         app::Store::open(&store_config).await.with_context(|| format!("cannot open the database {store_config:?}"))?;
-    Ok(App::new(store))
+    Ok(App::with_bus(store, None, config.clock.clone()))
 }
 
 /// The application for `serve`: joined to the other processes when a bus is set.
@@ -94,7 +97,7 @@ async fn open_serving_app(config: &Config) -> anyhow::Result<App> {
     let store =
         app::Store::open(&store_config).await.with_context(|| format!("cannot open the database {store_config:?}"))?;
     let bus = app::bus::Bus::connect(url, &store).await.map_err(|e| anyhow::anyhow!("cannot connect to NATS: {e}"))?;
-    let app = App::with_bus(store, Some(bus.clone()));
+    let app = App::with_bus(store, Some(bus.clone()), config.clock.clone());
     bus.listen(app.clone()).await.map_err(|e| anyhow::anyhow!("cannot subscribe on NATS: {e}"))?;
     Ok(app)
 }
@@ -120,7 +123,7 @@ impl Server {
         let _ = self.shutdown.send(true);
         let _ = self.task.await;
         let _ = self.jobs.await;
-        self.app.store().close().await;
+        self.app.close().await;
     }
 }
 

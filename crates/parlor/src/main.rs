@@ -85,7 +85,7 @@ async fn serve(config: Config) -> anyhow::Result<std::process::ExitCode> {
         None if server.addr.ip().is_unspecified() => format!("http://localhost:{}", server.addr.port()),
         None => server.url(),
     };
-    println!("Parlor is running at {base} (database: {})", server.app.store().backend());
+    println!("Parlor is running at {base} (database: {})", server.app.backend());
     println!("  Inbox:      {base}/app  (website inbox \"{}\")", server.first_run.inbox.name);
     match &server.first_run.admin {
         Some((email, password)) => {
@@ -166,7 +166,7 @@ async fn admin(config: Config, command: AdminCommand) -> anyhow::Result<std::pro
                         access_token: created.access_token,
                     };
                     println!("{}", serde_json::to_string(&line)?);
-                    app.store().close().await;
+                    app.close().await;
                     Ok(std::process::ExitCode::SUCCESS)
                 }
                 Err(app::AppError::Conflict { code, message }) => fail(code, message),

@@ -30,6 +30,8 @@ pub(crate) struct OwnedMessage {
     /// updates the contact's row, and that one is used).
     pub display_id: DisplayId,
     pub sender_name: Option<String>,
+    /// When it was sent, by the caller's clock.
+    pub now: Millis,
 }
 
 /// Which conversation a message goes into.
@@ -66,7 +68,7 @@ pub(crate) struct Wrote {
 
 /// What a writer answers for a stored message: the message, its event and the
 /// conversation's status.
-pub(crate) fn stored(m: &OwnedMessage, w: Wrote, now: i64) -> Written {
+pub(crate) fn stored(m: &OwnedMessage, w: Wrote) -> Written {
     let conversation_id = ConversationId(w.conversation_id);
     let event = EventRecord {
         account_id: m.account_id,
@@ -93,7 +95,7 @@ pub(crate) fn stored(m: &OwnedMessage, w: Wrote, now: i64) -> Written {
         sender_name: w.contact_name.or_else(|| m.sender_name.clone()),
         echo_id: m.echo_id.clone(),
         content_attributes: serde_json::Map::new(),
-        created_at: now,
+        created_at: m.now,
     };
     // The column holds only values this code wrote; an unknown one reads as open
     // (nothing to reopen) rather than failing a committed write.
@@ -108,11 +110,12 @@ pub(crate) struct OwnedVisitor {
     pub name: String,
     pub source_id_hash: String,
     pub pubsub_token_hash: String,
+    pub now: Millis,
 }
 
 impl OwnedVisitor {
     /// The contact as stored: a new visitor has only a name.
-    pub(crate) fn contact(&self, id: ContactId, now: i64) -> Contact {
+    pub(crate) fn contact(&self, id: ContactId) -> Contact {
         Contact {
             id,
             account_id: self.account_id,
@@ -121,8 +124,8 @@ impl OwnedVisitor {
             phone_number: None,
             identifier: None,
             additional_attributes: serde_json::Map::new(),
-            created_at: now,
-            last_activity_at: now,
+            created_at: self.now,
+            last_activity_at: self.now,
         }
     }
 }

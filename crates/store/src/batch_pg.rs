@@ -9,18 +9,19 @@
 //! `Conflict` and answers with the stored message), and so does a conversation
 //! that does not exist.
 
+use std::sync::LazyLock;
 use std::time::Instant;
 
 use domain::*;
 use sqlx::{Connection, PgConnection, PgPool};
 
 use crate::batch::{reply_all, stored, Done, Job, OwnedMessage, OwnedVisitor, Target, Written, Wrote, MAX_BATCH};
-use crate::{now_millis, Result, StoreError};
+use crate::{Result, StoreError};
 
 /// One message: the conversation's next seq and the message id (taken from the
 /// sequence up front, so the conversation row is updated once), the account's
 /// next event seq, the message, its event and the sender's last activity.
-/// `own` is the conversation ([`APPEND_LOADED`], [`APPEND_VISITOR`]); when it
+/// `own` selects the conversation ([`APPEND_LOADED`], [`APPEND_VISITOR`]); when it
 /// is not there, or the `echo_id` is known already, nothing is written. Should
 /// a concurrent process insert the same `echo_id` first, `ON CONFLICT` skips
 /// the message and its event, leaving only a gap in the seqs, which readers
@@ -30,50 +31,49 @@ use crate::{now_millis, Result, StoreError};
 /// correlated `NOT EXISTS` under the `OR` is planned as a hashed subplan over a
 /// sequential scan of `messages`, and the prepared statement keeps that plan
 /// as the table grows (M2b went from milliseconds to seconds).
-macro_rules! append {
-    ($own:literal) => {
-        concat!(
-            "WITH own AS (",
-            $own,
-            "), fresh AS ( \
-                SELECT own.id FROM own WHERE $10::text IS NULL OR NOT EXISTS ( \
-                    SELECT 1 FROM messages WHERE conversation_id = (SELECT id FROM own) AND echo_id = $10) \
-            ), c AS ( \
-                UPDATE conversations SET last_seq = last_seq + 1, last_activity_at = $3, \
-                unread_count = unread_count + $4, last_message_id = nextval('messages_id_seq') \
-                WHERE account_id = $1 AND id = (SELECT id FROM fresh) \
-                RETURNING id, last_seq, inbox_id, last_message_id, status \
-            ), a AS ( \
-                UPDATE accounts SET last_event_seq = last_event_seq + 1 \
-                WHERE id = $1 AND EXISTS (SELECT 1 FROM c) RETURNING last_event_seq \
-            ), m AS ( \
-                INSERT INTO messages (id, account_id, inbox_id, conversation_id, seq, content, message_type, \
-                private, sender_type, sender_id, echo_id, created_at) \
-                SELECT c.last_message_id, $1, c.inbox_id, c.id, c.last_seq, $5, $6, $7, $8, $9, $10, $3 FROM c \
-                ON CONFLICT DO NOTHING RETURNING id, conversation_id, seq, inbox_id \
-            ), e AS ( \
-                INSERT INTO events (account_id, seq, inbox_id, conversation_id, conversation_seq, kind, private, \
-                message_id, created_at) \
-                SELECT $1, a.last_event_seq, m.inbox_id, m.conversation_id, m.seq, $11, $7, m.id, $3 FROM m, a \
-            ), ct AS ( \
-                UPDATE contacts SET last_activity_at = $3 \
-                WHERE account_id = $1 AND id = $12 AND EXISTS (SELECT 1 FROM m) RETURNING name \
-            ) \
-            SELECT m.id, m.conversation_id, m.seq, m.inbox_id, a.last_event_seq, c.status, ct.name \
-            FROM m CROSS JOIN a CROSS JOIN c LEFT JOIN ct ON TRUE"
-        )
-    };
+fn append(own: &str) -> String {
+    let columns = crate::messages::INSERT_COLUMNS;
+    format!(
+        "WITH own AS ({own}), fresh AS ( \
+            SELECT own.id FROM own WHERE $10::text IS NULL OR NOT EXISTS ( \
+                SELECT 1 FROM messages WHERE conversation_id = (SELECT id FROM own) AND echo_id = $10) \
+        ), c AS ( \
+            UPDATE conversations SET last_seq = last_seq + 1, last_activity_at = $3, \
+            unread_count = unread_count + $4, last_message_id = nextval('messages_id_seq') \
+            WHERE account_id = $1 AND id = (SELECT id FROM fresh) \
+            RETURNING id, last_seq, inbox_id, last_message_id, status \
+        ), a AS ( \
+            UPDATE accounts SET last_event_seq = last_event_seq + 1 \
+            WHERE id = $1 AND EXISTS (SELECT 1 FROM c) RETURNING last_event_seq \
+        ), m AS ( \
+            INSERT INTO messages (id, {columns}) \
+            SELECT c.last_message_id, $1, c.inbox_id, c.id, c.last_seq, $5, $6, $7, $8, $9, $10, '{{}}', $3 FROM c \
+            ON CONFLICT DO NOTHING RETURNING id, conversation_id, seq, inbox_id \
+        ), e AS ( \
+            INSERT INTO events (account_id, seq, inbox_id, conversation_id, conversation_seq, kind, private, \
+            message_id, created_at) \
+            SELECT $1, a.last_event_seq, m.inbox_id, m.conversation_id, m.seq, $11, $7, m.id, $3 FROM m, a \
+        ), ct AS ( \
+            UPDATE contacts SET last_activity_at = $3 \
+            WHERE account_id = $1 AND id = $12 AND EXISTS (SELECT 1 FROM m) RETURNING name \
+        ) \
+        SELECT m.id, m.conversation_id, m.seq, m.inbox_id, a.last_event_seq, c.status, ct.name \
+        FROM m CROSS JOIN a CROSS JOIN c LEFT JOIN ct ON TRUE"
+    )
 }
 
 /// A conversation the caller loaded: `$2` is its id (`$13` is unused).
-const APPEND_LOADED: &str = append!("SELECT id FROM conversations WHERE account_id = $1 AND id = $2");
+static APPEND_LOADED: LazyLock<String> =
+    LazyLock::new(|| append("SELECT id FROM conversations WHERE account_id = $1 AND id = $2"));
 
 /// A visitor's conversation: `$2` is the display id it named, and it must be
 /// the contact's (`$12`) in this inbox (`$13`), the check `App::visitor_send`
 /// made with a read before (invariant 4: not yours is not found).
-const APPEND_VISITOR: &str = append!(
-    "SELECT id FROM conversations WHERE account_id = $1 AND display_id = $2 AND contact_id = $12 AND inbox_id = $13"
-);
+static APPEND_VISITOR: LazyLock<String> = LazyLock::new(|| {
+    append(
+        "SELECT id FROM conversations WHERE account_id = $1 AND display_id = $2 AND contact_id = $12 AND inbox_id = $13",
+    )
+});
 
 /// One visitor: its contact and its inbox session.
 const VISITOR: &str = "WITH ct AS ( \
@@ -85,20 +85,21 @@ const VISITOR: &str = "WITH ct AS ( \
 
 /// The outer `Result` is the database's (an error aborts the transaction); the
 /// inner one is the answer for this job, a refusal that wrote nothing.
-async fn message(tx: &mut sqlx::PgConnection, m: &OwnedMessage, now: i64) -> Result<Result<Written>> {
+async fn message(tx: &mut sqlx::PgConnection, m: &OwnedMessage) -> Result<Result<Written>> {
+    let now = m.now;
     let (sender_type, sender_id) = m.sender.columns();
     let contact = match m.sender {
         Sender::Contact(c) => Some(c.0),
         _ => None,
     };
     let (sql, key, inbox) = match m.target {
-        Target::Loaded(id) => (APPEND_LOADED, id.0, None),
+        Target::Loaded(id) => (APPEND_LOADED.as_str(), id.0, None),
         Target::Visitor { inbox_id, contact_id } => {
             if contact != Some(contact_id.0) {
                 // Only the visitor itself writes into its conversation this way.
                 return Ok(Err(StoreError::NotFound));
             }
-            (APPEND_VISITOR, m.display_id.0, Some(inbox_id.0))
+            (APPEND_VISITOR.as_str(), m.display_id.0, Some(inbox_id.0))
         }
     };
     type Row = (i64, i64, i64, i64, i64, String, Option<String>);
@@ -122,15 +123,16 @@ async fn message(tx: &mut sqlx::PgConnection, m: &OwnedMessage, now: i64) -> Res
         // Either the echo_id is stored already or the conversation is not there
         // (or not this visitor's); the caller tells the two apart.
         return Ok(Err(match &m.echo_id {
-            Some(e) => StoreError::Conflict(format!("echo_id {e}")),
+            Some(_) => StoreError::Conflict(crate::Conflict::EchoId),
             None => StoreError::NotFound,
         }));
     };
     let wrote = Wrote { message_id, conversation_id, inbox_id, conversation_seq, seq, status, contact_name };
-    Ok(Ok(stored(m, wrote, now)))
+    Ok(Ok(stored(m, wrote)))
 }
 
-async fn visitor(tx: &mut sqlx::PgConnection, v: &OwnedVisitor, now: i64) -> Result<(Contact, i64)> {
+async fn visitor(tx: &mut sqlx::PgConnection, v: &OwnedVisitor) -> Result<(Contact, i64)> {
+    let now = v.now;
     let (contact, ci): (i64, i64) = sqlx::query_as(VISITOR)
         .bind(v.account_id.0)
         .bind(&v.name)
@@ -140,7 +142,7 @@ async fn visitor(tx: &mut sqlx::PgConnection, v: &OwnedVisitor, now: i64) -> Res
         .bind(&v.source_id_hash)
         .fetch_one(&mut *tx)
         .await?;
-    Ok((v.contact(ContactId(contact), now), ci))
+    Ok((v.contact(ContactId(contact)), ci))
 }
 
 /// The writer's loop: one connection of its own, taken out of the pool, so a
@@ -187,18 +189,17 @@ pub(crate) async fn run_writer(pool: PgPool, mut rx: tokio::sync::mpsc::Receiver
 /// transaction of its own, so it commits as atomically, one round trip instead
 /// of three (most batches are lone below a few thousand messages a second).
 async fn run_batch(db: &mut PgConnection, jobs: &mut Vec<Job>) -> bool {
-    let now = now_millis();
     let mut results: Vec<Result<Done>> = Vec::with_capacity(jobs.len());
     let committed: Result<()> = async {
         if let [job] = jobs.as_slice() {
-            results.push(one(db, job, now).await?);
+            results.push(one(db, job).await?);
             return Ok(());
         }
         let mut tx = db.begin().await?;
         for job in jobs.iter() {
             // `?`: a database error aborted the transaction (PostgreSQL would
             // answer COMMIT with a rollback), so the whole batch fails.
-            results.push(one(&mut tx, job, now).await?);
+            results.push(one(&mut tx, job).await?);
         }
         tx.commit().await?;
         Ok(())
@@ -209,9 +210,9 @@ async fn run_batch(db: &mut PgConnection, jobs: &mut Vec<Job>) -> bool {
     ok
 }
 
-async fn one(db: &mut PgConnection, job: &Job, now: i64) -> Result<Result<Done>> {
+async fn one(db: &mut PgConnection, job: &Job) -> Result<Result<Done>> {
     Ok(match job {
-        Job::Message(m, _) => message(db, m, now).await?.map(Done::Message),
-        Job::Visitor(v, _) => Ok(Done::Visitor(visitor(db, v, now).await?)),
+        Job::Message(m, _) => message(db, m).await?.map(Done::Message),
+        Job::Visitor(v, _) => Ok(Done::Visitor(visitor(db, v).await?)),
     })
 }

@@ -22,7 +22,8 @@ use tokio::sync::mpsc;
 
 use crate::batch::{reply_all, stored, Done, Job, OwnedMessage, OwnedVisitor, Target, Written, Wrote, MAX_BATCH};
 use crate::inline::from_sqlite;
-use crate::{now_millis, Result, StoreError};
+use crate::messages::MessageInsert;
+use crate::{Result, StoreError};
 
 /// Opens the writer's connection (after migrations ran) and starts its thread.
 pub(crate) fn spawn(path: &Path, gate: Arc<tokio::sync::Mutex<()>>, mut rx: mpsc::Receiver<Job>) -> Result<()> {
@@ -59,15 +60,14 @@ pub(crate) fn spawn(path: &Path, gate: Arc<tokio::sync::Mutex<()>>, mut rx: mpsc
 /// One transaction for the batch, one savepoint per job: a job that fails (a
 /// resent echo_id, a conversation that is gone) rolls back alone.
 fn run_batch(conn: &mut Connection, jobs: &[Job]) -> (Vec<Result<Done>>, Option<String>) {
-    let now = now_millis();
     let mut results = Vec::with_capacity(jobs.len());
     let committed = (|| -> rusqlite::Result<()> {
         let mut tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         for job in jobs {
             let sp = tx.savepoint()?;
             let one = match job {
-                Job::Message(m, _) => message(&sp, m, now).map(Done::Message),
-                Job::Visitor(v, _) => visitor(&sp, v, now).map(Done::Visitor),
+                Job::Message(m, _) => message(&sp, m).map(Done::Message),
+                Job::Visitor(v, _) => visitor(&sp, v).map(Done::Visitor),
             };
             match one {
                 Ok(done) => {
@@ -86,8 +86,8 @@ fn run_batch(conn: &mut Connection, jobs: &[Job]) -> (Vec<Result<Done>>, Option<
     (results, committed.err().map(|e| e.to_string()))
 }
 
-fn message(db: &Connection, m: &OwnedMessage, now: i64) -> rusqlite::Result<Written> {
-    let (sender_type, sender_id) = m.sender.columns();
+fn message(db: &Connection, m: &OwnedMessage) -> rusqlite::Result<Written> {
+    let now = m.now;
     let incoming = m.message_type == MessageType::Incoming;
     let conversation = match m.target {
         Target::Loaded(id) => id.0,
@@ -113,28 +113,20 @@ fn message(db: &Connection, m: &OwnedMessage, now: i64) -> rusqlite::Result<Writ
         .query_row(params![m.account_id.0, conversation, now, i64::from(incoming)], |r| {
             Ok((r.get(0)?, r.get(1)?, r.get(2)?))
         })?;
-    let mid: i64 = db
-        .prepare_cached(
-            "INSERT INTO messages (account_id, inbox_id, conversation_id, seq, content, message_type, private, \
-             sender_type, sender_id, echo_id, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) \
-             RETURNING id",
-        )?
-        .query_row(
-            params![
-                m.account_id.0,
-                inbox,
-                conversation,
-                cseq,
-                m.body,
-                m.message_type.code(),
-                m.private,
-                sender_type,
-                sender_id,
-                m.echo_id,
-                now
-            ],
-            |r| r.get(0),
-        )?;
+    let row = MessageInsert {
+        account_id: m.account_id,
+        inbox_id: InboxId(inbox),
+        conversation_id: ConversationId(conversation),
+        seq: cseq,
+        content: &m.body,
+        message_type: m.message_type,
+        private: m.private,
+        sender: m.sender,
+        echo_id: m.echo_id.as_deref(),
+        content_attributes: "{}".to_owned(),
+        created_at: now,
+    };
+    let mid: i64 = row.query().prepare(db)?.raw_query().next()?.ok_or(rusqlite::Error::QueryReturnedNoRows)?.get(0)?;
     db.prepare_cached("UPDATE conversations SET last_message_id = ?2 WHERE id = ?1")?
         .execute(params![conversation, mid])?;
     let contact_name = match m.sender {
@@ -175,10 +167,11 @@ fn message(db: &Connection, m: &OwnedMessage, now: i64) -> rusqlite::Result<Writ
         status,
         contact_name,
     };
-    Ok(stored(m, wrote, now))
+    Ok(stored(m, wrote))
 }
 
-fn visitor(db: &Connection, v: &OwnedVisitor, now: i64) -> rusqlite::Result<(Contact, i64)> {
+fn visitor(db: &Connection, v: &OwnedVisitor) -> rusqlite::Result<(Contact, i64)> {
+    let now = v.now;
     let id: i64 = db
         .prepare_cached(
             "INSERT INTO contacts (account_id, name, pubsub_token_hash, created_at, last_activity_at) \
@@ -191,5 +184,5 @@ fn visitor(db: &Connection, v: &OwnedVisitor, now: i64) -> rusqlite::Result<(Con
              VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id",
         )?
         .query_row(params![v.account_id.0, id, v.inbox_id.0, v.source_id_hash, now], |r| r.get(0))?;
-    Ok((v.contact(ContactId(id), now), ci))
+    Ok((v.contact(ContactId(id)), ci))
 }

@@ -2,10 +2,9 @@
 
 use domain::*;
 
+use crate::query::q;
 use crate::rows::*;
-use rusqlite::OptionalExtension;
-
-use crate::{now_millis, point_read, read, write_tx, Result, Store};
+use crate::{Result, Store};
 
 /// The fields a contact update may change; `None` leaves one as it is.
 #[derive(Default)]
@@ -25,6 +24,7 @@ impl Store {
         name: &str,
         source_id_hash: &str,
         pubsub_token_hash: &str,
+        now: Millis,
     ) -> Result<(Contact, i64)> {
         let (contact, ci) = self
             .batch
@@ -34,6 +34,7 @@ impl Store {
                 name: name.to_owned(),
                 source_id_hash: source_id_hash.to_owned(),
                 pubsub_token_hash: pubsub_token_hash.to_owned(),
+                now,
             })
             .await?;
         self.memo.visitors.put(source_id_hash, (inbox.id, contact.id, ci));
@@ -47,15 +48,8 @@ impl Store {
         if let Some((inbox, contact, ci)) = self.memo.visitors.get(source_id_hash) {
             return Ok((inbox == inbox_id).then_some((contact, ci)));
         }
-        const SQL: &str = "SELECT contact_id, id FROM contact_inboxes WHERE inbox_id = $1 AND source_id_hash = $2";
-        let row: Option<(i64, i64)> = point_read!(
-            self,
-            |conn| conn
-                .prepare_cached(SQL)?
-                .query_row((inbox_id.0, source_id_hash), |r| Ok((r.get(0)?, r.get(1)?)))
-                .optional(),
-            |db| sqlx::query_as(SQL).bind(inbox_id.0).bind(source_id_hash).fetch_optional(db).await?
-        );
+        let sql = "SELECT contact_id, id FROM contact_inboxes WHERE inbox_id = $1 AND source_id_hash = $2";
+        let row: Option<(i64, i64)> = self.point_optional(q(sql).bind(inbox_id.0).bind(source_id_hash)).await?;
         Ok(row.map(|(contact, ci)| {
             self.memo.visitors.put(source_id_hash, (inbox_id, ContactId(contact), ci));
             (ContactId(contact), ci)
@@ -70,27 +64,16 @@ impl Store {
         &self,
         pubsub_token_hash: &str,
     ) -> Result<Option<(AccountId, InboxId, ContactId, i64)>> {
-        const SQL: &str = "SELECT ct.account_id, ci.inbox_id, ct.id, ci.id FROM contacts ct \
+        let sql = "SELECT ct.account_id, ci.inbox_id, ct.id, ci.id FROM contacts ct \
              JOIN contact_inboxes ci ON ci.contact_id = ct.id AND ci.account_id = ct.account_id \
              WHERE ct.pubsub_token_hash = $1 ORDER BY ci.id LIMIT 1";
-        let row: Option<(i64, i64, i64, i64)> = point_read!(
-            self,
-            |conn| conn
-                .prepare_cached(SQL)?
-                .query_row([pubsub_token_hash], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
-                .optional(),
-            |db| sqlx::query_as(SQL).bind(pubsub_token_hash).fetch_optional(db).await?
-        );
+        let row: Option<(i64, i64, i64, i64)> = self.point_optional(q(sql).bind(pubsub_token_hash)).await?;
         Ok(row.map(|(a, i, c, ci)| (AccountId(a), InboxId(i), ContactId(c), ci)))
     }
 
     pub async fn contact(&self, account_id: AccountId, id: ContactId) -> Result<Contact> {
         let sql = format!("SELECT {CONTACT_COLUMNS} FROM contacts ct WHERE ct.account_id = $1 AND ct.id = $2");
-        let row: ContactRow = point_read!(
-            self,
-            |conn| conn.prepare_cached(&sql)?.query_row((account_id.0, id.0), ContactRow::from_sqlite),
-            |db| sqlx::query_as(&sql).bind(account_id.0).bind(id.0).fetch_one(db).await?
-        );
+        let row: ContactRow = self.point_one(q(&sql).bind(account_id.0).bind(id.0)).await?;
         Ok(row.into())
     }
 
@@ -102,26 +85,22 @@ impl Store {
              OR LOWER(COALESCE(ct.email, '')) LIKE $2 ESCAPE '\\' OR COALESCE(ct.phone_number, '') LIKE $2 ESCAPE '\\' \
              OR LOWER(COALESCE(ct.identifier, '')) LIKE $2 ESCAPE '\\')";
         let offset = (page.max(1) - 1) * 15;
-        let (rows, count): (Vec<ContactRow>, i64) = read!(self, |db| {
-            let rows = sqlx::query_as(&format!(
-                "SELECT {CONTACT_COLUMNS} FROM contacts ct WHERE {filter} ORDER BY ct.id DESC LIMIT 15 OFFSET $3"
-            ))
-            .bind(account_id.0)
-            .bind(pattern.as_deref())
-            .bind(offset)
-            .fetch_all(db)
-            .await?;
-            let count = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM contacts ct WHERE {filter}"))
-                .bind(account_id.0)
-                .bind(pattern.as_deref())
-                .fetch_one(db)
-                .await?;
-            (rows, count)
-        });
+        let list =
+            format!("SELECT {CONTACT_COLUMNS} FROM contacts ct WHERE {filter} ORDER BY ct.id DESC LIMIT 15 OFFSET $3");
+        let rows: Vec<ContactRow> =
+            self.read_all(q(&list).bind(account_id.0).bind(pattern.as_deref()).bind(offset)).await?;
+        let count = format!("SELECT COUNT(*) FROM contacts ct WHERE {filter}");
+        let (count,): (i64,) = self.read_one(q(&count).bind(account_id.0).bind(pattern.as_deref())).await?;
         Ok((rows.into_iter().map(Into::into).collect(), count))
     }
 
-    pub async fn update_contact(&self, account_id: AccountId, id: ContactId, patch: ContactPatch) -> Result<Contact> {
+    pub async fn update_contact(
+        &self,
+        account_id: AccountId,
+        id: ContactId,
+        patch: ContactPatch,
+        now: Millis,
+    ) -> Result<Contact> {
         let current = self.contact(account_id, id).await?;
         let name = patch.name.unwrap_or(current.name);
         let email = patch.email.unwrap_or(current.email);
@@ -131,21 +110,13 @@ impl Store {
             attrs.extend(extra);
         }
         let attrs = serde_json::Value::Object(attrs).to_string();
-        let row: ContactRow = write_tx!(self, |tx| {
-            sqlx::query_as(&format!(
-                "UPDATE contacts SET name = $3, email = $4, phone_number = $5, additional_attributes = $6, \
-                 last_activity_at = $7 WHERE account_id = $1 AND id = $2 RETURNING {CONTACT_RETURNING}"
-            ))
-            .bind(account_id.0)
-            .bind(id.0)
-            .bind(name)
-            .bind(email)
-            .bind(phone)
-            .bind(attrs)
-            .bind(now_millis())
-            .fetch_one(&mut *tx)
-            .await?
-        });
+        let sql = format!(
+            "UPDATE contacts SET name = $3, email = $4, phone_number = $5, additional_attributes = $6, \
+             last_activity_at = $7 WHERE account_id = $1 AND id = $2 RETURNING {CONTACT_RETURNING}"
+        );
+        let row: ContactRow = self
+            .write_one(q(&sql).bind(account_id.0).bind(id.0).bind(name).bind(email).bind(phone).bind(attrs).bind(now))
+            .await?;
         Ok(row.into())
     }
 }

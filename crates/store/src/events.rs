@@ -6,7 +6,8 @@
 
 use domain::*;
 
-use crate::{point_read, Result, Store};
+use crate::query::q;
+use crate::{Result, Store, Tx};
 
 #[derive(Debug, Clone)]
 pub struct EventRecord {
@@ -32,9 +33,10 @@ struct EventRow {
     message_id: Option<i64>,
 }
 
-impl EventRow {
-    /// The columns of [`EVENT_COLUMNS`], in order, from a rusqlite row.
-    fn from_sqlite(r: &rusqlite::Row) -> rusqlite::Result<Self> {
+/// The columns of [`EVENT_COLUMNS`], in order, from a rusqlite row.
+impl<'a> TryFrom<&'a rusqlite::Row<'a>> for EventRow {
+    type Error = rusqlite::Error;
+    fn try_from(r: &'a rusqlite::Row<'a>) -> rusqlite::Result<Self> {
         Ok(EventRow {
             account_id: r.get(0)?,
             seq: r.get(1)?,
@@ -65,66 +67,91 @@ impl From<EventRow> for Option<EventRecord> {
 
 const EVENT_COLUMNS: &str = "account_id, seq, inbox_id, conversation_id, conversation_seq, kind, private, message_id";
 
-/// Appends one event inside an open transaction: takes the account's next `seq`
-/// (the row lock on `accounts` orders commits by seq on PostgreSQL; SQLite has one
-/// writer anyway) and inserts the row. Evaluates to the `EventRecord`.
-macro_rules! append_event {
-    ($tx:ident, $account:expr, $inbox:expr, $conversation:expr, $conversation_seq:expr, $kind:expr, $private:expr, $message:expr, $now:expr) => {{
-        let seq: i64 = sqlx::query_scalar(
-            "UPDATE accounts SET last_event_seq = last_event_seq + 1 WHERE id = $1 RETURNING last_event_seq",
-        )
-        .bind($account.0)
-        .fetch_one(&mut *$tx)
-        .await?;
-        let kind: EventKind = $kind;
-        let message: Option<MessageId> = $message;
-        sqlx::query(
-            "INSERT INTO events (account_id, seq, inbox_id, conversation_id, conversation_seq, kind, private, message_id, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-        )
-        .bind($account.0)
-        .bind(seq)
-        .bind($inbox.0)
-        .bind($conversation.0)
-        .bind($conversation_seq)
-        .bind(kind.name())
-        .bind($private)
-        .bind(message.map(|m| m.0))
-        .bind($now)
-        .execute(&mut *$tx)
-        .await?;
-        $crate::EventRecord {
-            account_id: $account,
-            seq,
-            inbox_id: $inbox,
-            conversation_id: $conversation,
-            conversation_seq: $conversation_seq,
-            kind,
-            private: $private,
-            message_id: message,
-        }
-    }};
+/// An event to append: everything but the account-wide `seq`, which
+/// [`Tx::append_event`] takes.
+pub struct NewEvent {
+    pub account_id: AccountId,
+    pub inbox_id: InboxId,
+    pub conversation_id: ConversationId,
+    pub conversation_seq: i64,
+    pub kind: EventKind,
+    pub private: bool,
+    pub message_id: Option<MessageId>,
 }
-pub(crate) use append_event;
+
+impl Tx {
+    /// Appends one event: takes the account's next `seq` (the row lock on
+    /// `accounts` orders commits by seq on PostgreSQL; SQLite has one writer
+    /// anyway) and inserts the row.
+    pub async fn append_event(&mut self, e: NewEvent, now: Millis) -> Result<EventRecord> {
+        let (seq,): (i64,) = self
+            .fetch_one(
+                q("UPDATE accounts SET last_event_seq = last_event_seq + 1 WHERE id = $1 RETURNING last_event_seq")
+                    .bind(e.account_id.0),
+            )
+            .await?;
+        self.execute(
+            q("INSERT INTO events (account_id, seq, inbox_id, conversation_id, conversation_seq, kind, private, \
+               message_id, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)")
+            .bind(e.account_id.0)
+            .bind(seq)
+            .bind(e.inbox_id.0)
+            .bind(e.conversation_id.0)
+            .bind(e.conversation_seq)
+            .bind(e.kind.name())
+            .bind(e.private)
+            .bind(e.message_id.map(|m| m.0))
+            .bind(now),
+        )
+        .await?;
+        Ok(EventRecord {
+            account_id: e.account_id,
+            seq,
+            inbox_id: e.inbox_id,
+            conversation_id: e.conversation_id,
+            conversation_seq: e.conversation_seq,
+            kind: e.kind,
+            private: e.private,
+            message_id: e.message_id,
+        })
+    }
+
+    /// Takes the conversation's next `conversation_seq` and appends an event of
+    /// `kind` for it (a change of the conversation itself, not a message).
+    pub async fn append_conversation_event(
+        &mut self,
+        account_id: AccountId,
+        conversation_id: ConversationId,
+        kind: EventKind,
+        now: Millis,
+    ) -> Result<EventRecord> {
+        let (conversation_seq, inbox_id) = self.next_conversation_seq(account_id, conversation_id).await?;
+        let e = NewEvent {
+            account_id,
+            inbox_id,
+            conversation_id,
+            conversation_seq,
+            kind,
+            private: false,
+            message_id: None,
+        };
+        self.append_event(e, now).await
+    }
+}
 
 impl Store {
     /// The account's newest event seq: where a new agent socket starts.
     pub async fn account_seq(&self, account_id: AccountId) -> Result<i64> {
-        const SQL: &str = "SELECT last_event_seq FROM accounts WHERE id = $1";
-        Ok(point_read!(self, |conn| conn.prepare_cached(SQL)?.query_row([account_id.0], |r| r.get(0)), |db| {
-            sqlx::query_scalar(SQL).bind(account_id.0).fetch_one(db).await?
-        }))
+        let (seq,): (i64,) =
+            self.point_one(q("SELECT last_event_seq FROM accounts WHERE id = $1").bind(account_id.0)).await?;
+        Ok(seq)
     }
 
     /// The account's events after `since`, in order.
     pub async fn events_after(&self, account_id: AccountId, since: i64, limit: i64) -> Result<Vec<EventRecord>> {
         let sql =
             format!("SELECT {EVENT_COLUMNS} FROM events WHERE account_id = $1 AND seq > $2 ORDER BY seq LIMIT $3");
-        let rows: Vec<EventRow> = point_read!(
-            self,
-            |conn| conn.prepare_cached(&sql)?.query_map((account_id.0, since, limit), EventRow::from_sqlite)?.collect(),
-            |db| sqlx::query_as(&sql).bind(account_id.0).bind(since).bind(limit).fetch_all(db).await?
-        );
+        let rows: Vec<EventRow> = self.point_all(q(&sql).bind(account_id.0).bind(since).bind(limit)).await?;
         Ok(rows.into_iter().filter_map(Option::<EventRecord>::from).collect())
     }
 
@@ -140,20 +167,8 @@ impl Store {
             "SELECT {EVENT_COLUMNS} FROM events WHERE account_id = $1 AND conversation_id = $2 \
              AND conversation_seq > $3 ORDER BY conversation_seq LIMIT $4"
         );
-        let rows: Vec<EventRow> = point_read!(
-            self,
-            |conn| conn
-                .prepare_cached(&sql)?
-                .query_map((account_id.0, conversation.0, since, limit), EventRow::from_sqlite)?
-                .collect(),
-            |db| sqlx::query_as(&sql)
-                .bind(account_id.0)
-                .bind(conversation.0)
-                .bind(since)
-                .bind(limit)
-                .fetch_all(db)
-                .await?
-        );
+        let rows: Vec<EventRow> =
+            self.point_all(q(&sql).bind(account_id.0).bind(conversation.0).bind(since).bind(limit)).await?;
         Ok(rows.into_iter().filter_map(Option::<EventRecord>::from).collect())
     }
 }

@@ -55,18 +55,6 @@ fn open_reader(path: &Path) -> rusqlite::Result<Connection> {
     Ok(conn)
 }
 
-/// Binds `values` to `$1`, `$2`… by name, for SQL (shared with PostgreSQL) that
-/// uses them out of order or leaves one out; positional binding would misplace
-/// them, as SQLite numbers named parameters in order of appearance.
-pub(crate) fn bind_numbered(stmt: &mut rusqlite::Statement, values: &[&dyn rusqlite::ToSql]) -> rusqlite::Result<()> {
-    for (i, v) in values.iter().enumerate() {
-        if let Some(index) = stmt.parameter_index(&format!("${}", i + 1))? {
-            stmt.raw_bind_parameter(index, v)?;
-        }
-    }
-    Ok(())
-}
-
 /// The same mapping as `From<sqlx::Error>`: a unique index refusing the write is
 /// a conflict, a locked database is "unavailable" (the caller answers 503).
 pub(crate) fn from_sqlite(e: rusqlite::Error) -> StoreError {
@@ -74,7 +62,7 @@ pub(crate) fn from_sqlite(e: rusqlite::Error) -> StoreError {
         rusqlite::Error::QueryReturnedNoRows => StoreError::NotFound,
         rusqlite::Error::SqliteFailure(f, msg) => match f.code {
             ErrorCode::ConstraintViolation if is_unique(f.extended_code) => {
-                StoreError::Conflict(msg.clone().unwrap_or_else(|| e.to_string()))
+                StoreError::Conflict(crate::Conflict::from_sqlite_message(msg.as_deref().unwrap_or_default()))
             }
             ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked => StoreError::Unavailable(e.to_string()),
             _ => StoreError::Other(e.to_string()),
@@ -87,22 +75,6 @@ pub(crate) fn from_sqlite(e: rusqlite::Error) -> StoreError {
 fn is_unique(extended: std::os::raw::c_int) -> bool {
     extended == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE || extended == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY
 }
-
-/// Reads by key: on SQLite `$sqlite` runs with a rusqlite connection on this
-/// thread and evaluates to `rusqlite::Result<T>`; on PostgreSQL `$pg` runs with
-/// the pool. Both use the same SQL (`$1`… are numbered in order of appearance).
-macro_rules! point_read {
-    ($store:expr, |$conn:ident| $sqlite:expr, |$db:ident| $pg:expr) => {{
-        match &$store.inner {
-            $crate::Inner::Sqlite { inline, .. } => inline.run(|$conn| $sqlite)?,
-            $crate::Inner::Postgres(pool) => {
-                let $db = pool;
-                $pg
-            }
-        }
-    }};
-}
-pub(crate) use point_read;
 
 #[cfg(test)]
 mod tests {

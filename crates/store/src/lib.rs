@@ -12,11 +12,15 @@ mod batch_sqlite;
 mod contacts;
 mod conversations;
 mod events;
+mod inboxes;
 mod inline;
 mod jobs;
 mod memo;
 mod messages;
+mod query;
 mod rows;
+mod tx;
+mod views;
 
 use std::path::Path;
 use std::str::FromStr;
@@ -27,20 +31,22 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{PgPool, SqlitePool};
 
-pub use accounts::{is_email_conflict, Access, Credential, NewInbox, NewUser, UserRecord};
+pub use accounts::{Access, Credential, NewUser, UserRecord};
 pub use contacts::ContactPatch;
-pub use conversations::{ConversationCounts, ConversationFilter, NewConversation};
-pub use events::EventRecord;
-pub use jobs::{ClaimedJob, JobActivities, JobRun, MAX_ATTEMPTS};
+pub use conversations::{ConversationCounts, ConversationFilter, Locked, NewConversation};
+pub use events::{EventRecord, NewEvent};
+pub use inboxes::NewInbox;
+pub use jobs::{ClaimedJob, NewJob, MAX_ATTEMPTS};
 pub use messages::{Activity, Appended, NewMessage, NewVisitorMessage};
+pub use tx::Tx;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("not found")]
     NotFound,
-    /// A unique constraint refused the write; the name says which.
-    #[error("conflict on {0}")]
-    Conflict(String),
+    /// A unique constraint refused the write.
+    #[error("conflict: {0:?}")]
+    Conflict(Conflict),
     #[error("database unavailable: {0}")]
     Unavailable(String),
     #[error("database error: {0}")]
@@ -56,7 +62,11 @@ impl From<sqlx::Error> for StoreError {
         match &e {
             sqlx::Error::RowNotFound => StoreError::NotFound,
             sqlx::Error::Database(db) if db.is_unique_violation() => {
-                StoreError::Conflict(db.constraint().unwrap_or(db.message()).to_owned())
+                // PostgreSQL names the constraint; SQLite only says which columns.
+                StoreError::Conflict(match db.constraint() {
+                    Some(name) => Conflict::from_pg_constraint(name),
+                    None => Conflict::from_sqlite_message(db.message()),
+                })
             }
             // SQLITE_BUSY after the busy timeout, a pool that could not hand out a
             // connection, a dropped server: the caller answers 503, nothing is lost.
@@ -79,6 +89,44 @@ impl From<sqlx::Error> for StoreError {
 impl From<sqlx::migrate::MigrateError> for StoreError {
     fn from(e: sqlx::migrate::MigrateError) -> Self {
         StoreError::Other(e.to_string())
+    }
+}
+
+/// Which unique rule a write broke: decided here, once per database, so
+/// neither an index name nor a driver's text reaches an answer, and both
+/// databases answer the same request the same way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Conflict {
+    /// Another user has this email address.
+    UserEmail,
+    /// The contact has an unresolved conversation in this inbox already.
+    OpenConversation,
+    /// A message with this `echo_id` is stored in the conversation already.
+    EchoId,
+    /// Any other unique rule (a token collision, a duplicate row).
+    Other,
+}
+
+impl Conflict {
+    /// PostgreSQL: by constraint or index name (the migrations' defaults).
+    fn from_pg_constraint(name: &str) -> Conflict {
+        match name {
+            "users_email_key" => Conflict::UserEmail,
+            "conversations_one_active" => Conflict::OpenConversation,
+            "messages_conversation_id_echo_id_key" => Conflict::EchoId,
+            _ => Conflict::Other,
+        }
+    }
+
+    /// SQLite: "UNIQUE constraint failed: table.column, …".
+    pub(crate) fn from_sqlite_message(message: &str) -> Conflict {
+        let columns = message.rsplit(": ").next().unwrap_or_default();
+        match columns {
+            "users.email" => Conflict::UserEmail,
+            "conversations.contact_inbox_id" => Conflict::OpenConversation,
+            "messages.conversation_id, messages.echo_id" => Conflict::EchoId,
+            _ => Conflict::Other,
+        }
     }
 }
 
@@ -132,48 +180,6 @@ enum Inner {
     },
     Postgres(PgPool),
 }
-
-/// Runs `$body` inside a write transaction, committed when `$body` succeeds. The
-/// body is compiled once per backend, so it may only use SQL both understand.
-/// SQLite transactions begin IMMEDIATE: a deferred one that later writes can fail
-/// with SQLITE_BUSY when another process (an admin command) writes meanwhile.
-macro_rules! write_tx {
-    ($store:expr, |$tx:ident| $body:expr) => {{
-        match &$store.inner {
-            $crate::Inner::Sqlite { write, gate, .. } => {
-                let _gate = gate.lock().await;
-                let mut $tx = write.begin_with("BEGIN IMMEDIATE").await?;
-                let out = $body;
-                $tx.commit().await?;
-                out
-            }
-            $crate::Inner::Postgres(pool) => {
-                let mut $tx = pool.begin().await?;
-                let out = $body;
-                $tx.commit().await?;
-                out
-            }
-        }
-    }};
-}
-
-/// Runs `$body` with a pool to read from.
-macro_rules! read {
-    ($store:expr, |$db:ident| $body:expr) => {{
-        match &$store.inner {
-            $crate::Inner::Sqlite { read, .. } => {
-                let $db = read;
-                $body
-            }
-            $crate::Inner::Postgres(pool) => {
-                let $db = pool;
-                $body
-            }
-        }
-    }};
-}
-pub(crate) use inline::point_read;
-pub(crate) use {read, write_tx};
 
 impl Store {
     pub async fn open(config: &StoreConfig) -> Result<Store> {
@@ -261,7 +267,7 @@ impl Store {
 
     /// Readiness: the database answers.
     pub async fn ping(&self) -> Result<()> {
-        read!(self, |db| sqlx::query("SELECT 1").execute(db).await.map(|_| ())?);
+        let _: (i64,) = self.read_one(query::q("SELECT 1")).await?;
         Ok(())
     }
 
@@ -274,11 +280,6 @@ impl Store {
             Inner::Postgres(pool) => pool.close().await,
         }
     }
-}
-
-/// Milliseconds since the epoch, from the system clock.
-pub fn now_millis() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
 }
 
 pub(crate) fn json_map(s: &str) -> serde_json::Map<String, serde_json::Value> {
@@ -312,11 +313,11 @@ mod tests {
         std::fs::create_dir_all(&dir).expect("dir");
         let config = super::StoreConfig::Sqlite { path: dir.join("db.sqlite3") };
         let a = super::Store::open(&config).await.expect("open");
-        let (id, created) = a.ensure_first_account("A").await.expect("account");
+        let (id, created) = a.ensure_first_account("A", 0).await.expect("account");
         assert!(created);
         a.close().await;
         let b = super::Store::open(&config).await.expect("reopen");
-        assert_eq!(b.ensure_first_account("A").await.expect("account"), (id, false));
+        assert_eq!(b.ensure_first_account("A", 0).await.expect("account"), (id, false));
         b.close().await;
         let _ = std::fs::remove_dir_all(&dir);
     }

@@ -3,8 +3,10 @@
 use domain::*;
 
 use crate::batch::{OwnedMessage, Target};
+use crate::events::NewEvent;
+use crate::query::{q, Query};
 use crate::rows::*;
-use crate::{point_read, read, EventRecord, Result, Store, StoreError};
+use crate::{Conflict, EventRecord, Result, Store, StoreError, Tx};
 
 pub struct NewMessage<'a> {
     pub account_id: AccountId,
@@ -19,58 +21,112 @@ pub struct NewMessage<'a> {
     /// list shows it (a user's display name or name, a contact's name).
     pub display_id: DisplayId,
     pub sender_name: Option<String>,
+    pub now: Millis,
 }
 
-/// Takes the conversation's next seq inside an open transaction; evaluates to
-/// `(seq, inbox id)`. The row lock this takes orders a conversation's writes.
-macro_rules! next_conversation_seq {
-    ($tx:ident, $account:expr, $conversation:expr) => {{
-        let (cseq, inbox): (i64, i64) = sqlx::query_as(
-            "UPDATE conversations SET last_seq = last_seq + 1 WHERE account_id = $1 AND id = $2 RETURNING last_seq, inbox_id",
-        )
-        .bind($account.0)
-        .bind($conversation.0)
-        .fetch_one(&mut *$tx)
-        .await?;
-        (cseq, inbox)
-    }};
-}
-pub(crate) use next_conversation_seq;
+/// The columns of a `messages` row, in the order every path writes them: the
+/// SQLite group-commit writer and activity lines through [`MessageInsert`],
+/// PostgreSQL's group-commit statement in its CTE (batch_pg.rs).
+pub(crate) const INSERT_COLUMNS: &str = "account_id, inbox_id, conversation_id, seq, content, message_type, \
+    private, sender_type, sender_id, echo_id, content_attributes, created_at";
 
-/// Inserts an activity line ("closed by Anna") with the conversation's next seq
-/// and its `message.created` event, inside an open transaction.
-macro_rules! insert_activity {
-    ($tx:ident, $account:expr, $conversation:expr, $activity:expr, $now:expr) => {{
-        let activity: &$crate::Activity = $activity;
-        let (cseq, inbox) = $crate::messages::next_conversation_seq!($tx, $account, $conversation);
-        let mid: i64 = sqlx::query_scalar(
-            "INSERT INTO messages (account_id, inbox_id, conversation_id, seq, content, message_type, private, \
-             sender_type, sender_id, echo_id, content_attributes, created_at) \
-             VALUES ($1, $2, $3, $4, $5, 2, FALSE, 'system', NULL, NULL, $6, $7) RETURNING id",
-        )
-        .bind($account.0)
-        .bind(inbox)
-        .bind($conversation.0)
-        .bind(cseq)
-        .bind(&activity.text)
-        .bind(activity.attributes.to_string())
-        .bind($now)
-        .fetch_one(&mut *$tx)
-        .await?;
-        append_event!(
-            $tx,
-            $account,
-            InboxId(inbox),
-            $conversation,
-            cseq,
-            EventKind::MessageCreated,
-            false,
-            Some(MessageId(mid)),
-            $now
-        )
-    }};
+static INSERT_SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    format!(
+        "INSERT INTO messages ({INSERT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id"
+    )
+});
+
+/// One `messages` row as written: the only way a row goes in on SQLite (by
+/// either driver) and for activity lines on PostgreSQL.
+pub(crate) struct MessageInsert<'a> {
+    pub account_id: AccountId,
+    pub inbox_id: InboxId,
+    pub conversation_id: ConversationId,
+    pub seq: i64,
+    pub content: &'a str,
+    pub message_type: MessageType,
+    pub private: bool,
+    pub sender: Sender,
+    pub echo_id: Option<&'a str>,
+    pub content_attributes: String,
+    pub created_at: Millis,
 }
-pub(crate) use insert_activity;
+
+impl MessageInsert<'_> {
+    /// The statement, answering the new id; values in [`INSERT_COLUMNS`] order.
+    pub(crate) fn query(&self) -> Query<'_> {
+        let (sender_type, sender_id) = self.sender.columns();
+        q(INSERT_SQL.as_str())
+            .bind(self.account_id.0)
+            .bind(self.inbox_id.0)
+            .bind(self.conversation_id.0)
+            .bind(self.seq)
+            .bind(self.content)
+            .bind(self.message_type.code())
+            .bind(self.private)
+            .bind(sender_type)
+            .bind(sender_id)
+            .bind(self.echo_id)
+            .bind(self.content_attributes.as_str())
+            .bind(self.created_at)
+    }
+}
+
+impl Tx {
+    /// Takes the conversation's next seq; `(seq, inbox)`. The row lock this
+    /// takes orders a conversation's writes.
+    pub async fn next_conversation_seq(
+        &mut self,
+        account_id: AccountId,
+        conversation: ConversationId,
+    ) -> Result<(i64, InboxId)> {
+        let (seq, inbox): (i64, i64) = self
+            .fetch_one(
+                q("UPDATE conversations SET last_seq = last_seq + 1 WHERE account_id = $1 AND id = $2 \
+                   RETURNING last_seq, inbox_id")
+                .bind(account_id.0)
+                .bind(conversation.0),
+            )
+            .await?;
+        Ok((seq, InboxId(inbox)))
+    }
+
+    /// Inserts an activity line ("closed by Anna") with the conversation's next
+    /// seq and its `message.created` event.
+    pub async fn insert_activity(
+        &mut self,
+        account_id: AccountId,
+        conversation_id: ConversationId,
+        activity: &Activity,
+        now: Millis,
+    ) -> Result<EventRecord> {
+        let (seq, inbox_id) = self.next_conversation_seq(account_id, conversation_id).await?;
+        let row = MessageInsert {
+            account_id,
+            inbox_id,
+            conversation_id,
+            seq,
+            content: &activity.text,
+            message_type: MessageType::Activity,
+            private: false,
+            sender: Sender::System,
+            echo_id: None,
+            content_attributes: activity.attributes.to_string(),
+            created_at: now,
+        };
+        let (id,): (i64,) = self.fetch_one(row.query()).await?;
+        let event = NewEvent {
+            account_id,
+            inbox_id,
+            conversation_id,
+            conversation_seq: seq,
+            kind: EventKind::MessageCreated,
+            private: false,
+            message_id: Some(MessageId(id)),
+        };
+        self.append_event(event, now).await
+    }
+}
 
 /// A system line in a conversation: its English text (what Chatwoot stores) and
 /// structured attributes clients translate from.
@@ -87,6 +143,7 @@ pub struct NewVisitorMessage<'a> {
     pub display_id: DisplayId,
     pub body: &'a MessageBody,
     pub echo_id: Option<&'a EchoId>,
+    pub now: Millis,
 }
 
 /// What appending a message did.
@@ -116,13 +173,14 @@ impl Store {
                 echo_id: n.echo_id.map(|e| e.as_str().to_owned()),
                 display_id: n.display_id,
                 sender_name: n.sender_name,
+                now: n.now,
             })
             .await;
         match result {
             Ok(w) => Ok(Appended::New(w.message, w.event, w.status)),
             // Two sends of the same echo_id raced (PostgreSQL, several processes):
             // the loser's transaction rolled back; answer with the winner's message.
-            Err(StoreError::Conflict(_)) if n.echo_id.is_some() => {
+            Err(StoreError::Conflict(Conflict::EchoId)) if n.echo_id.is_some() => {
                 let echo = n.echo_id.ok_or(StoreError::NotFound)?;
                 let m = self.message_by_echo_id(n.account_id, n.conversation_id, echo).await?;
                 m.map(Appended::Existing).ok_or(StoreError::NotFound)
@@ -149,13 +207,14 @@ impl Store {
                 echo_id: n.echo_id.map(|e| e.as_str().to_owned()),
                 display_id: n.display_id,
                 sender_name: None,
+                now: n.now,
             })
             .await;
         match result {
             Ok(w) => Ok(Appended::New(w.message, w.event, w.status)),
             // A known echo_id, or (PostgreSQL answers both alike) no such
             // conversation of this visitor: then this finds nothing either.
-            Err(StoreError::Conflict(_)) if n.echo_id.is_some() => {
+            Err(StoreError::Conflict(Conflict::EchoId)) if n.echo_id.is_some() => {
                 let echo = n.echo_id.ok_or(StoreError::NotFound)?;
                 let m = self.visitor_message_by_echo_id(&n, echo).await?;
                 m.map(Appended::Existing).ok_or(StoreError::NotFound)
@@ -170,35 +229,29 @@ impl Store {
         conversation: ConversationId,
         echo: &EchoId,
     ) -> Result<Option<Message>> {
-        let row: Option<MessageRow> = read!(self, |db| {
-            sqlx::query_as(&format!(
-            "SELECT {MESSAGE_COLUMNS} FROM messages m JOIN conversations c ON c.id = m.conversation_id {MESSAGE_SENDER_JOINS} \
-             WHERE m.account_id = $1 AND m.conversation_id = $2 AND m.echo_id = $3"
-        ))
-        .bind(account_id.0)
-        .bind(conversation.0)
-        .bind(echo.as_str())
-        .fetch_optional(db)
-        .await?
-        });
+        let sql = format!(
+            "SELECT {MESSAGE_COLUMNS} FROM messages m JOIN conversations c ON c.id = m.conversation_id \
+             {MESSAGE_SENDER_JOINS} WHERE m.account_id = $1 AND m.conversation_id = $2 AND m.echo_id = $3"
+        );
+        let row: Option<MessageRow> =
+            self.read_optional(q(&sql).bind(account_id.0).bind(conversation.0).bind(echo.as_str())).await?;
         Ok(row.map(Into::into))
     }
 
     /// The same for a visitor's message: only in the visitor's own conversation.
     async fn visitor_message_by_echo_id(&self, n: &NewVisitorMessage<'_>, echo: &EchoId) -> Result<Option<Message>> {
-        let row: Option<MessageRow> = read!(self, |db| {
-            sqlx::query_as(&format!(
-            "SELECT {MESSAGE_COLUMNS} FROM messages m JOIN conversations c ON c.id = m.conversation_id {MESSAGE_SENDER_JOINS} \
-             WHERE m.account_id = $1 AND c.display_id = $2 AND c.contact_id = $3 AND c.inbox_id = $4 AND m.echo_id = $5"
-        ))
-        .bind(n.account_id.0)
-        .bind(n.display_id.0)
-        .bind(n.contact_id.0)
-        .bind(n.inbox_id.0)
-        .bind(echo.as_str())
-        .fetch_optional(db)
-        .await?
-        });
+        let sql = format!(
+            "SELECT {MESSAGE_COLUMNS} FROM messages m JOIN conversations c ON c.id = m.conversation_id \
+             {MESSAGE_SENDER_JOINS} WHERE m.account_id = $1 AND c.display_id = $2 AND c.contact_id = $3 \
+             AND c.inbox_id = $4 AND m.echo_id = $5"
+        );
+        let query = q(&sql)
+            .bind(n.account_id.0)
+            .bind(n.display_id.0)
+            .bind(n.contact_id.0)
+            .bind(n.inbox_id.0)
+            .bind(echo.as_str());
+        let row: Option<MessageRow> = self.read_optional(query).await?;
         Ok(row.map(Into::into))
     }
 
@@ -207,11 +260,7 @@ impl Store {
             "SELECT {MESSAGE_COLUMNS} FROM messages m JOIN conversations c ON c.id = m.conversation_id \
              {MESSAGE_SENDER_JOINS} WHERE m.account_id = $1 AND m.id = $2"
         );
-        let row: MessageRow = point_read!(
-            self,
-            |conn| conn.prepare_cached(&sql)?.query_row((account_id.0, id.0), MessageRow::from_sqlite),
-            |db| sqlx::query_as(&sql).bind(account_id.0).bind(id.0).fetch_one(db).await?
-        );
+        let row: MessageRow = self.point_one(q(&sql).bind(account_id.0).bind(id.0)).await?;
         Ok(row.into())
     }
 
@@ -228,18 +277,14 @@ impl Store {
         include_private: bool,
     ) -> Result<Vec<Message>> {
         let private_filter = if include_private { "" } else { " AND m.private = FALSE" };
-        let rows: Vec<MessageRow> = read!(self, |db| {
-            sqlx::query_as(&format!(
-            "SELECT {MESSAGE_COLUMNS} FROM messages m JOIN conversations c ON c.id = m.conversation_id {MESSAGE_SENDER_JOINS} \
-             WHERE m.account_id = $1 AND m.conversation_id = $2 AND m.id < $3{private_filter} ORDER BY m.seq DESC LIMIT $4"
-        ))
-        .bind(account_id.0)
-        .bind(conversation.0)
-        .bind(before.map(|b| b.0).unwrap_or(i64::MAX))
-        .bind(limit)
-        .fetch_all(db)
-        .await?
-        });
+        let sql = format!(
+            "SELECT {MESSAGE_COLUMNS} FROM messages m JOIN conversations c ON c.id = m.conversation_id \
+             {MESSAGE_SENDER_JOINS} WHERE m.account_id = $1 AND m.conversation_id = $2 AND m.id < $3{private_filter} \
+             ORDER BY m.seq DESC LIMIT $4"
+        );
+        let before = before.map(|b| b.0).unwrap_or(i64::MAX);
+        let rows: Vec<MessageRow> =
+            self.read_all(q(&sql).bind(account_id.0).bind(conversation.0).bind(before).bind(limit)).await?;
         let mut out: Vec<Message> = rows.into_iter().map(Into::into).collect();
         out.reverse();
         Ok(out)

@@ -23,10 +23,11 @@ pub(crate) struct ConversationRow {
     pub snoozed_until: Option<i64>,
 }
 
-impl ConversationRow {
-    /// The first 14 columns of a conversation view, in order, and
-    /// `snoozed_until` by name (added later, last in the column list).
-    pub(crate) fn from_sqlite(r: &rusqlite::Row) -> rusqlite::Result<Self> {
+/// The first 14 columns of a conversation view, in order, and
+/// `snoozed_until` by name (added later, last in the column list).
+impl<'a> TryFrom<&'a rusqlite::Row<'a>> for ConversationRow {
+    type Error = rusqlite::Error;
+    fn try_from(r: &'a rusqlite::Row<'a>) -> rusqlite::Result<Self> {
         Ok(ConversationRow {
             id: r.get(0)?,
             account_id: r.get(1)?,
@@ -100,9 +101,10 @@ pub(crate) const MESSAGE_COLUMNS: &str = "m.id, m.account_id, m.inbox_id, m.conv
 pub(crate) const MESSAGE_SENDER_JOINS: &str = "LEFT JOIN users u ON m.sender_type = 'user' AND u.id = m.sender_id \
     LEFT JOIN contacts ct ON m.sender_type = 'contact' AND ct.id = m.sender_id";
 
-impl MessageRow {
-    /// The columns of [`MESSAGE_COLUMNS`], in order, from a rusqlite row.
-    pub(crate) fn from_sqlite(r: &rusqlite::Row) -> rusqlite::Result<Self> {
+/// The columns of [`MESSAGE_COLUMNS`], in order, from a rusqlite row.
+impl<'a> TryFrom<&'a rusqlite::Row<'a>> for MessageRow {
+    type Error = rusqlite::Error;
+    fn try_from(r: &'a rusqlite::Row<'a>) -> rusqlite::Result<Self> {
         Ok(MessageRow {
             id: r.get(0)?,
             account_id: r.get(1)?,
@@ -165,9 +167,10 @@ pub(crate) const CONTACT_COLUMNS: &str = "ct.id, ct.account_id, ct.name, ct.emai
 pub(crate) const CONTACT_RETURNING: &str = "id, account_id, name, email, phone_number, \
     identifier, additional_attributes, created_at, last_activity_at";
 
-impl ContactRow {
-    /// The columns of [`CONTACT_COLUMNS`], in order, from a rusqlite row.
-    pub(crate) fn from_sqlite(r: &rusqlite::Row) -> rusqlite::Result<Self> {
+/// The columns of [`CONTACT_COLUMNS`], in order, from a rusqlite row.
+impl<'a> TryFrom<&'a rusqlite::Row<'a>> for ContactRow {
+    type Error = rusqlite::Error;
+    fn try_from(r: &'a rusqlite::Row<'a>) -> rusqlite::Result<Self> {
         Ok(ContactRow {
             id: r.get(0)?,
             account_id: r.get(1)?,
@@ -242,9 +245,10 @@ pub(crate) struct UserRow {
     pub email: String,
 }
 
-impl UserRow {
-    /// `id, name, display_name, email`, in order, from a rusqlite row.
-    pub(crate) fn from_sqlite(r: &rusqlite::Row) -> rusqlite::Result<Self> {
+/// `id, name, display_name, email`, in order, from a rusqlite row.
+impl<'a> TryFrom<&'a rusqlite::Row<'a>> for UserRow {
+    type Error = rusqlite::Error;
+    fn try_from(r: &'a rusqlite::Row<'a>) -> rusqlite::Result<Self> {
         Ok(UserRow { id: r.get(0)?, name: r.get(1)?, display_name: r.get(2)?, email: r.get(3)? })
     }
 }

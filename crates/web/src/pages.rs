@@ -217,9 +217,9 @@ struct DemoPage {
 }
 
 async fn demo(state: &AppState, which: &str) -> Response {
-    let inbox = match state.app.store().inboxes(domain::AccountId(1)).await {
-        Ok(list) => list.into_iter().next(),
-        Err(e) => return crate::error::ApiError::from(app::AppError::from(e)).into_response(),
+    let inbox = match state.app.demo_inbox().await {
+        Ok(inbox) => inbox,
+        Err(e) => return crate::error::ApiError::from(e).into_response(),
     };
     let Some(inbox) = inbox else { return StatusCode::NOT_FOUND.into_response() };
     page(DemoPage { website_token: inbox.website_token, page: which.into() }.render(), DEMO_CSP)
@@ -241,10 +241,8 @@ fn static_file(path: &str, headers: &HeaderMap) -> Response {
 }
 
 async fn readyz(State(state): State<AppState>) -> Response {
-    match state.app.store().ping().await {
-        Ok(()) => {
-            axum::Json(serde_json::json!({"status": "ready", "database": state.app.store().backend()})).into_response()
-        }
+    match state.app.ping().await {
+        Ok(()) => axum::Json(serde_json::json!({"status": "ready", "database": state.app.backend()})).into_response(),
         Err(e) => {
             tracing::warn!(error = %e, "not ready");
             (

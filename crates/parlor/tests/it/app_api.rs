@@ -249,7 +249,7 @@ async fn assigning_to_someone_outside_the_account_is_refused_and_changes_nothing
     let app = TestApp::spawn().await;
     let (_, c) = app.visitor_with_conversation().await;
     let (anna, _) = app.create_user(1, "anna@example.com", Role::Agent).await;
-    let other = app.app().store().create_account("Other").await.expect("account");
+    let other = app::testing::create_account(app.app(), "Other").await.expect("account");
     let (outsider, _) = app.create_user(other.0, "eve@other.example", Role::Administrator).await;
     let url = app.api(&format!("/conversations/{c}/assignments"));
     assert_eq!(app.post(&app.admin_token, &url, json!({"assignee_id": anna})).await.0, 200);
@@ -356,5 +356,28 @@ async fn contacts_can_be_listed_searched_by_name_or_email_and_shown() {
     let (_, anon) = app.get(&app.admin_token, &app.api(&format!("/contacts/{}", anonymous.contact_id))).await;
     assert_eq!(anon["payload"]["name"], format!("Visitor #{}", anonymous.contact_id));
     assert_error(&app.get(&app.admin_token, &app.api("/contacts/999999")).await, 404, "not_found");
+    app.stop().await;
+}
+
+/// A unique rule broken through the API answers with its named conflict, in
+/// the same words on both databases: never an index name or driver text.
+#[tokio::test]
+async fn conflicts_are_named_and_worded_alike_on_both_databases() {
+    let app = TestApp::spawn().await;
+    let (v, c) = app.visitor_with_conversation().await;
+    let inbox = app.conversation(&app.admin_token, c).await["inbox_id"].clone();
+    let start = json!({"source_id": v.source_id, "inbox_id": inbox});
+    let second = app.post(&app.admin_token, &app.api("/conversations"), start.clone()).await;
+    assert_error(&second, 409, "conversation_already_open");
+    assert_eq!(second.1["message"], "This contact already has an open conversation in this inbox.");
+
+    let toggle = app.api(&format!("/conversations/{c}/toggle_status"));
+    assert_eq!(app.post(&app.admin_token, &toggle, json!({"status": "resolved"})).await.0, 200);
+    let (status, newer) = app.post(&app.admin_token, &app.api("/conversations"), start).await;
+    assert_eq!(status, 200, "{newer}");
+    let reopen = app.post(&app.admin_token, &toggle, json!({"status": "open"})).await;
+    assert_error(&reopen, 409, "conversation_already_open");
+    assert_eq!(reopen.1["message"], "The contact has another open conversation in this inbox; close that one first.");
+    assert_eq!(app.conversation(&app.admin_token, c).await["status"], "resolved", "unchanged");
     app.stop().await;
 }

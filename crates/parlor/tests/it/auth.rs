@@ -231,7 +231,7 @@ async fn a_session_works_only_in_its_own_account_its_own_inboxes_and_until_logou
     let (sales, sales_token) = app.new_inbox(1, "Sales").await;
     app.sql(&format!("DELETE FROM inbox_members WHERE inbox_id = {sales} AND user_id = {anna}")).await;
     let (_, hidden) = app.conversation_in(&sales_token).await;
-    let other = app.app().store().create_account("Other").await.expect("account");
+    let other = app::testing::create_account(app.app(), "Other").await.expect("account");
     let session = app.login("anna@example.com", PASSWORD).await;
 
     let res = get_with_session(&app, "/api/v1/accounts/1/conversations?status=all", &session).await;
@@ -256,5 +256,22 @@ async fn a_session_works_only_in_its_own_account_its_own_inboxes_and_until_logou
     assert!(res.status().is_redirection(), "{}", res.status());
     let res = get_with_session(&app, "/api/v1/accounts/1/conversations", &session).await;
     assert_eq!(res.status(), 401);
+    app.stop().await;
+}
+
+/// Sessions expire by the app's clock, the one every use case reads: a test
+/// moves it by hand instead of waiting two weeks.
+#[tokio::test]
+async fn a_session_ends_after_its_days_by_the_apps_clock() {
+    let clock = app::testing::ManualClock::starting_at(now_secs() * 1000);
+    let shared = clock.shared();
+    let app = TestApp::spawn_with(move |c| c.clock = shared).await;
+    let session = app.login("owner@example.com", PASSWORD).await;
+    let lifetime = app::auth::SESSION_DAYS * 24 * 3600 * 1000;
+    clock.advance(lifetime - 1000);
+    assert_eq!(get_with_session(&app, "/app", &session).await.status(), 200, "still valid a second before its end");
+    clock.advance(1000);
+    let expired = get_with_session(&app, "/app", &session).await;
+    assert_eq!(expired.headers().get(LOCATION).and_then(|v| v.to_str().ok()), Some("/login"), "expired");
     app.stop().await;
 }

@@ -320,7 +320,7 @@ async fn due_jobs_run_once_across_processes_and_survive_a_runner_dying() {
         assert_eq!(activity_count(&messages, "snooze_ended"), 1, "conversation {c}: {messages:?}");
         assert_eq!(a.conversation(&a.admin_token, c).await["status"], "open");
     }
-    assert_eq!(a.app().store().pending_jobs(domain::AccountId(1)).await.expect("count"), 0);
+    assert_eq!(app::testing::pending_jobs(a.app(), domain::AccountId(1)).await.expect("count"), 0);
     b.stop().await;
     a.stop().await;
 }
@@ -386,4 +386,28 @@ async fn postgresql_ending_every_session_costs_at_most_a_retry() {
     let burst: Vec<&String> = contents.iter().filter(|c| c.starts_with("burst")).collect();
     assert_eq!(burst, ["burst 0", "burst 1", "burst 2", "burst 3", "burst 4"], "each once, in order: {contents:?}");
     app.stop().await;
+}
+
+/// A leased job (an effect outside the database) whose runner's process went
+/// away holding the lease: another process takes it once the lease ran out,
+/// and sends with the same idempotency key. The lease lives in the shared
+/// database, so a process that was killed leaves it exactly as this one does.
+#[tokio::test]
+async fn a_leased_job_moves_to_another_process_when_its_runner_is_gone() {
+    use crate::receiver::{Answer, Receiver};
+    let (a, b, _b_dir) = two_processes().await;
+    let receiver = Receiver::start(Answer::Ok).await;
+    let t = now_secs() * 1000 + 3_600_000; // ahead of both servers' own runners
+    let account = domain::AccountId(1);
+    let key = app::testing::enqueue_probe(a.app(), account, &receiver.url, t).await.expect("enqueue");
+    let held = app::testing::lease_and_die(a.app(), "process-a", t).await.expect("lease").expect("a due job");
+    a.stop().await;
+
+    let lease = app::jobs::LEASE;
+    assert_eq!(b.app.run_due_jobs(t + lease - 1).await.expect("B runs jobs"), 0, "A's lease still holds");
+    assert!(receiver.requests().is_empty());
+    assert_eq!(b.app.run_due_jobs(t + lease).await.expect("B runs jobs"), 1, "job {} after A's lease", held.id);
+    assert_eq!(receiver.requests(), [key]);
+    assert_eq!(app::testing::pending_jobs(&b.app, account).await.expect("count"), 0);
+    b.stop().await;
 }

@@ -126,6 +126,7 @@ impl TestApp {
             rate_limit_visitors_per_minute: 10_000,
             rate_limit_visitor_messages_per_second: 1000,
             max_connections_per_ip: 4096,
+            clock: Default::default(),
         };
         change(&mut config);
         let server = parlor::start(&config).await.expect("start the server");
@@ -285,23 +286,8 @@ impl TestApp {
 
     /// A website inbox created beside the API; returns its id and website token.
     pub async fn new_inbox(&self, account: i64, name: &str) -> (i64, String) {
-        let token = format!("{:032x}", rand::random::<u128>());
-        let color = domain::HexColor::parse("#123456").expect("color");
-        let inbox = self
-            .app()
-            .store()
-            .create_inbox(store::NewInbox {
-                account_id: domain::AccountId(account),
-                name,
-                website_token: &token,
-                website_url: "",
-                widget_color: &color,
-                welcome_title: "",
-                welcome_tagline: "",
-            })
-            .await
-            .expect("inbox");
-        (inbox.id.0, token)
+        let inbox = app::testing::create_inbox(self.app(), domain::AccountId(account), name).await.expect("inbox");
+        (inbox.id.0, inbox.website_token)
     }
 
     /// A visitor with a conversation (and one message) in the inbox with this

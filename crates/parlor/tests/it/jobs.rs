@@ -46,7 +46,7 @@ async fn a_snooze_with_an_end_opens_the_conversation_once_when_it_is_due() {
     // Done means gone: running again finds nothing and writes nothing.
     assert_eq!(run_jobs_in(&app, 3 * HOUR).await, 0);
     assert_eq!(activities(&app, c, "snooze_ended").await, 1);
-    assert_eq!(app.app().store().pending_jobs(domain::AccountId(1)).await.expect("count"), 0);
+    assert_eq!(app::testing::pending_jobs(app.app(), domain::AccountId(1)).await.expect("count"), 0);
     app.stop().await;
 }
 
@@ -88,7 +88,7 @@ async fn a_bad_snooze_end_is_a_clear_422_and_changes_nothing() {
     assert_error(&snooze(&app, c, json!({"status": "snoozed", "snoozed_until": "soon"})).await, 400, "invalid_params");
     assert_eq!(app.conversation(&app.admin_token, c).await["status"], "open");
     assert_eq!(app.agent_messages(&app.admin_token, c).await.len(), 0, "no activity line");
-    assert_eq!(app.app().store().pending_jobs(domain::AccountId(1)).await.expect("count"), 0);
+    assert_eq!(app::testing::pending_jobs(app.app(), domain::AccountId(1)).await.expect("count"), 0);
     app.stop().await;
 }
 
@@ -112,6 +112,29 @@ async fn the_server_runs_due_jobs_by_itself() {
     let (_, c) = app.visitor_with_conversation().await;
     let (mut agent, _) = app.ws_auth(json!({"event": "authenticate", "access_token": app.admin_token})).await;
     assert_eq!(snooze(&app, c, json!({"status": "snoozed", "snoozed_until": now_secs() + 1})).await.0, 200);
+    loop {
+        // next_event fails the test after 10 s without a frame.
+        let event = next_event(&mut agent, "conversation.status_changed").await;
+        if event["data"]["status"] == "open" {
+            break;
+        }
+    }
+    assert_eq!(activities(&app, c, "snooze_ended").await, 1);
+    app.stop().await;
+}
+
+/// The server's own runner reads the app's clock too: moving a test's clock
+/// past a snooze's end is enough for it to end.
+#[tokio::test]
+async fn the_servers_runner_follows_the_apps_clock() {
+    let clock = app::testing::ManualClock::starting_at(now_secs() * 1000);
+    let shared = clock.shared();
+    let app = TestApp::spawn_with(move |c| c.clock = shared).await;
+    let (_, c) = app.visitor_with_conversation().await;
+    let (mut agent, _) = app.ws_auth(json!({"event": "authenticate", "access_token": app.admin_token})).await;
+    let until = now_secs() + 30 * 24 * HOUR; // a month ahead of the wall clock
+    assert_eq!(snooze(&app, c, json!({"status": "snoozed", "snoozed_until": until})).await.0, 200);
+    clock.advance(31 * 24 * HOUR * 1000);
     loop {
         // next_event fails the test after 10 s without a frame.
         let event = next_event(&mut agent, "conversation.status_changed").await;

@@ -10,7 +10,7 @@ use crate::helpers::*;
 
 /// A second account with an administrator; returns (account id, token).
 async fn other_account(app: &TestApp) -> (i64, String) {
-    let other = app.app().store().create_account("Other").await.expect("account");
+    let other = app::testing::create_account(app.app(), "Other").await.expect("account");
     let (_, token) = app.create_user(other.0, "eve@other.example", Role::Administrator).await;
     (other.0, token)
 }

@@ -50,7 +50,7 @@ struct ConversationPath {
     conversation_id: i64,
 }
 
-async fn visitor(state: &AppState, inbox: &str, contact: &str) -> ApiResult<app::visitor::VisitorCtx> {
+async fn visitor(state: &AppState, inbox: &str, contact: &str) -> ApiResult<app::VisitorCtx> {
     Ok(state.app.visitor(inbox, contact).await?)
 }
 
@@ -94,7 +94,7 @@ async fn create_contact(
     let mut contact = created.contact;
     if body.email.is_some() || body.phone_number.is_some() {
         let v = state.app.visitor(&p.inbox_identifier, &created.source_id).await?;
-        contact = state.app.update_visitor(&v, contact_patch(None, body.email, body.phone_number)?).await?;
+        contact = state.app.update_own_contact(&v, contact_patch(None, body.email, body.phone_number)?).await?;
     }
     Ok(Json(PublicContactJson::new(&contact, Some(created.source_id), Some(created.pubsub_token))))
 }
@@ -133,7 +133,7 @@ async fn show_contact(
     ApiPath(p): ApiPath<ContactPath>,
 ) -> ApiResult<Json<PublicContactJson>> {
     let v = visitor(&state, &p.inbox_identifier, &p.contact_identifier).await?;
-    Ok(Json(PublicContactJson::new(&state.app.visitor_contact(&v).await?, None, None)))
+    Ok(Json(PublicContactJson::new(&state.app.own_contact(&v).await?, None, None)))
 }
 
 #[utoipa::path(patch, path = "/public/api/v1/inboxes/{inbox_identifier}/contacts/{contact_identifier}", tag = "Client API",
@@ -147,7 +147,7 @@ async fn update_contact(
 ) -> ApiResult<Json<PublicContactJson>> {
     let v = visitor(&state, &p.inbox_identifier, &p.contact_identifier).await?;
     let patch = contact_patch(body.name, body.email, body.phone_number)?;
-    let contact = state.app.update_visitor(&v, patch).await?;
+    let contact = state.app.update_own_contact(&v, patch).await?;
     Ok(Json(PublicContactJson::new(&contact, None, None)))
 }
 
@@ -159,7 +159,7 @@ async fn list_conversations(
     ApiPath(p): ApiPath<ContactPath>,
 ) -> ApiResult<Json<Vec<PublicConversationJson>>> {
     let v = visitor(&state, &p.inbox_identifier, &p.contact_identifier).await?;
-    let list = state.app.visitor_conversations(&v).await?;
+    let list = state.app.public_conversations(&v).await?;
     Ok(Json(list.iter().map(|c| PublicConversationJson::new(&c.view, &c.messages)).collect()))
 }
 
@@ -189,7 +189,7 @@ async fn create_conversation(
 ) -> ApiResult<Json<PublicConversationJson>> {
     state.limits.new_visitor.check(&format!("{ip}|{}", p.inbox_identifier))?;
     let v = visitor(&state, &p.inbox_identifier, &p.contact_identifier).await?;
-    let mut attrs = app::visitor::clean_attributes(body.additional_attributes.unwrap_or_default())?;
+    let mut attrs = app::contacts::clean_attributes(body.additional_attributes.unwrap_or_default())?;
     if let Some(ua) = headers.get(axum::http::header::USER_AGENT).and_then(|h| h.to_str().ok()) {
         let ua: String = ua.chars().filter(|c| !c.is_control()).take(512).collect();
         attrs.insert("user_agent".into(), Value::String(ua));
@@ -206,7 +206,7 @@ async fn show_conversation(
     ApiPath(p): ApiPath<ConversationPath>,
 ) -> ApiResult<Json<PublicConversationJson>> {
     let v = visitor(&state, &p.inbox_identifier, &p.contact_identifier).await?;
-    let c = state.app.visitor_conversation(&v, DisplayId(p.conversation_id)).await?;
+    let c = state.app.public_conversation(&v, DisplayId(p.conversation_id)).await?;
     Ok(Json(PublicConversationJson::new(&c.view, &c.messages)))
 }
 
@@ -218,7 +218,7 @@ async fn toggle_status(
     ApiPath(p): ApiPath<ConversationPath>,
 ) -> ApiResult<Json<PublicConversationJson>> {
     let v = visitor(&state, &p.inbox_identifier, &p.contact_identifier).await?;
-    let view = state.app.visitor_resolve(&v, DisplayId(p.conversation_id)).await?;
+    let view = state.app.set_status(&v, DisplayId(p.conversation_id), ConversationStatus::Resolved, None).await?;
     Ok(Json(PublicConversationJson::new(&view, &[])))
 }
 
@@ -248,7 +248,7 @@ async fn toggle_typing(
     let on = typing_on(&body.typing_status)?;
     state.limits.visitor_typing.check(&p.contact_identifier)?;
     let v = visitor(&state, &p.inbox_identifier, &p.contact_identifier).await?;
-    state.app.visitor_typing(&v, DisplayId(p.conversation_id), on).await?;
+    state.app.typing(&v, DisplayId(p.conversation_id), on, false).await?;
     Ok(StatusCode::OK)
 }
 
@@ -260,7 +260,7 @@ async fn update_last_seen(
     ApiPath(p): ApiPath<ConversationPath>,
 ) -> ApiResult<StatusCode> {
     let v = visitor(&state, &p.inbox_identifier, &p.contact_identifier).await?;
-    state.app.visitor_seen(&v, DisplayId(p.conversation_id)).await?;
+    state.app.mark_seen(&v, DisplayId(p.conversation_id)).await?;
     Ok(StatusCode::OK)
 }
 
@@ -279,7 +279,7 @@ async fn list_messages(
     ApiQuery(q): ApiQuery<BeforeQuery>,
 ) -> ApiResult<Json<Vec<MessageJson>>> {
     let v = visitor(&state, &p.inbox_identifier, &p.contact_identifier).await?;
-    let messages = state.app.visitor_messages(&v, DisplayId(p.conversation_id), q.before.map(MessageId)).await?;
+    let messages = state.app.public_thread(&v, DisplayId(p.conversation_id), q.before.map(MessageId)).await?;
     Ok(Json(messages.iter().map(MessageJson::for_visitor).collect()))
 }
 
@@ -305,6 +305,7 @@ async fn create_message(
     let v = visitor(&state, &p.inbox_identifier, &p.contact_identifier).await?;
     // Keyed by contact: the socket's `message` frames share this bucket (ws/send.rs).
     state.limits.visitor_messages.check(&crate::ratelimit::visitor_key(v.contact_id))?;
-    let m = state.app.visitor_send(&v, DisplayId(p.conversation_id), content, echo).await?;
+    let m = state.app.send_message(&v, DisplayId(p.conversation_id), content, false, echo).await?;
+    let m = PublicMessage::new(m).ok_or(app::AppError::NotFound)?;
     Ok(Json(MessageJson::for_visitor(&m)))
 }

@@ -50,8 +50,8 @@ struct ListParams {
 }
 
 impl ListParams {
-    fn parse(&self) -> ApiResult<app::agent::ListQuery> {
-        Ok(app::agent::ListQuery {
+    fn parse(&self) -> ApiResult<app::conversations::ListQuery> {
+        Ok(app::conversations::ListQuery {
             status: parse_status_filter(self.status.as_deref().unwrap_or("open"))?,
             assignee: AssigneeFilter::parse(self.assignee_type.as_deref().unwrap_or("all"))?,
             inbox_id: self.inbox_id.map(InboxId),
@@ -137,7 +137,7 @@ async fn create(
     ApiJson(body): ApiJson<CreateConversationPayload>,
 ) -> ApiResult<Json<ConversationJson>> {
     let first = body.message.map(|m| MessageBody::parse(m.content)).transpose()?;
-    let attrs = app::visitor::clean_attributes(body.additional_attributes.unwrap_or_default())?;
+    let attrs = app::contacts::clean_attributes(body.additional_attributes.unwrap_or_default())?;
     let view = state
         .app
         .create_conversation(
@@ -150,7 +150,7 @@ async fn create(
         .await?;
     let display_id = view.conversation.display_id;
     if let Some(content) = first {
-        state.app.agent_send(&agent, display_id, content, false, None).await?;
+        state.app.send_message(&agent, display_id, content, false, None).await?;
     }
     Ok(Json(ConversationJson::from(&state.app.conversation(&agent, display_id).await?)))
 }
@@ -270,7 +270,7 @@ async fn toggle_typing(
         "off" => false,
         _ => return Err(InvalidInput::new("invalid_typing_status", "typing_status must be on or off.").into()),
     };
-    state.app.agent_typing(&agent, DisplayId(p.conversation_id), on, body.is_private).await?;
+    state.app.typing(&agent, DisplayId(p.conversation_id), on, body.is_private).await?;
     Ok(StatusCode::OK)
 }
 
@@ -283,7 +283,7 @@ async fn update_last_seen(
     Agent(agent): Agent,
     ApiPath(p): ApiPath<ConversationPath>,
 ) -> ApiResult<StatusCode> {
-    state.app.agent_seen(&agent, DisplayId(p.conversation_id)).await?;
+    state.app.mark_seen(&agent, DisplayId(p.conversation_id)).await?;
     Ok(StatusCode::OK)
 }
 
@@ -318,8 +318,7 @@ async fn list_messages(
     ApiPath(p): ApiPath<ConversationPath>,
     ApiQuery(q): ApiQuery<BeforeQuery>,
 ) -> ApiResult<Json<MessagesResponse>> {
-    let (view, messages) =
-        state.app.agent_messages(&agent, DisplayId(p.conversation_id), q.before.map(MessageId)).await?;
+    let (view, messages) = state.app.messages(&agent, DisplayId(p.conversation_id), q.before.map(MessageId)).await?;
     let conversation = ConversationJson::from(&view);
     Ok(Json(MessagesResponse {
         meta: MessagesMeta {
@@ -365,6 +364,6 @@ async fn create_message(
     }
     let content = MessageBody::parse(body.content)?;
     let echo = body.echo_id.map(EchoId::parse).transpose()?;
-    let m = state.app.agent_send(&agent, DisplayId(p.conversation_id), content, body.private, echo).await?;
+    let m = state.app.send_message(&agent, DisplayId(p.conversation_id), content, body.private, echo).await?;
     Ok(Json(MessageJson::for_agent(&m)))
 }

@@ -9,8 +9,8 @@ use std::time::Duration;
 use app::auth::AgentCtx;
 use app::hub::{HubEvent, Payload, Received, Subscription, Topic, Typist};
 use app::presence::Present;
-use app::visitor::VisitorCtx;
 use app::App;
+use app::VisitorCtx;
 use domain::*;
 
 use super::{close, frames, ClientFrame, Close, Conn};
@@ -19,7 +19,7 @@ use super::{close, frames, ClientFrame, Close, Conn};
 /// it is kept small (M1).
 pub(super) enum Peer {
     /// The visitor's ids (32 bytes) are kept whole: a `message` frame needs
-    /// them all (`App::visitor_send`), and resolving them again per message
+    /// them all (`App::send_message`), and resolving them again per message
     /// would cost a database read each time.
     Visitor { visitor: VisitorCtx, cursors: Cursors },
     /// Boxed: an agent's context is several times a visitor's ids, and most
@@ -106,8 +106,7 @@ pub(super) async fn start(
             (frames::simple("authenticated", data), replay)
         }
         Peer::Agent { agent, cursor } => {
-            let current =
-                app.store().account_seq(agent.account_id).await.map_err(|e| unavailable(app::AppError::from(e)))?;
+            let current = app.account_seq(agent).await.map_err(unavailable)?;
             let asked = since.and_then(|v| v.as_i64()).filter(|s| *s >= 0 && *s < current);
             let data = serde_json::json!({
                 "role": "agent", "user_id": agent.user.id.0, "account_id": agent.account_id.0, "seq": current

@@ -49,5 +49,6 @@ async fn store(app: &App, limit: &Limit, peer: &Peer, frame: &mut ClientFrame) -
     let content = MessageBody::parse(content)?;
     let echo = frame.echo_id.clone().map(EchoId::parse).transpose()?;
     limit.check(&ratelimit::visitor_key(visitor.contact_id))?;
-    Ok(app.visitor_send(visitor, DisplayId(conversation), content, echo).await?)
+    let m = app.send_message(visitor, DisplayId(conversation), content, false, echo).await?;
+    Ok(PublicMessage::new(m).ok_or(app::AppError::NotFound)?)
 }

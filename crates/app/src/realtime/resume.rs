@@ -134,3 +134,10 @@ impl App {
         Ok(rows.into_iter().map(|(id, display, seq)| (display, (id, seq))).collect())
     }
 }
+
+impl App {
+    /// The account's newest event seq: where a new agent socket starts.
+    pub async fn account_seq(&self, agent: &AgentCtx) -> Result<i64> {
+        Ok(self.store().account_seq(agent.account_id).await?)
+    }
+}

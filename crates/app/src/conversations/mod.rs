@@ -1,0 +1,213 @@
+//! Conversations: the agent's list and counts, one conversation as an actor
+//! may see it, starting one, typing and read marks. Status and assignment are
+//! in `status.rs`.
+
+mod status;
+
+use domain::*;
+use store::{ConversationCounts, ConversationFilter, NewConversation};
+
+use crate::auth::AgentCtx;
+use crate::contacts::VisitorCtx;
+use crate::hub::{HubEvent, Payload, Typist};
+use crate::{tokens, Actor, App, AppError, Result};
+
+pub struct ListQuery {
+    pub status: Option<ConversationStatus>,
+    pub assignee: AssigneeFilter,
+    pub inbox_id: Option<InboxId>,
+    pub page: i64,
+}
+
+fn filter<'a>(agent: &'a AgentCtx, q: &ListQuery) -> ConversationFilter<'a> {
+    ConversationFilter {
+        account_id: agent.account_id,
+        me: agent.user.id,
+        status: q.status,
+        assignee: q.assignee,
+        inbox_id: q.inbox_id,
+        visible_inboxes: agent.inboxes.as_deref(),
+        page: q.page,
+    }
+}
+
+/// A conversation as the visitor sees it: no internal comments anywhere in it.
+pub struct VisitorConversation {
+    pub view: ConversationView,
+    pub messages: Vec<PublicMessage>,
+}
+
+impl App {
+    pub async fn list_conversations(
+        &self,
+        agent: &AgentCtx,
+        q: &ListQuery,
+    ) -> Result<(Vec<ConversationView>, ConversationCounts)> {
+        let f = filter(agent, q);
+        let rows = self.store().list_conversations(&f).await?;
+        let counts = self.store().count_conversations(&f).await?;
+        Ok((rows, counts))
+    }
+
+    pub async fn conversation_counts(&self, agent: &AgentCtx, q: &ListQuery) -> Result<ConversationCounts> {
+        Ok(self.store().count_conversations(&filter(agent, q)).await?)
+    }
+
+    /// One conversation, if the actor may see it: an agent one in its inboxes,
+    /// a visitor its own. Anything else is `NotFound`, like one that does not
+    /// exist.
+    pub async fn conversation<'a>(
+        &self,
+        actor: impl Into<Actor<'a>>,
+        display_id: DisplayId,
+    ) -> Result<ConversationView> {
+        let actor = actor.into();
+        let account = match actor {
+            Actor::Agent(a) => a.account_id,
+            Actor::Visitor(v) => v.account_id,
+        };
+        let view = self.store().conversation_by_display_id(account, display_id).await?;
+        let c = &view.conversation;
+        let visible = match actor {
+            Actor::Agent(a) => a.may_see(c.inbox_id),
+            Actor::Visitor(v) => c.contact_id == v.contact_id && c.inbox_id == v.inbox_id,
+        };
+        if !visible {
+            return Err(AppError::NotFound);
+        }
+        Ok(view)
+    }
+
+    /// The visitor's conversations in its inbox session, newest first, each
+    /// with its public messages.
+    pub async fn public_conversations(&self, v: &VisitorCtx) -> Result<Vec<VisitorConversation>> {
+        let views = self.store().visitor_conversations(v.account_id, v.contact_inbox_id).await?;
+        let mut out = Vec::with_capacity(views.len());
+        for view in views {
+            let messages = self.public_messages(&view, None).await?;
+            out.push(VisitorConversation { view, messages });
+        }
+        Ok(out)
+    }
+
+    pub async fn public_conversation(&self, v: &VisitorCtx, display_id: DisplayId) -> Result<VisitorConversation> {
+        let view = self.conversation(v, display_id).await?;
+        let messages = self.public_messages(&view, None).await?;
+        Ok(VisitorConversation { view, messages })
+    }
+
+    /// Starts a conversation, or returns the visitor's open one: one visitor has
+    /// at most one unresolved conversation per inbox, enforced by the database.
+    pub async fn start_conversation(
+        &self,
+        v: &VisitorCtx,
+        attributes: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<VisitorConversation> {
+        let account_id = v.account_id;
+        if let Some(view) = self.store().active_conversation(account_id, v.contact_inbox_id).await? {
+            let messages = self.public_messages(&view, None).await?;
+            return Ok(VisitorConversation { view, messages });
+        }
+        let new = NewConversation {
+            account_id,
+            inbox_id: v.inbox_id,
+            contact_id: v.contact_id,
+            contact_inbox_id: v.contact_inbox_id,
+            additional_attributes: attributes.clone(),
+        };
+        let view = match self.insert_conversation(&new).await {
+            Ok(view) => {
+                // The page where the chat started is context on the contact too (W10).
+                let patch = store::ContactPatch { additional_attributes: Some(attributes), ..Default::default() };
+                if let Err(e) = self.store().update_contact(account_id, v.contact_id, patch, self.now()).await {
+                    tracing::warn!(error = %e, "could not record visitor context on the contact");
+                }
+                view
+            }
+            // Lost a race with another request of the same visitor: theirs won.
+            Err(store::StoreError::Conflict(store::Conflict::OpenConversation)) => {
+                self.store().active_conversation(account_id, v.contact_inbox_id).await?.ok_or(AppError::NotFound)?
+            }
+            Err(e) => return Err(e.into()),
+        };
+        Ok(VisitorConversation { view, messages: Vec::new() })
+    }
+
+    /// Starts a conversation with an existing contact in a website inbox (Application API).
+    pub async fn create_conversation(
+        &self,
+        agent: &AgentCtx,
+        inbox_id: InboxId,
+        contact_id: Option<ContactId>,
+        source_id: Option<&str>,
+        attributes: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<ConversationView> {
+        let inbox = self.inbox(agent, inbox_id).await?;
+        let (contact_id_found, contact_inbox_id) = match source_id {
+            Some(s) => self.store().visitor_by_source(inbox.id, &tokens::hash(s)).await?.ok_or(AppError::NotFound)?,
+            None => {
+                return Err(
+                    InvalidInput::new("missing_source_id", "source_id names the contact's inbox session.").into()
+                )
+            }
+        };
+        if contact_id.is_some_and(|c| c != contact_id_found) {
+            return Err(AppError::NotFound);
+        }
+        let new = NewConversation {
+            account_id: agent.account_id,
+            inbox_id: inbox.id,
+            contact_id: contact_id_found,
+            contact_inbox_id,
+            additional_attributes: attributes,
+        };
+        Ok(self.insert_conversation(&new).await?)
+    }
+
+    /// Creates the conversation and publishes its event.
+    async fn insert_conversation(&self, new: &NewConversation) -> store::Result<ConversationView> {
+        let mut tx = self.store().begin().await?;
+        let (id, record) = tx.create_conversation(new, self.now()).await?;
+        tx.commit().await?;
+        self.publish_records(std::slice::from_ref(&record)).await;
+        self.store().conversation_view(new.account_id, id).await
+    }
+
+    /// Someone is typing (`on`) or stopped; an agent's `private` typing is a
+    /// comment, shown to agents only. Not stored.
+    pub async fn typing<'a>(
+        &self,
+        actor: impl Into<Actor<'a>>,
+        display_id: DisplayId,
+        on: bool,
+        private: bool,
+    ) -> Result<()> {
+        let actor = actor.into();
+        let view = self.conversation(actor, display_id).await?;
+        let (typist, private) = match actor {
+            Actor::Agent(a) => (Typist::User { id: a.user.id, name: a.user.available_name().to_owned() }, private),
+            Actor::Visitor(v) => {
+                let contact = &view.contact;
+                let name =
+                    if contact.name.is_empty() { format!("Visitor #{}", contact.id) } else { contact.name.clone() };
+                (Typist::Contact { id: v.contact_id, name }, false)
+            }
+        };
+        self.emit_typing(HubEvent::new(&view.conversation, None, None, None, private, Payload::Typing { typist, on }))
+            .await;
+        Ok(())
+    }
+
+    /// The actor has read the conversation: for an agent the unread count goes
+    /// back to zero, for a visitor its last-seen time moves.
+    pub async fn mark_seen<'a>(&self, actor: impl Into<Actor<'a>>, display_id: DisplayId) -> Result<()> {
+        let actor = actor.into();
+        let view = self.conversation(actor, display_id).await?;
+        let c = &view.conversation;
+        match actor {
+            Actor::Agent(_) => self.store().mark_seen_by_agent(c.account_id, c.id, self.now()).await?,
+            Actor::Visitor(_) => self.store().mark_seen_by_contact(c.account_id, c.id, self.now()).await?,
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,233 @@
+//! A conversation's status (open, pending, snoozed, resolved) and assignee,
+//! and the job that ends a snooze.
+
+use domain::*;
+use store::{ClaimedJob, EventRecord, NewJob, Tx};
+
+use crate::auth::AgentCtx;
+use crate::{Actor, App, AppError, Result};
+
+/// The longest snooze with an end: longer is taken for a mistake.
+const MAX_SNOOZE: Millis = 366 * 24 * 3600 * 1000;
+
+fn check_snooze(status: ConversationStatus, until: Millis, now: Millis) -> Result<()> {
+    if status != ConversationStatus::Snoozed {
+        return Err(InvalidInput::new("invalid_snoozed_until", "snoozed_until goes with status snoozed only.").into());
+    }
+    if until <= now || until - now > MAX_SNOOZE {
+        return Err(InvalidInput::new(
+            "invalid_snoozed_until",
+            "snoozed_until must be in the future and within a year.",
+        )
+        .into());
+    }
+    Ok(())
+}
+
+impl App {
+    /// Changes the status. An agent may set any; a visitor may only resolve
+    /// (end the chat from the widget). `snoozed_until` (with `Snoozed` only, in
+    /// the future, within a year) makes a job open the conversation again then;
+    /// without it a snooze lasts until the visitor writes.
+    pub async fn set_status<'a>(
+        &self,
+        actor: impl Into<Actor<'a>>,
+        display_id: DisplayId,
+        status: ConversationStatus,
+        snoozed_until: Option<Millis>,
+    ) -> Result<ConversationView> {
+        let actor = actor.into();
+        if let Some(until) = snoozed_until {
+            check_snooze(status, until, self.now())?;
+        }
+        let view = self.conversation(actor, display_id).await?;
+        let c = &view.conversation;
+        let activity = match actor {
+            Actor::Visitor(_) if status == ConversationStatus::Resolved => crate::activity(
+                "Conversation was resolved by the visitor".into(),
+                serde_json::json!({"activity": "resolved_by_visitor"}),
+            ),
+            Actor::Visitor(_) => return Err(AppError::Forbidden { message: "A visitor can only end the chat." }),
+            Actor::Agent(agent) => {
+                let who = agent.user.available_name();
+                let (text, kind) = match status {
+                    ConversationStatus::Resolved => (format!("Conversation was marked resolved by {who}"), "resolved"),
+                    ConversationStatus::Open => (format!("Conversation was reopened by {who}"), "reopened"),
+                    ConversationStatus::Pending => (format!("Conversation was marked as pending by {who}"), "pending"),
+                    ConversationStatus::Snoozed => (format!("Conversation was snoozed by {who}"), "snoozed"),
+                };
+                crate::activity(text, serde_json::json!({"activity": kind, "actor_name": who}))
+            }
+        };
+        match self.change_status(c.account_id, c.id, status, snoozed_until, &activity).await {
+            Ok(records) => self.publish_records(&records).await,
+            Err(store::StoreError::Conflict(store::Conflict::OpenConversation)) => {
+                return Err(AppError::Conflict {
+                    code: "conversation_already_open",
+                    message: "The contact has another open conversation in this inbox; close that one first.".into(),
+                })
+            }
+            Err(e) => return Err(e.into()),
+        }
+        self.conversation(actor, display_id).await
+    }
+
+    /// Moves a conversation to `status` with its activity line and event, in
+    /// one transaction; a snooze with an end enqueues the job that ends it.
+    /// Nothing (no records) when it is in that state already.
+    async fn change_status(
+        &self,
+        account_id: AccountId,
+        id: ConversationId,
+        status: ConversationStatus,
+        snoozed_until: Option<Millis>,
+        activity: &store::Activity,
+    ) -> store::Result<Vec<EventRecord>> {
+        let now = self.now();
+        let until = snoozed_until.filter(|_| status == ConversationStatus::Snoozed);
+        let mut tx = self.store().begin().await?;
+        let locked = tx.lock_conversation(account_id, id).await?;
+        if locked.status == status && locked.snoozed_until == until {
+            tx.rollback().await?;
+            return Ok(Vec::new());
+        }
+        let records = status_changed(&mut tx, &locked, status, until, activity, now).await?;
+        tx.commit().await?;
+        Ok(records)
+    }
+
+    /// A visitor wrote into a resolved or snoozed conversation: it opens again,
+    /// as in Chatwoot.
+    pub(crate) async fn reopen_for_visitor(&self, account_id: AccountId, conversation: ConversationId) {
+        let activity = crate::activity(
+            "Conversation was reopened by the visitor".into(),
+            serde_json::json!({"activity": "reopened_by_visitor"}),
+        );
+        match self.change_status(account_id, conversation, ConversationStatus::Open, None, &activity).await {
+            Ok(records) => self.publish_records(&records).await,
+            // Another conversation of this visitor is open already: keep this one closed.
+            Err(store::StoreError::Conflict(store::Conflict::OpenConversation)) => {}
+            Err(e) => tracing::warn!(error = %e, "could not reopen conversation"),
+        }
+    }
+
+    /// The `reopen_snoozed` job, in the transaction that claimed it: opens the
+    /// conversation if it is still snoozed until a time that has come.
+    pub(crate) async fn end_snooze(
+        &self,
+        tx: &mut Tx,
+        job: &ClaimedJob,
+        now: Millis,
+    ) -> store::Result<Vec<EventRecord>> {
+        let Some(id) = job.conversation_id else { return Ok(Vec::new()) };
+        let locked = tx.lock_conversation(job.account_id, id).await?;
+        // Re-snoozed to a later time, opened by hand or by the visitor
+        // meanwhile: this job has nothing left to do.
+        let due = locked.status == ConversationStatus::Snoozed && locked.snoozed_until.is_some_and(|u| u <= now);
+        if !due {
+            return Ok(Vec::new());
+        }
+        let activity = crate::activity(
+            "The snooze ended; the conversation is open again".into(),
+            serde_json::json!({"activity": "snooze_ended"}),
+        );
+        status_changed(tx, &locked, ConversationStatus::Open, None, &activity, now).await
+    }
+
+    /// Assigns to a member of the account who may see the inbox, or unassigns.
+    pub async fn assign(
+        &self,
+        agent: &AgentCtx,
+        display_id: DisplayId,
+        assignee: Option<UserId>,
+    ) -> Result<Option<UserSummary>> {
+        let view = self.conversation(agent, display_id).await?;
+        let c = &view.conversation;
+        let who = agent.user.available_name().to_owned();
+        let (target, activity) = match assignee {
+            Some(uid) => {
+                let target = self.agent_ctx(self.store().user(uid).await?, agent.account_id).await?;
+                if !target.may_see(c.inbox_id) {
+                    return Err(
+                        InvalidInput::new("invalid_assignee", "That user is not a member of this inbox.").into()
+                    );
+                }
+                let name = target.user.available_name();
+                let activity = if uid == agent.user.id {
+                    crate::activity(
+                        format!("{who} self-assigned this conversation"),
+                        serde_json::json!({"activity": "self_assigned", "actor_name": who}),
+                    )
+                } else {
+                    crate::activity(
+                        format!("Assigned to {name} by {who}"),
+                        serde_json::json!({"activity": "assigned", "actor_name": who, "assignee_name": name}),
+                    )
+                };
+                (Some(target.user), activity)
+            }
+            None => (
+                None,
+                crate::activity(
+                    format!("Conversation unassigned by {who}"),
+                    serde_json::json!({"activity": "unassigned", "actor_name": who}),
+                ),
+            ),
+        };
+        let now = self.now();
+        let mut tx = self.store().begin().await?;
+        let locked = tx.lock_conversation(c.account_id, c.id).await?;
+        if locked.assignee == assignee {
+            tx.rollback().await?;
+            return Ok(target);
+        }
+        tx.set_assignee(&locked, assignee).await?;
+        let a = tx.insert_activity(c.account_id, c.id, &activity, now).await?;
+        let b = tx.append_conversation_event(c.account_id, c.id, EventKind::AssigneeChanged, now).await?;
+        tx.commit().await?;
+        self.publish_records(&[a, b]).await;
+        Ok(target)
+    }
+}
+
+/// The status change of a locked conversation: the row and counters, the job
+/// that ends a snooze with an end, the activity line and the event.
+async fn status_changed(
+    tx: &mut Tx,
+    locked: &store::Locked,
+    status: ConversationStatus,
+    until: Option<Millis>,
+    activity: &store::Activity,
+    now: Millis,
+) -> store::Result<Vec<EventRecord>> {
+    tx.set_status(locked, status, until, now).await?;
+    if let Some(at) = until {
+        let job = NewJob {
+            account_id: locked.account_id,
+            kind: JobKind::ReopenSnoozed,
+            conversation_id: Some(locked.id),
+            payload: serde_json::Value::Null,
+            run_at: at,
+            idempotency_key: None,
+        };
+        tx.enqueue(&job).await?;
+    }
+    let a = tx.insert_activity(locked.account_id, locked.id, activity, now).await?;
+    let b = tx.append_conversation_event(locked.account_id, locked.id, EventKind::StatusChanged, now).await?;
+    Ok(vec![a, b])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_snooze_end_must_be_ahead_within_a_year_and_only_for_snoozed() {
+        let now = 1_000_000;
+        assert!(check_snooze(ConversationStatus::Snoozed, now + 1, now).is_ok());
+        assert!(check_snooze(ConversationStatus::Snoozed, now + MAX_SNOOZE, now).is_ok());
+        assert!(check_snooze(ConversationStatus::Snoozed, now, now).is_err());
+        assert!(check_snooze(ConversationStatus::Snoozed, now + MAX_SNOOZE + 1, now).is_err());
+        assert!(check_snooze(ConversationStatus::Open, now + 1, now).is_err());
+    }
+}

@@ -1,0 +1,140 @@
+//! Messages: a conversation's thread as an actor may read it, and sending one.
+//! A message is acknowledged (returned) only after its batch committed
+//! (invariant 1).
+
+use domain::*;
+use store::{Appended, NewMessage, NewVisitorMessage};
+
+use crate::{Actor, App, AppError, Result};
+
+impl App {
+    /// Up to 100 messages before `before`, oldest first, with the conversation.
+    /// A visitor's thread leaves internal comments out, in SQL already.
+    pub async fn messages<'a>(
+        &self,
+        actor: impl Into<Actor<'a>>,
+        display_id: DisplayId,
+        before: Option<MessageId>,
+    ) -> Result<(ConversationView, Vec<Message>)> {
+        let actor = actor.into();
+        let view = self.conversation(actor, display_id).await?;
+        let c = &view.conversation;
+        let include_private = matches!(actor, Actor::Agent(_));
+        let messages = self.store().messages(c.account_id, c.id, before, 100, include_private).await?;
+        Ok((view, messages))
+    }
+
+    /// The thread as a visitor sees it: [`PublicMessage`]s only.
+    pub async fn public_thread(
+        &self,
+        v: &crate::VisitorCtx,
+        display_id: DisplayId,
+        before: Option<MessageId>,
+    ) -> Result<Vec<PublicMessage>> {
+        let view = self.conversation(v, display_id).await?;
+        self.public_messages(&view, before).await
+    }
+
+    pub(crate) async fn public_messages(
+        &self,
+        view: &ConversationView,
+        before: Option<MessageId>,
+    ) -> Result<Vec<PublicMessage>> {
+        let c = &view.conversation;
+        let messages = self.store().messages(c.account_id, c.id, before, 100, false).await?;
+        Ok(messages.into_iter().filter_map(PublicMessage::new).collect())
+    }
+
+    /// Sends a message. An agent's is a reply, or with `private` an internal
+    /// comment; replying to an unassigned conversation assigns it to the
+    /// replying agent, as Chatwoot does. A visitor's is always public, and
+    /// writing into a resolved or snoozed conversation reopens it.
+    pub async fn send_message<'a>(
+        &self,
+        actor: impl Into<Actor<'a>>,
+        display_id: DisplayId,
+        body: MessageBody,
+        private: bool,
+        echo_id: Option<EchoId>,
+    ) -> Result<Message> {
+        match actor.into() {
+            Actor::Agent(agent) => self.agent_send(agent, display_id, body, private, echo_id).await,
+            Actor::Visitor(_) if private => Err(AppError::Forbidden { message: "Visitors cannot write comments." }),
+            Actor::Visitor(v) => self.visitor_send(v, display_id, body, echo_id).await,
+        }
+    }
+
+    async fn agent_send(
+        &self,
+        agent: &crate::AgentCtx,
+        display_id: DisplayId,
+        body: MessageBody,
+        private: bool,
+        echo_id: Option<EchoId>,
+    ) -> Result<Message> {
+        let view = self.conversation(agent, display_id).await?;
+        let c = &view.conversation;
+        let appended = self
+            .store()
+            .append_message(NewMessage {
+                account_id: c.account_id,
+                conversation_id: c.id,
+                body: &body,
+                message_type: MessageType::Outgoing,
+                private,
+                sender: Sender::User(agent.user.id),
+                echo_id: echo_id.as_ref(),
+                display_id: c.display_id,
+                sender_name: Some(agent.user.available_name().to_owned()),
+                now: self.now(),
+            })
+            .await?;
+        match appended {
+            Appended::New(m, record, _) => {
+                self.publish_message(c.contact_id, &m, &record).await;
+                if !private && c.assignee_id.is_none() {
+                    if let Err(e) = self.assign(agent, display_id, Some(agent.user.id)).await {
+                        tracing::warn!(error = %e, "could not auto-assign on reply");
+                    }
+                }
+                Ok(m)
+            }
+            Appended::Existing(m) => Ok(m),
+        }
+    }
+
+    /// No read before the write: the store checks in the writing statement that
+    /// the conversation is this visitor's (`NotFound`, nothing stored, when not),
+    /// so a message costs one statement in its batch (BENCHMARKS.md, M2b).
+    async fn visitor_send(
+        &self,
+        v: &crate::VisitorCtx,
+        display_id: DisplayId,
+        body: MessageBody,
+        echo_id: Option<EchoId>,
+    ) -> Result<Message> {
+        let appended = self
+            .store()
+            .append_visitor_message(NewVisitorMessage {
+                account_id: v.account_id,
+                inbox_id: v.inbox_id,
+                contact_id: v.contact_id,
+                display_id,
+                body: &body,
+                echo_id: echo_id.as_ref(),
+                now: self.now(),
+            })
+            .await?;
+        match appended {
+            Appended::New(m, record, status) => {
+                self.publish_message(v.contact_id, &m, &record).await;
+                // A snooze lasts until the visitor writes, as in Chatwoot.
+                if matches!(status, ConversationStatus::Resolved | ConversationStatus::Snoozed) {
+                    self.reopen_for_visitor(m.account_id, m.conversation_id).await;
+                }
+                Ok(m)
+            }
+            Appended::Existing(m) => Ok(m),
+        }
+    }
+}

@@ -1,0 +1,74 @@
+//! Inboxes: a website's chat channel, its widget settings and its members.
+
+use domain::*;
+
+use crate::query::q;
+use crate::rows::*;
+use crate::{Result, Store};
+
+pub struct NewInbox<'a> {
+    pub account_id: AccountId,
+    pub name: &'a str,
+    pub website_token: &'a str,
+    pub website_url: &'a str,
+    pub widget_color: &'a HexColor,
+    pub welcome_title: &'a str,
+    pub welcome_tagline: &'a str,
+}
+
+impl Store {
+    /// Creates a website inbox and makes every user of the account a member.
+    pub async fn create_inbox(&self, i: NewInbox<'_>, now: Millis) -> Result<Inbox> {
+        let sql = format!(
+            "INSERT INTO inboxes (account_id, name, channel_type, website_token, website_url, widget_color, \
+             welcome_title, welcome_tagline, created_at) \
+             VALUES ($1, $2, 'Channel::WebWidget', $3, $4, $5, $6, $7, $8) RETURNING {INBOX_COLUMNS}"
+        );
+        let mut tx = self.begin().await?;
+        let row: InboxRow = tx
+            .fetch_one(
+                q(&sql)
+                    .bind(i.account_id.0)
+                    .bind(i.name)
+                    .bind(i.website_token)
+                    .bind(i.website_url)
+                    .bind(i.widget_color.as_str())
+                    .bind(i.welcome_title)
+                    .bind(i.welcome_tagline)
+                    .bind(now),
+            )
+            .await?;
+        tx.execute(
+            q("INSERT INTO inbox_members (account_id, inbox_id, user_id) \
+               SELECT account_id, $2, user_id FROM account_users WHERE account_id = $1")
+            .bind(i.account_id.0)
+            .bind(row.id),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(row.into())
+    }
+
+    pub async fn inbox_by_token(&self, website_token: &str) -> Result<Inbox> {
+        if let Some(inbox) = self.memo.inboxes.get(website_token) {
+            return Ok(inbox);
+        }
+        let sql = format!("SELECT {INBOX_COLUMNS} FROM inboxes WHERE website_token = $1");
+        let row: InboxRow = self.read_one(q(&sql).bind(website_token)).await?;
+        let inbox = Inbox::from(row);
+        self.memo.inboxes.put(website_token, inbox.clone());
+        Ok(inbox)
+    }
+
+    pub async fn inbox(&self, account_id: AccountId, id: InboxId) -> Result<Inbox> {
+        let sql = format!("SELECT {INBOX_COLUMNS} FROM inboxes WHERE account_id = $1 AND id = $2");
+        let row: InboxRow = self.read_one(q(&sql).bind(account_id.0).bind(id.0)).await?;
+        Ok(row.into())
+    }
+
+    pub async fn inboxes(&self, account_id: AccountId) -> Result<Vec<Inbox>> {
+        let sql = format!("SELECT {INBOX_COLUMNS} FROM inboxes WHERE account_id = $1 ORDER BY id");
+        let rows: Vec<InboxRow> = self.read_all(q(&sql).bind(account_id.0)).await?;
+        Ok(rows.into_iter().map(Into::into).collect())
+    }
+}
