@@ -111,10 +111,10 @@ impl Store {
     /// Whether any job is due at `now`: a read, so an idle runner never takes
     /// the write lock (SQLite) or opens a transaction.
     pub async fn job_due(&self, now: Millis) -> Result<bool> {
-        let sql = "SELECT COUNT(*) FROM jobs WHERE run_at <= $1 AND dead_at IS NULL \
-                   AND (locked_until IS NULL OR locked_until <= $1)";
-        let (n,): (i64,) = self.point_one(q(sql).bind(now)).await?;
-        Ok(n > 0)
+        let sql = "SELECT EXISTS (SELECT 1 FROM jobs WHERE run_at <= $1 AND dead_at IS NULL \
+                   AND (locked_until IS NULL OR locked_until <= $1))";
+        let (due,): (bool,) = self.point_one(q(sql).bind(now)).await?;
+        Ok(due)
     }
 
     /// Leases the first outside-the-database job due at `now` to `holder`

@@ -267,7 +267,7 @@ impl Store {
 
     /// Readiness: the database answers.
     pub async fn ping(&self) -> Result<()> {
-        let _: (i64,) = self.read_one(query::q("SELECT 1")).await?;
+        let _: (i64,) = self.read_one(query::q("SELECT CAST(1 AS BIGINT)")).await?;
         Ok(())
     }
 

@@ -73,7 +73,8 @@ async fn write_story(store: &Store) -> Vec<Message> {
         )
         .await
         .expect("user");
-    let (contact, ci) = store.create_visitor(&inbox, "Vera", "story-source", "story-pubsub", T0 + 1).await.expect("visitor");
+    let (contact, ci) =
+        store.create_visitor(&inbox, "Vera", "story-source", "story-pubsub", T0 + 1).await.expect("visitor");
     let (other, other_ci) =
         store.create_visitor(&inbox, "Otto", "other-source", "other-pubsub", T0 + 1).await.expect("other");
 
@@ -204,7 +205,11 @@ fn check(messages: &[MessageRow], events: &[EventRow], answered: &[Message]) {
         ]
     );
     for (e, m) in events.iter().filter(|e| e.7.is_some()).zip(messages) {
-        assert_eq!((e.7, e.6, e.4, e.8), (Some(m.id), m.private, m.seq, m.created_at), "a message's event differs from its row");
+        assert_eq!(
+            (e.7, e.6, e.4, e.8),
+            (Some(m.id), m.private, m.seq, m.created_at),
+            "a message's event differs from its row"
+        );
     }
 }
 
