@@ -58,7 +58,10 @@ impl App {
         echo_id: Option<EchoId>,
     ) -> Result<Message> {
         match actor.into() {
-            Actor::Agent(agent) => self.agent_send(agent, display_id, body, private, echo_id).await,
+            // Boxed: an agent's send (with its auto-assignment) is a large
+            // future, and unboxed it would size every visitor's send too, the
+            // hot path, whose future a socket allocates per message.
+            Actor::Agent(agent) => Box::pin(self.agent_send(agent, display_id, body, private, echo_id)).await,
             Actor::Visitor(_) if private => Err(AppError::Forbidden { message: "Visitors cannot write comments." }),
             Actor::Visitor(v) => self.visitor_send(v, display_id, body, echo_id).await,
         }
@@ -138,3 +141,4 @@ impl App {
         }
     }
 }
+
