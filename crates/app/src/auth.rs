@@ -9,6 +9,11 @@ use crate::{tokens, App, AppError, Result};
 /// How long a browser session lasts without signing in again.
 pub const SESSION_DAYS: i64 = 14;
 
+/// What an unknown email's sign-in verifies against: a real argon2id hash (of
+/// no one's password), so it costs what a wrong password costs.
+const DUMMY_HASH: &str =
+    "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$0J3ObC8e3qKQ7o0O3hs1kQ/Ak0hbsj4T1g2rVJYV6Z8";
+
 /// An agent acting in one account: the account is part of every query it makes.
 #[derive(Debug, Clone)]
 pub struct AgentCtx {
@@ -86,8 +91,6 @@ impl App {
     /// and an unknown email costs the same hashing work as a wrong password, so
     /// neither the answer nor its timing tells whether the user exists.
     pub async fn sign_in(&self, email: &str, password: &str) -> Result<UserSummary> {
-        const DUMMY: &str =
-            "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$0J3ObC8e3qKQ7o0O3hs1kQ/Ak0hbsj4T1g2rVJYV6Z8";
         if password.len() > 1024 {
             return Err(AppError::Unauthorized);
         }
@@ -95,7 +98,7 @@ impl App {
             Ok(e) => self.store().user_by_email(&e).await?,
             Err(_) => None,
         };
-        let hash = record.as_ref().map(|r| r.password_hash.clone()).unwrap_or_else(|| DUMMY.to_owned());
+        let hash = record.as_ref().map(|r| r.password_hash.clone()).unwrap_or_else(|| DUMMY_HASH.to_owned());
         let ok = self.verify_password(password.to_owned(), hash).await?;
         match record {
             Some(r) if ok => Ok(r.user),
@@ -172,9 +175,15 @@ mod tests {
     use argon2::password_hash::PasswordHash;
 
     #[test]
-    fn dummy_hash_parses() {
-        // The timing equaliser must be a valid hash, or unknown users answer faster.
-        let dummy = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$0J3ObC8e3qKQ7o0O3hs1kQ/Ak0hbsj4T1g2rVJYV6Z8";
-        assert!(PasswordHash::new(dummy).is_ok());
+    fn the_dummy_hash_sign_in_uses_parses_with_the_default_cost() {
+        // The timing equaliser must be a valid hash of the same cost as the
+        // stored ones, or unknown users answer faster.
+        let parsed = PasswordHash::new(super::DUMMY_HASH).expect("a valid hash");
+        let default = argon2::Params::default();
+        let params = argon2::Params::try_from(&parsed).expect("argon2 parameters");
+        assert_eq!(
+            (parsed.algorithm.as_str(), params.m_cost(), params.t_cost(), params.p_cost()),
+            ("argon2id", default.m_cost(), default.t_cost(), default.p_cost())
+        );
     }
 }

@@ -34,11 +34,30 @@ pub fn generate_password() -> String {
 #[cfg(test)]
 mod tests {
     #[test]
-    fn tokens_are_long_and_distinct() {
+    fn tokens_are_random_hex_of_their_length() {
+        let is_hex = |t: &str| t.chars().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase());
         let a = super::generate();
         assert_eq!(a.len(), 64);
+        assert!(is_hex(&a), "{a}");
         assert_ne!(a, super::generate());
-        assert_eq!(super::hash("x"), super::hash("x"));
-        assert_ne!(super::hash(&a), a);
+        let short = super::generate_short();
+        assert_eq!(short.len(), 32);
+        assert!(is_hex(&short), "{short}");
+        assert_ne!(short, super::generate_short());
+    }
+
+    #[test]
+    fn a_token_is_stored_as_its_sha256() {
+        // The SHA-256 of "x", computed elsewhere: a lookup by hash finds what
+        // any other SHA-256 implementation stored.
+        assert_eq!(super::hash("x"), "2d711642b726b04401627ca9fbac32f5c8530fb1903cc4db02258717921a4881");
+    }
+
+    #[test]
+    fn passwords_use_only_the_readable_alphabet() {
+        let p = super::generate_password();
+        assert_eq!(p.chars().count(), 20);
+        assert!(p.chars().all(|c| c.is_ascii_alphanumeric() && !"0O1lIio".contains(c)), "{p}");
+        assert_ne!(p, super::generate_password());
     }
 }

@@ -456,20 +456,6 @@ pub async fn next_event(ws: &mut Ws, event: &str) -> Value {
     }
 }
 
-/// Asserts that no frame other than pings arrives within `ms` milliseconds. Used
-/// only to show that something does NOT happen (a comment not reaching a visitor).
-pub async fn assert_silent(ws: &mut Ws, ms: u64) {
-    let deadline = tokio::time::Instant::now() + Duration::from_millis(ms);
-    loop {
-        match tokio::time::timeout_at(deadline, ws.next()).await {
-            Err(_) => return,
-            Ok(Some(Ok(WsMessage::Ping(_) | WsMessage::Pong(_)))) => continue,
-            Ok(Some(Ok(WsMessage::Text(t)))) if t.as_str().starts_with(r#"{"event":"presence.update""#) => continue,
-            Ok(other) => panic!("expected silence, got {other:?}"),
-        }
-    }
-}
-
 /// The close code the server sent, waiting up to 10 s.
 pub async fn close_code(ws: &mut Ws) -> Option<u16> {
     loop {
