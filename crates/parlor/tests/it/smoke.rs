@@ -1,3 +1,5 @@
+//! The whole path once, as a first check: a visitor writes, an agent answers.
+
 use serde_json::json;
 
 use crate::helpers::*;
