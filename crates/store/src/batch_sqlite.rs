@@ -123,7 +123,7 @@ fn message(db: &Connection, m: &OwnedMessage) -> rusqlite::Result<Written> {
         private: m.private,
         sender: m.sender,
         echo_id: m.echo_id.as_deref(),
-        content_attributes: "{}".to_owned(),
+        content_attributes: "{}",
         created_at: now,
     };
     let mid: i64 = row.query().prepare(db)?.raw_query().next()?.ok_or(rusqlite::Error::QueryReturnedNoRows)?.get(0)?;

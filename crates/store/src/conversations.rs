@@ -27,7 +27,7 @@ impl Tx {
         n: &NewConversation,
         now: Millis,
     ) -> Result<(ConversationId, EventRecord)> {
-        let attrs = serde_json::Value::Object(n.additional_attributes.clone()).to_string();
+        let attrs = serde_json::to_string(&n.additional_attributes).map_err(|e| StoreError::Other(e.to_string()))?;
         let (display_id,): (i64,) = self
             .fetch_one(
                 q("UPDATE accounts SET last_display_id = last_display_id + 1 WHERE id = $1 RETURNING last_display_id")

@@ -48,7 +48,7 @@ pub(crate) struct MessageInsert<'a> {
     pub private: bool,
     pub sender: Sender,
     pub echo_id: Option<&'a str>,
-    pub content_attributes: String,
+    pub content_attributes: &'a str,
     pub created_at: Millis,
 }
 
@@ -67,7 +67,7 @@ impl MessageInsert<'_> {
             .bind(sender_type)
             .bind(sender_id)
             .bind(self.echo_id)
-            .bind(self.content_attributes.as_str())
+            .bind(self.content_attributes)
             .bind(self.created_at)
     }
 }
@@ -101,6 +101,7 @@ impl Tx {
         now: Millis,
     ) -> Result<EventRecord> {
         let (seq, inbox_id) = self.next_conversation_seq(account_id, conversation_id).await?;
+        let attributes = activity.attributes.to_string();
         let row = MessageInsert {
             account_id,
             inbox_id,
@@ -111,7 +112,7 @@ impl Tx {
             private: false,
             sender: Sender::System,
             echo_id: None,
-            content_attributes: activity.attributes.to_string(),
+            content_attributes: &attributes,
             created_at: now,
         };
         let (id,): (i64,) = self.fetch_one(row.query()).await?;

@@ -67,9 +67,10 @@ pub(crate) struct Query<'q> {
     pub(crate) args: Vec<Arg<'q>>,
 }
 
-/// Starts a query.
+/// Starts a query. Room for the values of the longest statements (the
+/// message insert has 12) in one allocation, not three as the Vec doubles.
 pub(crate) fn q(sql: &str) -> Query<'_> {
-    Query { sql, args: Vec::new() }
+    Query { sql, args: Vec::with_capacity(16) }
 }
 
 impl<'q> Query<'q> {
