@@ -13,7 +13,7 @@ use std::path::Path;
 use std::process::{Command, ExitCode};
 
 const MAX_LINES: usize = 600;
-const LONGER_ALLOWED: &[&str] = &["crates/web/static/widget/frame.js", "crates/web/static/shared/lib.js"];
+const LONGER_ALLOWED: &[&str] = &["crates/assets/static/widget/frame.js", "crates/assets/static/shared/lib.js"];
 const MIGRATIONS: &str = "crates/store/migrations";
 
 pub fn main() -> ExitCode {

@@ -141,6 +141,14 @@ fn listen(addr: std::net::SocketAddr) -> std::io::Result<tokio::net::TcpListener
     socket.listen(LISTEN_BACKLOG)
 }
 
+/// The embedded browser code, handed to `web` as a value (so `web` does not
+/// depend on the crate that embeds it).
+fn browser_files() -> web::Assets {
+    let files =
+        assets::FILES.iter().map(|f| web::Asset { path: f.path, raw: f.raw, gzip: f.gzip, br: f.br, sha256: f.sha256 });
+    web::Assets::new(assets::VERSION, files)
+}
+
 /// Binds, prepares the first account, and serves in the background.
 pub async fn start(config: &Config) -> anyhow::Result<Server> {
     let app = open_serving_app(config).await?;
@@ -148,7 +156,7 @@ pub async fn start(config: &Config) -> anyhow::Result<Server> {
     let listener = listen(config.listen).with_context(|| format!("cannot listen on {}", config.listen))?;
     let addr = listener.local_addr()?;
     let (shutdown, stopped) = watch::channel(false);
-    let router = web::router(app.clone(), config.web_config(addr), stopped.clone());
+    let router = web::router(app.clone(), config.web_config(addr), browser_files(), stopped.clone());
     let max = config.max_connections_per_ip;
     let jobs = tokio::spawn(app.clone().run_jobs_until(stopped.clone()));
     tokio::spawn(app.clone().run_presence_until(stopped.clone()));

@@ -1,13 +1,16 @@
-//! The files under `static/`, embedded at build time with gzip and brotli copies
-//! (build.rs), served by content negotiation with ETags. Pages link them under
+//! The browser's files (embedded with gzip and brotli copies by the `assets`
+//! crate, handed over by the binary), served by content negotiation with ETags. Pages link them under
 //! the fingerprint `/static/<VERSION>/…`, which browsers may keep for a year;
 //! plain `/static/…` and the loader `/widget.js` (whose URL websites embed) are
 //! cached for minutes and revalidated.
 
+use std::collections::HashMap;
+use std::sync::Arc;
+
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
-/// One embedded file.
+/// One file the binary hands over (the `assets` crate embeds them).
 pub struct Asset {
     /// Relative to `static/`, with `/`.
     pub path: &'static str,
@@ -19,31 +22,50 @@ pub struct Asset {
     pub sha256: &'static str,
 }
 
-include!(concat!(env!("OUT_DIR"), "/static_files.rs"));
+/// The browser's files and their version, as a value: `web` does not depend on
+/// the crate that embeds them, so editing a script never rebuilds `web`.
+#[derive(Clone)]
+pub struct Assets(Arc<Inner>);
+
+struct Inner {
+    version: &'static str,
+    files: HashMap<&'static str, Asset>,
+}
 
 /// Fingerprinted URLs: the content never changes under one version.
 pub const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 /// Stable URLs: cached for a few minutes, then revalidated with the ETag.
 pub const SHORT: &str = "public, max-age=300";
 
-pub fn get(path: &str) -> Option<&'static Asset> {
-    FILES.iter().find(|a| a.path == path)
-}
-
-/// A file's text, for pages that inline it.
-pub fn text(path: &str) -> &'static str {
-    get(path).and_then(|a| std::str::from_utf8(a.raw).ok()).unwrap_or_default()
-}
-
-/// The file at a `/static/` path: the fingerprinted form `<version>/<file>` or
-/// the plain `<file>`. A fingerprint of an older build (a page rendered before
-/// an upgrade) still gets the current file, but only cached briefly.
-pub fn lookup(path: &str) -> Option<(&'static Asset, &'static str)> {
-    if let Some(asset) = get(path) {
-        return Some((asset, SHORT));
+impl Assets {
+    /// `version` changes whenever any file does; it fingerprints their URLs.
+    pub fn new(version: &'static str, files: impl IntoIterator<Item = Asset>) -> Assets {
+        Assets(Arc::new(Inner { version, files: files.into_iter().map(|a| (a.path, a)).collect() }))
     }
-    let (version, rest) = path.split_once('/')?;
-    get(rest).map(|asset| (asset, if version == VERSION { IMMUTABLE } else { SHORT }))
+
+    pub fn version(&self) -> &'static str {
+        self.0.version
+    }
+
+    pub fn get(&self, path: &str) -> Option<&Asset> {
+        self.0.files.get(path)
+    }
+
+    /// A file's text, for pages that inline it.
+    pub fn text(&self, path: &str) -> &'static str {
+        self.get(path).and_then(|a| std::str::from_utf8(a.raw).ok()).unwrap_or_default()
+    }
+
+    /// The file at a `/static/` path: the fingerprinted form `<version>/<file>` or
+    /// the plain `<file>`. A fingerprint of an older build (a page rendered before
+    /// an upgrade) still gets the current file, but only cached briefly.
+    pub fn lookup(&self, path: &str) -> Option<(&Asset, &'static str)> {
+        if let Some(asset) = self.get(path) {
+            return Some((asset, SHORT));
+        }
+        let (version, rest) = path.split_once('/')?;
+        self.get(rest).map(|asset| (asset, if version == self.0.version { IMMUTABLE } else { SHORT }))
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -92,7 +114,7 @@ pub fn not_modified(headers: &HeaderMap, etag: &str) -> bool {
 }
 
 /// The asset in the best encoding the request accepts.
-pub fn serve(asset: &'static Asset, req: &HeaderMap, cache: &'static str) -> Response {
+pub fn serve(asset: &Asset, req: &HeaderMap, cache: &'static str) -> Response {
     let accept = req.get(header::ACCEPT_ENCODING).and_then(|v| v.to_str().ok()).unwrap_or_default();
     let encoding = negotiate(accept, asset.br.is_some(), asset.gzip.is_some());
     let (body, coding) = match (encoding, asset.br, asset.gzip) {
@@ -157,18 +179,12 @@ mod tests {
     }
 
     #[test]
-    fn every_text_file_has_a_smaller_compressed_copy() {
-        for name in ["widget.js", "widget/frame.js", "shared/lib.js", "widget/widget.css", "inbox/main.js"] {
-            let a = get(name).unwrap_or_else(|| panic!("{name} embedded"));
-            assert!(a.gzip.is_some_and(|z| z.len() < a.raw.len()), "{name}");
-            assert!(a.br.is_some_and(|b| b.len() < a.raw.len()), "{name}");
-        }
-    }
-
-    #[test]
     fn fingerprinted_paths_are_immutable_and_old_fingerprints_are_not() {
+        let file = Asset { path: "widget/frame.js", raw: b"x", gzip: None, br: None, sha256: "" };
+        let assets = Assets::new("a1b2c3d4e5f6", [file]);
+        let lookup = |p: &str| assets.lookup(p);
         assert_eq!(
-            lookup(&format!("{VERSION}/widget/frame.js")).map(|(a, c)| (a.path, c)),
+            lookup("a1b2c3d4e5f6/widget/frame.js").map(|(a, c)| (a.path, c)),
             Some(("widget/frame.js", IMMUTABLE))
         );
         assert_eq!(lookup("0123456789ab/widget/frame.js").map(|(a, c)| (a.path, c)), Some(("widget/frame.js", SHORT)));

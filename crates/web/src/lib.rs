@@ -1,15 +1,14 @@
 //! The only crate that knows HTTP: routes, extractors, the error type at the edge,
-//! the WebSocket protocol, pages and the embedded browser code.
+//! the WebSocket protocol (`ws/`), the REST API by noun (`api/`), pages (`pages/`)
+//! and the serving of the browser's files, which the binary hands over as a value.
 
+mod api;
 mod assets;
 pub mod error;
 mod extract;
 mod pages;
 mod ratelimit;
-mod routes;
 mod serve;
-mod widget_frame;
-mod wire;
 mod ws;
 
 use std::net::{IpAddr, SocketAddr};
@@ -28,6 +27,7 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 
+pub use assets::{Asset, Assets};
 pub use ratelimit::LimitConfig;
 pub use serve::serve;
 
@@ -63,6 +63,7 @@ impl WebConfig {
 pub struct AppState {
     pub app: app::App,
     pub config: Arc<WebConfig>,
+    assets: Assets,
     limits: ratelimit::Limits,
 }
 
@@ -90,11 +91,7 @@ impl utoipa::Modify for Security {
 }
 
 fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
-    OpenApiRouter::with_openapi(ApiDoc::openapi())
-        .merge(routes::client::router())
-        .merge(routes::conversations::router())
-        .merge(routes::accounts::router())
-        .split_for_parts()
+    OpenApiRouter::with_openapi(ApiDoc::openapi()).merge(api::router()).split_for_parts()
 }
 
 /// The OpenAPI document of the whole REST API, generated from the routes.
@@ -103,7 +100,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 }
 
 /// The whole HTTP application.
-pub fn router(app: app::App, config: WebConfig, mut shutdown: watch::Receiver<bool>) -> Router {
+pub fn router(app: app::App, config: WebConfig, assets: Assets, mut shutdown: watch::Receiver<bool>) -> Router {
     let limits = ratelimit::Limits::new(config.limits);
     let pruned = limits.clone();
     tokio::spawn(async move {
@@ -122,7 +119,7 @@ pub fn router(app: app::App, config: WebConfig, mut shutdown: watch::Receiver<bo
         let _ = shutdown.wait_for(|stop| *stop).await;
         hub.hub().close();
     });
-    let state = AppState { app, config: Arc::new(config), limits };
+    let state = AppState { app, config: Arc::new(config), assets, limits };
     let (api_router, doc) = api();
     let doc = Arc::new(doc);
     api_router

@@ -8,7 +8,9 @@ use app::presence::{PresenceUpdate, Present};
 use domain::{InboxId, PublicMessage};
 use serde::Serialize;
 
-use crate::wire::{ConversationJson, MessageJson, PublicConversationJson};
+use crate::api::client::PublicConversationJson;
+use crate::api::conversations::ConversationJson;
+use crate::api::messages::MessageJson;
 
 #[derive(Serialize)]
 struct Frame<'a, T: Serialize> {

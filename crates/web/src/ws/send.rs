@@ -9,9 +9,9 @@ use domain::*;
 use serde::Serialize;
 
 use super::{frames, ClientFrame, Close, Conn, Peer};
+use crate::api::messages::MessageJson;
 use crate::error::ApiError;
 use crate::ratelimit::{self, Limit};
-use crate::wire::MessageJson;
 
 #[derive(Serialize)]
 struct Refused<'a> {

@@ -56,7 +56,7 @@ fn main() {
     let packed = out_dir.join("static");
     std::fs::create_dir_all(&packed).expect("create OUT_DIR/static");
     let mut version = Sha256::new();
-    let mut code = String::from("pub static FILES: &[Asset] = &[\n");
+    let mut code = String::from("pub static FILES: &[File] = &[\n");
     for (i, file) in files.iter().enumerate() {
         println!("cargo:rerun-if-changed={}", file.display());
         let rel = file.strip_prefix(&root).expect("under static/").to_string_lossy().replace('\\', "/");
@@ -79,7 +79,7 @@ fn main() {
         let sha256 = base64::engine::general_purpose::STANDARD.encode(digest);
         let _ = writeln!(
             code,
-            "    Asset {{ path: {rel:?}, raw: include_bytes!({:?}), gzip: {gz}, br: {br}, sha256: {sha256:?} }},",
+            "    File {{ path: {rel:?}, raw: include_bytes!({:?}), gzip: {gz}, br: {br}, sha256: {sha256:?} }},",
             file.display().to_string()
         );
     }

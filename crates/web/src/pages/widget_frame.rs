@@ -16,7 +16,7 @@ use base64::Engine as _;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::{assets, pages, AppState};
+use crate::{pages, AppState};
 
 const CSS: &str = "widget/widget.css";
 
@@ -289,12 +289,12 @@ pub async fn widget_frame(State(state): State<AppState>, headers: HeaderMap, Que
     });
     let html = FramePage {
         lang: &lang,
-        v: assets::VERSION,
+        v: state.assets.version(),
         s: page_strings,
         inbox_name: &inbox.name,
         welcome_title: if inbox.welcome_title.is_empty() { page_strings.title } else { &inbox.welcome_title },
         welcome_tagline: if inbox.welcome_tagline.is_empty() { page_strings.tagline } else { &inbox.welcome_tagline },
-        css: assets::text(CSS),
+        css: state.assets.text(CSS),
         colors: &color_css,
         config: &config,
     }
@@ -302,7 +302,7 @@ pub async fn widget_frame(State(state): State<AppState>, headers: HeaderMap, Que
     let csp = format!(
         "default-src 'self'; script-src 'self'; style-src {} {}; img-src 'self' data:; connect-src 'self'; \
          frame-ancestors *; base-uri 'none'; form-action 'none'",
-        assets::get(CSS).map(|a| format!("'sha256-{}'", a.sha256)).unwrap_or_default(),
+        state.assets.get(CSS).map(|a| format!("'sha256-{}'", a.sha256)).unwrap_or_default(),
         csp_hash(&color_css),
     );
     // The page is the same for every visitor of an inbox in one language: the
@@ -311,7 +311,7 @@ pub async fn widget_frame(State(state): State<AppState>, headers: HeaderMap, Que
         let digest = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(body.as_bytes()));
         format!("W/\"{}\"", &digest[..22])
     });
-    let fresh = etag.as_deref().is_some_and(|tag| assets::not_modified(&headers, tag));
+    let fresh = etag.as_deref().is_some_and(|tag| crate::assets::not_modified(&headers, tag));
     let mut res = pages::page(html, &csp);
     if res.status() != StatusCode::OK {
         return res;

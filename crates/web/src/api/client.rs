@@ -8,15 +8,16 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use domain::*;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use super::messages::MessageJson;
+use super::secs;
 use crate::error::{ApiResult, ErrorBody};
 use crate::extract::{ApiJson, ApiPath, ApiQuery, ClientIp};
-use crate::wire::*;
 use crate::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -308,4 +309,115 @@ async fn create_message(
     let m = state.app.send_message(&v, DisplayId(p.conversation_id), content, false, echo).await?;
     let m = PublicMessage::new(m).ok_or(app::AppError::NotFound)?;
     Ok(Json(MessageJson::for_visitor(&m)))
+}
+
+/// The assignee as a visitor may see them: a name, never an email.
+#[derive(Serialize, ToSchema)]
+pub struct PublicAgentJson {
+    pub id: i64,
+    pub name: String,
+    pub available_name: String,
+    pub avatar_url: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PublicContactJson {
+    pub id: i64,
+    /// The contact identifier for the Client API's paths. Only returned when the
+    /// contact is created; keep it secret.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source_id: Option<String>,
+    /// The WebSocket token. Only returned when the contact is created.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pubsub_token: Option<String>,
+    pub name: String,
+    pub email: Option<String>,
+    pub phone_number: Option<String>,
+}
+
+impl PublicContactJson {
+    pub fn new(c: &Contact, source_id: Option<String>, pubsub_token: Option<String>) -> Self {
+        PublicContactJson {
+            id: c.id.0,
+            source_id,
+            pubsub_token,
+            name: c.name.clone(),
+            email: c.email.clone(),
+            phone_number: c.phone_number.clone(),
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PublicConversationJson {
+    pub id: i64,
+    pub inbox_id: i64,
+    pub status: &'static str,
+    pub created_at: i64,
+    pub last_activity_at: i64,
+    pub contact_last_seen_at: Option<i64>,
+    pub messages: Vec<MessageJson>,
+    pub contact: PublicContactJson,
+    pub assignee: Option<PublicAgentJson>,
+    /// The conversation's newest event seq (a visitor's resume cursor).
+    pub seq: i64,
+}
+
+impl PublicConversationJson {
+    pub fn new(v: &ConversationView, messages: &[PublicMessage]) -> Self {
+        let c = &v.conversation;
+        PublicConversationJson {
+            id: c.display_id.0,
+            inbox_id: c.inbox_id.0,
+            status: c.status.as_str(),
+            created_at: secs(c.created_at),
+            last_activity_at: secs(c.last_activity_at),
+            contact_last_seen_at: c.contact_last_seen_at.map(secs),
+            messages: messages.iter().map(MessageJson::for_visitor).collect(),
+            contact: PublicContactJson::new(&v.contact, None, None),
+            assignee: v.assignee.as_ref().map(|u| PublicAgentJson {
+                id: u.id.0,
+                name: u.available_name().to_owned(),
+                available_name: u.available_name().to_owned(),
+                avatar_url: String::new(),
+            }),
+            seq: c.last_seq,
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PublicInboxJson {
+    pub identifier: String,
+    pub name: String,
+    pub timezone: String,
+    #[schema(value_type = Vec<Object>)]
+    pub working_hours: Vec<Value>,
+    pub working_hours_enabled: bool,
+    pub csat_survey_enabled: bool,
+    pub greeting_enabled: bool,
+    pub greeting_message: String,
+    pub identity_validation_enabled: bool,
+    pub widget_color: String,
+    pub welcome_title: String,
+    pub welcome_tagline: String,
+}
+
+impl From<&Inbox> for PublicInboxJson {
+    fn from(i: &Inbox) -> Self {
+        PublicInboxJson {
+            identifier: i.website_token.clone(),
+            name: i.name.clone(),
+            timezone: "UTC".into(),
+            working_hours: Vec::new(),
+            working_hours_enabled: false,
+            csat_survey_enabled: false,
+            greeting_enabled: !i.greeting_message.is_empty(),
+            greeting_message: i.greeting_message.clone(),
+            identity_validation_enabled: false,
+            widget_color: i.widget_color.clone(),
+            welcome_title: i.welcome_title.clone(),
+            welcome_tagline: i.welcome_tagline.clone(),
+        }
+    }
 }

@@ -1,5 +1,5 @@
-//! The Application API's conversations and messages:
-//! `/api/v1/accounts/{account_id}/conversations/…`.
+//! The Application API's conversations: `/api/v1/accounts/{account_id}/conversations/…`
+//! (their messages are in messages.rs).
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -11,9 +11,12 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use super::contacts::ContactJson;
+use super::messages::MessageJson;
+use super::profile::AgentJson;
+use super::{secs, AccountPath};
 use crate::error::{ApiResult, ErrorBody};
 use crate::extract::{Agent, ApiJson, ApiPath, ApiQuery};
-use crate::wire::*;
 use crate::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -25,20 +28,13 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(assign))
         .routes(routes!(toggle_typing))
         .routes(routes!(update_last_seen))
-        .routes(routes!(list_messages, create_message))
 }
 
 #[derive(Deserialize)]
-struct AccountPath {
+pub(crate) struct ConversationPath {
     #[allow(dead_code)] // read by the Agent extractor
     account_id: i64,
-}
-
-#[derive(Deserialize)]
-struct ConversationPath {
-    #[allow(dead_code)]
-    account_id: i64,
-    conversation_id: i64,
+    pub conversation_id: i64,
 }
 
 #[derive(Deserialize)]
@@ -287,83 +283,95 @@ async fn update_last_seen(
     Ok(StatusCode::OK)
 }
 
-#[derive(Deserialize)]
-struct BeforeQuery {
-    before: Option<i64>,
+#[derive(Serialize, ToSchema)]
+pub struct ConversationMetaJson {
+    pub sender: ContactJson,
+    pub assignee: Option<AgentJson>,
+    pub channel: String,
+    pub hmac_verified: bool,
 }
 
 #[derive(Serialize, ToSchema)]
-pub struct MessagesMeta {
-    pub contact: ContactJson,
-    pub assignee: Option<AgentJson>,
+pub struct ConversationJson {
+    /// The per-account display id.
+    pub id: i64,
+    pub account_id: i64,
+    pub inbox_id: i64,
+    pub status: &'static str,
+    pub assignee_id: Option<i64>,
+    pub created_at: i64,
+    pub timestamp: i64,
+    pub updated_at: i64,
+    pub last_activity_at: i64,
+    pub unread_count: i64,
+    pub agent_last_seen_at: Option<i64>,
+    pub assignee_last_seen_at: Option<i64>,
+    pub contact_last_seen_at: Option<i64>,
+    pub can_reply: bool,
+    pub muted: bool,
+    pub priority: Option<String>,
+    pub snoozed_until: Option<i64>,
+    pub labels: Vec<String>,
     #[schema(value_type = Object)]
     pub additional_attributes: Map<String, Value>,
-    pub labels: Vec<String>,
-    pub agent_last_seen_at: Option<i64>,
+    #[schema(value_type = Object)]
+    pub custom_attributes: Map<String, Value>,
+    /// The newest message, as in Chatwoot's list.
+    pub messages: Vec<MessageJson>,
+    pub last_non_activity_message: Option<MessageJson>,
+    pub meta: ConversationMetaJson,
+    /// The conversation's newest event seq.
+    pub seq: i64,
+}
+
+impl From<&ConversationView> for ConversationJson {
+    fn from(v: &ConversationView) -> Self {
+        let c = &v.conversation;
+        let last = v.last_message.as_ref().map(MessageJson::for_agent);
+        ConversationJson {
+            id: c.display_id.0,
+            account_id: c.account_id.0,
+            inbox_id: c.inbox_id.0,
+            status: c.status.as_str(),
+            assignee_id: c.assignee_id.map(|u| u.0),
+            created_at: secs(c.created_at),
+            timestamp: secs(c.last_activity_at),
+            updated_at: secs(c.last_activity_at),
+            last_activity_at: secs(c.last_activity_at),
+            unread_count: c.unread_count,
+            agent_last_seen_at: c.agent_last_seen_at.map(secs),
+            assignee_last_seen_at: None,
+            contact_last_seen_at: c.contact_last_seen_at.map(secs),
+            can_reply: true,
+            muted: false,
+            priority: None,
+            snoozed_until: c.snoozed_until.map(secs),
+            labels: Vec::new(),
+            additional_attributes: c.additional_attributes.clone(),
+            custom_attributes: Map::new(),
+            messages: last.iter().cloned().collect(),
+            last_non_activity_message: last.filter(|m| m.message_type != MessageType::Activity.code()),
+            meta: ConversationMetaJson {
+                sender: ContactJson::from(&v.contact),
+                assignee: v.assignee.as_ref().map(AgentJson::from),
+                channel: v.channel_type.clone(),
+                hmac_verified: false,
+            },
+            seq: c.last_seq,
+        }
+    }
 }
 
 #[derive(Serialize, ToSchema)]
-pub struct MessagesResponse {
-    pub meta: MessagesMeta,
-    pub payload: Vec<MessageJson>,
+pub struct CountsJson {
+    pub mine_count: i64,
+    pub unassigned_count: i64,
+    pub assigned_count: i64,
+    pub all_count: i64,
 }
 
-#[utoipa::path(get, path = "/api/v1/accounts/{account_id}/conversations/{conversation_id}/messages", tag = "Messages",
-    params(("account_id" = i64, Path), ("conversation_id" = i64, Path), ("before" = Option<i64>, Query)),
-    responses((status = 200, body = MessagesResponse, description = "Up to 100 messages, oldest first"), (status = 404, body = ErrorBody)),
-    security(("api_access_token" = [])))]
-async fn list_messages(
-    State(state): State<AppState>,
-    Agent(agent): Agent,
-    ApiPath(p): ApiPath<ConversationPath>,
-    ApiQuery(q): ApiQuery<BeforeQuery>,
-) -> ApiResult<Json<MessagesResponse>> {
-    let (view, messages) = state.app.messages(&agent, DisplayId(p.conversation_id), q.before.map(MessageId)).await?;
-    let conversation = ConversationJson::from(&view);
-    Ok(Json(MessagesResponse {
-        meta: MessagesMeta {
-            contact: conversation.meta.sender,
-            assignee: conversation.meta.assignee,
-            additional_attributes: conversation.additional_attributes,
-            labels: Vec::new(),
-            agent_last_seen_at: conversation.agent_last_seen_at,
-        },
-        payload: messages.iter().map(MessageJson::for_agent).collect(),
-    }))
-}
-
-#[derive(Deserialize, ToSchema)]
-pub struct MessagePayload {
-    pub content: String,
-    /// `outgoing` (default). Agents cannot write as the contact.
-    pub message_type: Option<String>,
-    /// An internal comment: never shown to the contact.
-    #[serde(default)]
-    pub private: bool,
-    pub content_type: Option<String>,
-    pub echo_id: Option<String>,
-}
-
-#[utoipa::path(post, path = "/api/v1/accounts/{account_id}/conversations/{conversation_id}/messages", tag = "Messages",
-    params(("account_id" = i64, Path), ("conversation_id" = i64, Path)),
-    request_body = MessagePayload,
-    responses((status = 200, body = MessageJson, description = "Stored (committed) message"), (status = 400, body = ErrorBody),
-        (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
-    security(("api_access_token" = [])))]
-async fn create_message(
-    State(state): State<AppState>,
-    Agent(agent): Agent,
-    ApiPath(p): ApiPath<ConversationPath>,
-    ApiJson(body): ApiJson<MessagePayload>,
-) -> ApiResult<Json<MessageJson>> {
-    if body.message_type.as_deref().is_some_and(|t| t != "outgoing") {
-        return Err(InvalidInput::new("invalid_message_type", "Agents send outgoing messages.").into());
+impl From<app::ConversationCounts> for CountsJson {
+    fn from(c: app::ConversationCounts) -> Self {
+        CountsJson { mine_count: c.mine, unassigned_count: c.unassigned, assigned_count: c.assigned, all_count: c.all }
     }
-    if body.content_type.as_deref().is_some_and(|t| t != "text") {
-        return Err(InvalidInput::new("invalid_content_type", "Only text messages are supported yet.").into());
-    }
-    let content = MessageBody::parse(body.content)?;
-    let echo = body.echo_id.map(EchoId::parse).transpose()?;
-    let m = state.app.send_message(&agent, DisplayId(p.conversation_id), content, body.private, echo).await?;
-    Ok(Json(MessageJson::for_agent(&m)))
 }

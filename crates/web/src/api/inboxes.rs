@@ -1,0 +1,135 @@
+//! The Application API's inboxes: `/api/v1/accounts/{account_id}/inboxes/…`.
+
+use axum::extract::State;
+use axum::Json;
+use domain::*;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::{AccountPath, ItemPath};
+use crate::error::{ApiResult, ErrorBody};
+use crate::extract::{Agent, ApiJson, ApiPath};
+use crate::AppState;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(list_inboxes, create_inbox)).routes(routes!(show_inbox))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct InboxList {
+    pub payload: Vec<InboxJson>,
+}
+
+#[utoipa::path(get, path = "/api/v1/accounts/{account_id}/inboxes", tag = "Inboxes",
+    params(("account_id" = i64, Path)),
+    responses((status = 200, body = InboxList), (status = 404, body = ErrorBody)),
+    security(("api_access_token" = [])))]
+async fn list_inboxes(
+    State(state): State<AppState>,
+    Agent(agent): Agent,
+    ApiPath(_account): ApiPath<AccountPath>,
+) -> ApiResult<Json<InboxList>> {
+    let inboxes = state.app.inboxes(&agent).await?;
+    let url = state.config.public_url_or_default();
+    Ok(Json(InboxList { payload: inboxes.iter().map(|i| InboxJson::new(i, &url)).collect() }))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct CreateInboxPayload {
+    pub name: String,
+    pub channel: Option<ChannelPayload>,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct ChannelPayload {
+    /// Only `web_widget` yet.
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+    pub widget_color: Option<String>,
+}
+
+#[utoipa::path(post, path = "/api/v1/accounts/{account_id}/inboxes", tag = "Inboxes",
+    params(("account_id" = i64, Path)),
+    request_body = CreateInboxPayload,
+    responses((status = 200, body = InboxJson), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("api_access_token" = [])))]
+async fn create_inbox(
+    State(state): State<AppState>,
+    Agent(agent): Agent,
+    ApiPath(_account): ApiPath<AccountPath>,
+    ApiJson(body): ApiJson<CreateInboxPayload>,
+) -> ApiResult<Json<InboxJson>> {
+    let name = PersonName::parse(&body.name)?;
+    let channel = body.channel.unwrap_or(ChannelPayload { kind: None, widget_color: None });
+    if channel.kind.as_deref().is_some_and(|k| k != "web_widget") {
+        return Err(InvalidInput::new("unsupported_channel", "Only web_widget inboxes can be created yet.").into());
+    }
+    let color = HexColor::parse(channel.widget_color.as_deref().unwrap_or("#1f6feb"))?;
+    let inbox = state.app.create_inbox(&agent, &name, &color).await?;
+    Ok(Json(InboxJson::new(&inbox, &state.config.public_url_or_default())))
+}
+
+#[utoipa::path(get, path = "/api/v1/accounts/{account_id}/inboxes/{id}", tag = "Inboxes",
+    params(("account_id" = i64, Path), ("id" = i64, Path)),
+    responses((status = 200, body = InboxJson), (status = 404, body = ErrorBody)),
+    security(("api_access_token" = [])))]
+async fn show_inbox(
+    State(state): State<AppState>,
+    Agent(agent): Agent,
+    ApiPath(p): ApiPath<ItemPath>,
+) -> ApiResult<Json<InboxJson>> {
+    let inbox = state.app.inbox(&agent, InboxId(p.id)).await?;
+    Ok(Json(InboxJson::new(&inbox, &state.config.public_url_or_default())))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct InboxJson {
+    pub id: i64,
+    pub channel_id: i64,
+    pub name: String,
+    pub channel_type: String,
+    pub website_token: String,
+    /// The same value as `website_token`: what the Client API's paths take.
+    pub inbox_identifier: String,
+    pub website_url: String,
+    pub widget_color: String,
+    pub welcome_title: String,
+    pub welcome_tagline: String,
+    pub greeting_enabled: bool,
+    pub greeting_message: String,
+    pub enable_auto_assignment: bool,
+    pub working_hours_enabled: bool,
+    pub csat_survey_enabled: bool,
+    pub avatar_url: String,
+    /// The snippet that embeds the widget on a website.
+    pub web_widget_script: String,
+}
+
+impl InboxJson {
+    pub fn new(i: &Inbox, public_url: &str) -> Self {
+        InboxJson {
+            id: i.id.0,
+            channel_id: i.id.0,
+            name: i.name.clone(),
+            channel_type: i.channel_type.clone(),
+            website_token: i.website_token.clone(),
+            inbox_identifier: i.website_token.clone(),
+            website_url: i.website_url.clone(),
+            widget_color: i.widget_color.clone(),
+            welcome_title: i.welcome_title.clone(),
+            welcome_tagline: i.welcome_tagline.clone(),
+            greeting_enabled: !i.greeting_message.is_empty(),
+            greeting_message: i.greeting_message.clone(),
+            enable_auto_assignment: false,
+            working_hours_enabled: false,
+            csat_survey_enabled: false,
+            avatar_url: String::new(),
+            web_widget_script: format!(
+                "<script src=\"{public_url}/widget.js\" data-website-token=\"{}\" async></script>",
+                i.website_token
+            ),
+        }
+    }
+}

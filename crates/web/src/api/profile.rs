@@ -1,0 +1,97 @@
+//! The signed-in user (`/api/v1/profile`) and teammates as other teammates see them.
+
+use axum::extract::State;
+use axum::Json;
+use domain::*;
+use serde::Serialize;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::error::{ApiResult, ErrorBody};
+use crate::extract::AuthUser;
+use crate::AppState;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(profile))
+}
+
+#[utoipa::path(get, path = "/api/v1/profile", tag = "Profile",
+    responses((status = 200, body = ProfileJson), (status = 401, body = ErrorBody)),
+    security(("api_access_token" = [])))]
+async fn profile(State(state): State<AppState>, AuthUser(user): AuthUser) -> ApiResult<Json<ProfileJson>> {
+    let accounts = state.app.memberships(user.id).await?;
+    let (account_id, role) = accounts.first().map(|(id, _, role)| (id.0, role.as_str())).unwrap_or((0, "agent"));
+    Ok(Json(ProfileJson {
+        id: user.id.0,
+        name: user.name.clone(),
+        display_name: user.display_name.clone(),
+        available_name: user.available_name().to_owned(),
+        email: user.email.clone(),
+        avatar_url: String::new(),
+        confirmed: true,
+        role,
+        account_id,
+        accounts: accounts
+            .iter()
+            .map(|(id, name, role)| AccountMembershipJson {
+                id: id.0,
+                name: name.clone(),
+                role: role.as_str(),
+                status: "active",
+            })
+            .collect(),
+        kind: "User",
+    }))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AccountMembershipJson {
+    pub id: i64,
+    pub name: String,
+    pub role: &'static str,
+    pub status: &'static str,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ProfileJson {
+    pub id: i64,
+    pub name: String,
+    pub display_name: Option<String>,
+    pub available_name: String,
+    pub email: String,
+    pub avatar_url: String,
+    pub confirmed: bool,
+    /// The role in `account_id`, the user's first account.
+    pub role: &'static str,
+    pub account_id: i64,
+    pub accounts: Vec<AccountMembershipJson>,
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+}
+
+/// A teammate as other teammates see them.
+#[derive(Serialize, ToSchema)]
+pub struct AgentJson {
+    pub id: i64,
+    pub name: String,
+    pub available_name: String,
+    pub display_name: Option<String>,
+    pub email: String,
+    pub avatar_url: String,
+    pub thumbnail: String,
+}
+
+impl From<&UserSummary> for AgentJson {
+    fn from(u: &UserSummary) -> Self {
+        AgentJson {
+            id: u.id.0,
+            name: u.name.clone(),
+            available_name: u.available_name().to_owned(),
+            display_name: u.display_name.clone(),
+            email: u.email.clone(),
+            avatar_url: String::new(),
+            thumbnail: String::new(),
+        }
+    }
+}

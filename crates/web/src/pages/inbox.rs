@@ -1,0 +1,42 @@
+//! The inbox shell (`/app`): the signed-in agent's page; inbox/main.js makes it live.
+
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Redirect, Response};
+
+use super::{language, page, LangQuery, APP_CSP};
+use crate::extract::session_cookie;
+use crate::AppState;
+
+#[derive(Template)]
+#[template(path = "inbox.html")]
+struct InboxPage {
+    v: &'static str,
+    lang: String,
+    account_id: i64,
+    user_id: i64,
+    user_name: String,
+    role: String,
+}
+
+pub(super) async fn show(State(state): State<AppState>, headers: HeaderMap, Query(q): Query<LangQuery>) -> Response {
+    let Some(token) = session_cookie(&headers) else { return Redirect::to("/login").into_response() };
+    let Ok(user) = state.app.session_user(&token).await else { return Redirect::to("/login").into_response() };
+    let accounts = match state.app.memberships(user.id).await {
+        Ok(a) => a,
+        Err(e) => return crate::error::ApiError::from(e).into_response(),
+    };
+    let Some((account_id, _, role)) = accounts.first() else { return Redirect::to("/login").into_response() };
+    let lang = language(&headers, q.lang.as_deref());
+    let html = InboxPage {
+        v: state.assets.version(),
+        lang,
+        account_id: account_id.0,
+        user_id: user.id.0,
+        user_name: user.available_name().to_owned(),
+        role: role.as_str().to_owned(),
+    }
+    .render();
+    page(html, APP_CSP)
+}

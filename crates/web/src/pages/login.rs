@@ -1,0 +1,104 @@
+//! Sign-in and sign-out (`/login`, `/logout`): a session cookie, never a token in the page.
+
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use serde::Deserialize;
+
+use super::{language, page, LangQuery, APP_CSP};
+use crate::extract::{same_origin, session_cookie, ClientIp, SESSION_COOKIE};
+use crate::AppState;
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    v: &'static str,
+    lang: String,
+    error: Option<String>,
+    email: String,
+}
+
+pub(super) async fn show(State(state): State<AppState>, headers: HeaderMap, Query(q): Query<LangQuery>) -> Response {
+    let lang = language(&headers, q.lang.as_deref());
+    page(LoginPage { v: state.assets.version(), lang, error: None, email: String::new() }.render(), APP_CSP)
+}
+
+#[derive(Deserialize)]
+pub(super) struct LoginForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+}
+
+pub(super) async fn submit(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+    Form(form): Form<LoginForm>,
+) -> Response {
+    let lang = language(&headers, None);
+    if headers.contains_key(header::ORIGIN) && !same_origin(&headers, state.config.public_url.as_deref()) {
+        return StatusCode::FORBIDDEN.into_response();
+    }
+    let email_key = form.email.trim().to_lowercase();
+    let limited = state.limits.login_ip.check(&ip.to_string()).and_then(|_| state.limits.login_email.check(&email_key));
+    let error = |key: &str, status: StatusCode| {
+        let mut res = page(
+            LoginPage {
+                v: state.assets.version(),
+                lang: lang.clone(),
+                error: Some(key.into()),
+                email: form.email.clone(),
+            }
+            .render(),
+            APP_CSP,
+        );
+        *res.status_mut() = status;
+        res
+    };
+    if limited.is_err() {
+        return error("rate_limited", StatusCode::TOO_MANY_REQUESTS);
+    }
+    let user = match state.app.sign_in(&form.email, &form.password).await {
+        Ok(user) => user,
+        Err(app::AppError::Unauthorized) => return error("invalid", StatusCode::UNAUTHORIZED),
+        Err(e) => return crate::error::ApiError::from(e).into_response(),
+    };
+    // A fresh session id at every sign-in (no session fixation).
+    if let Some(old) = session_cookie(&headers) {
+        let _ = state.app.end_session(&old).await;
+    }
+    match state.app.create_session(user.id).await {
+        Ok(token) => {
+            let mut res = Redirect::to("/app").into_response();
+            let secure = if state.config.secure_cookies() { "; Secure" } else { "" };
+            let cookie = format!(
+                "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{secure}",
+                app::auth::SESSION_DAYS * 24 * 3600
+            );
+            if let Ok(v) = HeaderValue::from_str(&cookie) {
+                res.headers_mut().insert(header::SET_COOKIE, v);
+            }
+            res
+        }
+        Err(e) => crate::error::ApiError::from(e).into_response(),
+    }
+}
+
+pub(super) async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    if !same_origin(&headers, state.config.public_url.as_deref()) {
+        return StatusCode::FORBIDDEN.into_response();
+    }
+    if let Some(token) = session_cookie(&headers) {
+        let _ = state.app.end_session(&token).await;
+    }
+    let mut res = Redirect::to("/login").into_response();
+    res.headers_mut().insert(
+        header::SET_COOKIE,
+        HeaderValue::from_static("parlor_session=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"),
+    );
+    res
+}

@@ -1,0 +1,115 @@
+//! Server-rendered pages, one module each (sign-in, the inbox shell, the demo
+//! site, the widget frame), the routes of the static files (assets.rs), and
+//! health checks. Templates are in `templates/`.
+
+use axum::extract::State;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use serde::Deserialize;
+
+use crate::AppState;
+
+mod demo;
+mod inbox;
+mod login;
+mod widget_frame;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(|| async { Redirect::to("/app") }))
+        .route("/login", get(login::show).post(login::submit))
+        .route("/logout", post(login::logout))
+        .route("/app", get(inbox::show))
+        .route("/demo", get(demo::home))
+        .route("/demo/pricing", get(demo::pricing))
+        .route("/widget/frame", get(widget_frame::widget_frame))
+        .route("/widget.js", get(|State(s): State<AppState>, headers: HeaderMap| async move { static_file(&s, "widget.js", &headers) }))
+        .route(
+            "/static/{*path}",
+            get(|State(s): State<AppState>, axum::extract::Path(p): axum::extract::Path<String>, headers: HeaderMap| async move {
+                static_file(&s, &p, &headers)
+            }),
+        )
+        .route("/healthz", get(|| async { axum::Json(serde_json::json!({"status": "ok"})) }))
+        .route("/readyz", get(readyz))
+}
+
+/// Content Security Policy of the team's pages: our own scripts only, never framed.
+pub(crate) const APP_CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+    connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+/// The demo page plays a customer's website that embeds the loader.
+pub(crate) const DEMO_CSP: &str =
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; \
+    connect-src 'self'; frame-src 'self'; base-uri 'none'";
+
+/// A rendered page with its Content Security Policy; never cached (the widget
+/// frame relaxes that).
+pub(crate) fn page(html: Result<String, askama::Error>, csp: &str) -> Response {
+    match (html, HeaderValue::from_str(csp)) {
+        (Ok(body), Ok(csp_value)) => {
+            let mut res = Html(body).into_response();
+            let h = res.headers_mut();
+            h.insert(header::CONTENT_SECURITY_POLICY, csp_value);
+            h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            h.insert(header::REFERRER_POLICY, HeaderValue::from_static("strict-origin-when-cross-origin"));
+            if csp == APP_CSP {
+                h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+            }
+            res
+        }
+        (Err(e), _) => {
+            tracing::error!(error = %e, "template failed");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+        (_, Err(e)) => {
+            tracing::error!(error = %e, "invalid CSP");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
+}
+
+/// `de` when the browser prefers German over English, else `en`; `?lang=` wins.
+pub(crate) fn language(headers: &HeaderMap, forced: Option<&str>) -> String {
+    if let Some(l) = forced.filter(|l| matches!(*l, "de" | "en")) {
+        return l.to_owned();
+    }
+    let accept = headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    for tag in accept.split(',') {
+        let tag = tag.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+        if tag.starts_with("de") {
+            return "de".into();
+        }
+        if tag.starts_with("en") {
+            return "en".into();
+        }
+    }
+    "en".into()
+}
+
+#[derive(Deserialize)]
+pub(crate) struct LangQuery {
+    pub lang: Option<String>,
+}
+
+fn static_file(state: &AppState, path: &str, headers: &HeaderMap) -> Response {
+    match state.assets.lookup(path) {
+        Some((asset, cache)) => crate::assets::serve(asset, headers, cache),
+        None => crate::error::ApiError::not_found().into_response(),
+    }
+}
+
+async fn readyz(State(state): State<AppState>) -> Response {
+    match state.app.ping().await {
+        Ok(()) => axum::Json(serde_json::json!({"status": "ready", "database": state.app.backend()})).into_response(),
+        Err(e) => {
+            tracing::warn!(error = %e, "not ready");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                axum::Json(serde_json::json!({"code": "not_ready", "message": "The database does not answer."})),
+            )
+                .into_response()
+        }
+    }
+}
