@@ -180,7 +180,17 @@ fn conflict(c: Conflict) -> AppError {
 
 pub type Result<T> = std::result::Result<T, AppError>;
 
-/// An activity line: English text plus attributes clients translate from.
-pub(crate) fn activity(text: String, attributes: serde_json::Value) -> store::Activity {
+/// An activity line: its English text from the catalogue (what API clients that
+/// do not translate show), and the attributes clients translate from.
+pub(crate) fn activity(kind: domain::ActivityKind, actor: Option<&str>, assignee: Option<&str>) -> store::Activity {
+    let vars = [("actor", actor.unwrap_or_default()), ("assignee", assignee.unwrap_or_default())];
+    let text = i18n::catalogue(i18n::Lang::En).activity(kind, &vars);
+    let mut attributes = serde_json::json!({"activity": kind.name()});
+    if let Some(a) = actor {
+        attributes["actor_name"] = a.into();
+    }
+    if let Some(a) = assignee {
+        attributes["assignee_name"] = a.into();
+    }
     store::Activity { text, attributes }
 }

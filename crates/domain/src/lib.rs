@@ -3,12 +3,14 @@
 //! No IO, no async, no SQL, no HTTP. Values here are parsed once at the edge
 //! ("parse, don't validate"), so code further in can trust them.
 
+mod activity;
 mod ids;
 mod job;
 mod message;
 mod text;
 mod values;
 
+pub use activity::*;
 pub use ids::*;
 pub use job::*;
 pub use message::*;

@@ -43,20 +43,19 @@ impl App {
         let view = self.conversation(actor, display_id).await?;
         let c = &view.conversation;
         let activity = match actor {
-            Actor::Visitor(_) if status == ConversationStatus::Resolved => crate::activity(
-                "Conversation was resolved by the visitor".into(),
-                serde_json::json!({"activity": "resolved_by_visitor"}),
-            ),
+            Actor::Visitor(_) if status == ConversationStatus::Resolved => {
+                crate::activity(ActivityKind::ResolvedByVisitor, None, None)
+            }
             Actor::Visitor(_) => return Err(AppError::Forbidden { message: "A visitor can only end the chat." }),
             Actor::Agent(agent) => {
                 let who = agent.user.available_name();
-                let (text, kind) = match status {
-                    ConversationStatus::Resolved => (format!("Conversation was marked resolved by {who}"), "resolved"),
-                    ConversationStatus::Open => (format!("Conversation was reopened by {who}"), "reopened"),
-                    ConversationStatus::Pending => (format!("Conversation was marked as pending by {who}"), "pending"),
-                    ConversationStatus::Snoozed => (format!("Conversation was snoozed by {who}"), "snoozed"),
+                let kind = match status {
+                    ConversationStatus::Resolved => ActivityKind::Resolved,
+                    ConversationStatus::Open => ActivityKind::Reopened,
+                    ConversationStatus::Pending => ActivityKind::Pending,
+                    ConversationStatus::Snoozed => ActivityKind::Snoozed,
                 };
-                crate::activity(text, serde_json::json!({"activity": kind, "actor_name": who}))
+                crate::activity(kind, Some(who), None)
             }
         };
         match self.change_status(c.account_id, c.id, status, snoozed_until, &activity).await {
@@ -99,10 +98,7 @@ impl App {
     /// A visitor wrote into a resolved or snoozed conversation: it opens again,
     /// as in Chatwoot.
     pub(crate) async fn reopen_for_visitor(&self, account_id: AccountId, conversation: ConversationId) {
-        let activity = crate::activity(
-            "Conversation was reopened by the visitor".into(),
-            serde_json::json!({"activity": "reopened_by_visitor"}),
-        );
+        let activity = crate::activity(ActivityKind::ReopenedByVisitor, None, None);
         match self.change_status(account_id, conversation, ConversationStatus::Open, None, &activity).await {
             Ok(records) => self.publish_records(&records).await,
             // Another conversation of this visitor is open already: keep this one closed.
@@ -127,10 +123,7 @@ impl App {
         if !due {
             return Ok(Vec::new());
         }
-        let activity = crate::activity(
-            "The snooze ended; the conversation is open again".into(),
-            serde_json::json!({"activity": "snooze_ended"}),
-        );
+        let activity = crate::activity(ActivityKind::SnoozeEnded, None, None);
         status_changed(tx, &locked, ConversationStatus::Open, None, &activity, now).await
     }
 
@@ -154,25 +147,13 @@ impl App {
                 }
                 let name = target.user.available_name();
                 let activity = if uid == agent.user.id {
-                    crate::activity(
-                        format!("{who} self-assigned this conversation"),
-                        serde_json::json!({"activity": "self_assigned", "actor_name": who}),
-                    )
+                    crate::activity(ActivityKind::SelfAssigned, Some(&who), None)
                 } else {
-                    crate::activity(
-                        format!("Assigned to {name} by {who}"),
-                        serde_json::json!({"activity": "assigned", "actor_name": who, "assignee_name": name}),
-                    )
+                    crate::activity(ActivityKind::Assigned, Some(&who), Some(name))
                 };
                 (Some(target.user), activity)
             }
-            None => (
-                None,
-                crate::activity(
-                    format!("Conversation unassigned by {who}"),
-                    serde_json::json!({"activity": "unassigned", "actor_name": who}),
-                ),
-            ),
+            None => (None, crate::activity(ActivityKind::Unassigned, Some(&who), None)),
         };
         let now = self.now();
         let mut tx = self.store().begin().await?;

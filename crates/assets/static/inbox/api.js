@@ -20,15 +20,7 @@
  * @typedef {{mine_count: number, unassigned_count: number, assigned_count?: number, all_count: number}} Counts
  */
 
-/** A non-2xx answer; status 0 = network failure. */
-export class ApiError extends Error {
-  /** @param {number} status @param {string} code @param {string} message */
-  constructor(status, code, message) {
-    super(message || code || `HTTP ${status}`);
-    this.status = status;
-    this.code = code;
-  }
-}
+import { request } from '../shared/lib.js';
 
 export class Api {
   /** @param {number} accountId */
@@ -41,33 +33,9 @@ export class Api {
    * @param {string} url
    * @param {unknown} [body]
    */
-  async call(method, url, body) {
-    let res;
-    try {
-      res = await fetch(url, {
-        method,
-        credentials: 'same-origin',
-        headers: { 'content-type': 'application/json', accept: 'application/json' },
-        body: body === undefined ? undefined : JSON.stringify(body),
-        cache: 'no-store',
-      });
-    } catch (err) {
-      throw new ApiError(0, 'network', String(err));
-    }
+  call(method, url, body) {
     // The session expired: the login page is the only way forward.
-    if (res.status === 401) {
-      location.assign('/login');
-      throw new ApiError(401, 'unauthorized', 'Signed out');
-    }
-    const text = await res.text().catch(() => '');
-    let json = null;
-    try {
-      json = text ? JSON.parse(text) : null;
-    } catch {
-      /* not JSON */
-    }
-    if (!res.ok) throw new ApiError(res.status, json?.code ?? '', json?.message ?? '');
-    return json;
+    return request(method, url, body, { credentials: 'same-origin', onUnauthorized: () => location.assign('/login') });
   }
 
   profile() {

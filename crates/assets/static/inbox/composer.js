@@ -17,12 +17,12 @@ const MAX_LEN = 150000;
  */
 export function mountComposer(slot, on) {
   let isPrivate = false;
-  const replyTab = h('button', { type: 'button', role: 'tab', class: 'ctab', 'data-testid': 'composer-tab-reply', onclick: () => setMode(false, true) }, icon('chat', 'icon tiny'), t('reply'));
-  const commentTab = h('button', { type: 'button', role: 'tab', class: 'ctab', 'data-testid': 'composer-tab-comment', onclick: () => setMode(true, true) }, icon('lock', 'icon tiny'), t('comment'));
+  const replyTab = h('button', { type: 'button', role: 'tab', class: 'ctab', 'data-testid': 'composer-tab-reply', onclick: () => setMode(false, true) }, icon('chat', 'icon tiny'), t('inbox.reply'));
+  const commentTab = h('button', { type: 'button', role: 'tab', class: 'ctab', 'data-testid': 'composer-tab-comment', onclick: () => setMode(true, true) }, icon('lock', 'icon tiny'), t('inbox.comment'));
   const input = /** @type {HTMLTextAreaElement} */ (h('textarea', { class: 'composer-input', rows: '2', maxlength: String(MAX_LEN), 'data-testid': 'composer-input' }));
   const sendLabel = h('span');
   const send = h('button', { type: 'submit', class: 'btn primary send', 'data-testid': 'send-button', disabled: true }, sendLabel, icon('send', 'icon'));
-  const hint = h('span', { class: 'composer-hint', 'aria-hidden': 'true', text: t('hint') });
+  const hint = h('span', { class: 'composer-hint', 'aria-hidden': 'true', text: t('inbox.hint') });
   const form = h(
     'form',
     { class: 'composer', novalidate: true },
@@ -39,9 +39,9 @@ export function mountComposer(slot, on) {
     form.classList.toggle('private', priv);
     replyTab.setAttribute('aria-selected', String(!priv));
     commentTab.setAttribute('aria-selected', String(priv));
-    input.placeholder = priv ? t('commentPlaceholder') : t('replyPlaceholder');
-    input.setAttribute('aria-label', priv ? t('comment') : t('reply'));
-    sendLabel.textContent = priv ? t('addComment') : t('send');
+    input.placeholder = priv ? t('inbox.commentPlaceholder') : t('inbox.replyPlaceholder');
+    input.setAttribute('aria-label', priv ? t('inbox.comment') : t('inbox.reply'));
+    sendLabel.textContent = priv ? t('inbox.addComment') : t('inbox.send');
     if (focus) input.focus();
   }
   setMode(false, false);

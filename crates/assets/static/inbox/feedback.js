@@ -4,15 +4,14 @@
  * screen-reader announcer, and the keyboard shortcut help (`?`).
  */
 
-import { h, icon } from '../shared/lib.js';
-import { ApiError } from './api.js';
+import { PermanentError, errorText, h, icon } from '../shared/lib.js';
 import { t } from './i18n.js';
 
 const $ = (/** @type {string} */ id) => /** @type {HTMLElement} */ (document.getElementById(id));
 
 /** @param {string} text */
 export function toast(text) {
-  const close = h('button', { type: 'button', class: 'icon-btn', 'aria-label': t('done') }, icon('close'));
+  const close = h('button', { type: 'button', class: 'icon-btn', 'aria-label': t('inbox.done') }, icon('close'));
   const node = h('div', { class: 'toast', role: 'alert' }, h('span', { text }), close);
   const remove = () => node.remove();
   close.addEventListener('click', remove);
@@ -21,7 +20,7 @@ export function toast(text) {
 }
 
 /** @param {unknown} err */
-export const reason = (err) => (err instanceof ApiError && err.status === 0 ? t('offline') : err instanceof Error ? err.message : t('errorGeneric'));
+export const reason = (err) => (err instanceof PermanentError ? err.message : errorText(err, t, 'inbox.errorGeneric'));
 
 /** @param {string} text */
 export function announce(text) {
@@ -31,14 +30,14 @@ export function announce(text) {
 }
 
 export function buildShortcuts() {
-  /** @type {Array<[string, import('./i18n.js').Key]>} */
-  const keys = [['j', 'kNext'], ['k', 'kPrev'], ['r', 'kReply'], ['c', 'kComment'], ['a', 'kAssign'], ['e', 'kClose'], ['Esc', 'kEsc'], ['?', 'kHelp']];
+  /** @type {Array<[string, string]>} */
+  const keys = [['j', 'inbox.kNext'], ['k', 'inbox.kPrev'], ['r', 'inbox.kReply'], ['c', 'inbox.kComment'], ['a', 'inbox.kAssign'], ['e', 'inbox.kClose'], ['Esc', 'inbox.kEsc'], ['?', 'inbox.kHelp']];
   const dialog = h(
     'dialog',
     { class: 'shortcuts', 'aria-labelledby': 'shortcuts-title' },
-    h('h2', { id: 'shortcuts-title', text: t('shortcuts') }),
+    h('h2', { id: 'shortcuts-title', text: t('inbox.shortcuts') }),
     h('dl', {}, ...keys.flatMap(([k, label]) => [h('dt', {}, h('kbd', { text: k })), h('dd', { text: t(label) })])),
-    h('form', { method: 'dialog' }, h('button', { class: 'btn primary', text: t('done') })),
+    h('form', { method: 'dialog' }, h('button', { class: 'btn primary', text: t('inbox.done') })),
   );
   document.body.appendChild(dialog);
   return dialog;

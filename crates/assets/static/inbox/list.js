@@ -26,13 +26,13 @@ export function mountFilters(root, onChange) {
     const b = h('button', { type: 'button', role: 'tab', class: 'tab', 'data-testid': testid, onclick: click }, h('span', { text: label }), count);
     return { b, count };
   };
-  const open = tab('status-tab-open', t('open'), () => onChange({ status: 'open' }));
-  const resolved = tab('status-tab-resolved', t('closed'), () => onChange({ status: 'resolved' }));
-  const me = tab('assignee-tab-me', t('mine'), () => onChange({ assignee: 'me' }));
-  const un = tab('assignee-tab-unassigned', t('unassigned'), () => onChange({ assignee: 'unassigned' }));
-  const all = tab('assignee-tab-all', t('all'), () => onChange({ assignee: 'all' }));
-  const statusBar = h('div', { class: 'segmented', role: 'tablist', 'aria-label': t('statusFilter') }, open.b, resolved.b);
-  const assigneeBar = h('div', { class: 'tabs', role: 'tablist', 'aria-label': t('assigneeFilter') }, me.b, un.b, all.b);
+  const open = tab('status-tab-open', t('inbox.open'), () => onChange({ status: 'open' }));
+  const resolved = tab('status-tab-resolved', t('inbox.closed'), () => onChange({ status: 'resolved' }));
+  const me = tab('assignee-tab-me', t('inbox.mine'), () => onChange({ assignee: 'me' }));
+  const un = tab('assignee-tab-unassigned', t('inbox.unassigned'), () => onChange({ assignee: 'unassigned' }));
+  const all = tab('assignee-tab-all', t('inbox.all'), () => onChange({ assignee: 'all' }));
+  const statusBar = h('div', { class: 'segmented', role: 'tablist', 'aria-label': t('inbox.statusFilter') }, open.b, resolved.b);
+  const assigneeBar = h('div', { class: 'tabs', role: 'tablist', 'aria-label': t('inbox.assigneeFilter') }, me.b, un.b, all.b);
   root.replaceChildren(statusBar, assigneeBar);
   for (const bar of [statusBar, assigneeBar]) bar.addEventListener('keydown', arrowKeys);
 
@@ -78,7 +78,7 @@ function arrowKeys(ev) {
  */
 /** The green dot of a visitor who has the widget open now. */
 export function presenceDot() {
-  return h('span', { class: 'presence-dot', 'data-testid': 'presence-online', role: 'img', title: t('online'), 'aria-label': t('online') });
+  return h('span', { class: 'presence-dot', 'data-testid': 'presence-online', role: 'img', title: t('inbox.online'), 'aria-label': t('inbox.online') });
 }
 
 export function lastMessage(c) {
@@ -106,15 +106,15 @@ export function renderList(root, convs, opts) {
         'div',
         { class: 'empty', 'data-testid': 'list-empty' },
         h('div', { class: 'empty-art' }, icon(open ? 'check' : 'inbox', 'icon big')),
-        h('p', { class: 'empty-title', text: open ? t('emptyOpen') : t('emptyClosed') }),
-        h('p', { class: 'empty-hint', text: open ? t('emptyOpenHint') : t('emptyClosedHint') }),
+        h('p', { class: 'empty-title', text: open ? t('inbox.emptyOpen') : t('inbox.emptyClosed') }),
+        h('p', { class: 'empty-hint', text: open ? t('inbox.emptyOpenHint') : t('inbox.emptyClosedHint') }),
       ),
     );
     return;
   }
   /** @type {HTMLElement[]} */
   const rows = convs.map((c) => row(c, opts));
-  if (opts.hasMore) rows.push(h('button', { type: 'button', class: 'btn ghost more', text: t('loadMore'), onclick: opts.onMore }));
+  if (opts.hasMore) rows.push(h('button', { type: 'button', class: 'btn ghost more', text: t('inbox.loadMore'), onclick: opts.onMore }));
   root.replaceChildren(...rows);
   if (focusedId) /** @type {HTMLElement | null} */ (root.querySelector(`[data-conversation-id="${focusedId}"]`))?.focus();
 }
@@ -125,28 +125,28 @@ export function renderList(root, convs, opts) {
  */
 function row(c, opts) {
   const contact = c.meta?.sender;
-  const name = contact?.name || `${t('visitor')} #${contact?.id ?? c.id}`;
+  const name = contact?.name || `${t('inbox.visitor')} #${contact?.id ?? c.id}`;
   const last = lastMessage(c);
   const unread = c.unread_count > 0 && c.id !== opts.selectedId;
   const preview = h('span', { class: 'row-preview' });
   if (last) {
     if (last.private) preview.appendChild(icon('lock', 'icon tiny'));
-    if (last.message_type === 1 && last.sender?.id === opts.meId) preview.append(`${t('you')}: `);
+    if (last.message_type === 1 && last.sender?.id === opts.meId) preview.append(`${t('inbox.you')}: `);
     preview.append((last.content ?? '').replace(/\s+/g, ' '));
   } else {
-    preview.append(t('noMessages'));
+    preview.append(t('inbox.noMessages'));
   }
   const assignee = c.meta?.assignee;
   const when = c.last_activity_at || c.timestamp || c.created_at;
-  const time = h('time', { class: 'row-time', datetime: new Date(when * 1000).toISOString(), title: opts.fmt.full(when), text: opts.fmt.ago(when, t('now')) });
+  const time = h('time', { class: 'row-time', datetime: new Date(when * 1000).toISOString(), title: opts.fmt.full(when), text: opts.fmt.ago(when, t('inbox.now')) });
   const badges = h('span', { class: 'row-badges' });
-  if (unread) badges.appendChild(h('span', { class: 'unread-badge', 'aria-label': t('unreadCount', { n: c.unread_count }), text: c.unread_count > 99 ? '99+' : String(c.unread_count) }));
+  if (unread) badges.appendChild(h('span', { class: 'unread-badge', 'aria-label': t('inbox.unreadCount', { n: c.unread_count }), text: c.unread_count > 99 ? '99+' : String(c.unread_count) }));
   if (assignee) {
     const a = avatar(assignee.available_name || assignee.name, 'avatar xs');
     a.removeAttribute('aria-hidden');
-    a.setAttribute('title', t('assignedTo', { name: assignee.available_name || assignee.name }));
+    a.setAttribute('title', t('inbox.assignedTo', { name: assignee.available_name || assignee.name }));
     a.setAttribute('role', 'img');
-    a.setAttribute('aria-label', t('assignedTo', { name: assignee.available_name || assignee.name }));
+    a.setAttribute('aria-label', t('inbox.assignedTo', { name: assignee.available_name || assignee.name }));
     badges.appendChild(a);
   }
   const online = opts.online?.has(c.meta?.sender?.id ?? -1);

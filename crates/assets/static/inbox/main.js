@@ -4,8 +4,8 @@
  * panes. Rendering lives in list.js, thread.js, composer.js and sidebar.js.
  */
 
-import { Outbox, PermanentError, Realtime, avatar, h, icon, makeFormatters, pickLocale, store, uuid } from '../shared/lib.js';
-import { Api, ApiError } from './api.js';
+import { Outbox, PermanentError, Realtime, avatar, isPermanent, h, icon, makeFormatters, pickLocale, store, uuid } from '../shared/lib.js';
+import { Api } from './api.js';
 import { announce, buildShortcuts, reason, toast } from './feedback.js';
 import { mountComposer } from './composer.js';
 import { lang, t } from './i18n.js';
@@ -136,7 +136,7 @@ function renderThreadPane() {
   renderTimelinePane();
   const typer = state.typing.get(c.id);
   thread.typing.hidden = !typer;
-  thread.typingText.textContent = typer ? t('typing', { name: typer.name }) : '';
+  thread.typingText.textContent = typer ? t('inbox.typing', { name: typer.name }) : '';
 }
 
 function renderTimelinePane() {
@@ -150,7 +150,7 @@ function renderTimelinePane() {
   const echoes = new Set(entries.map((e) => e.m.echo_id).filter(Boolean));
   for (const i of outbox.items()) if (i.conversation_id === c.id && !echoes.has(i.echo_id)) entries.push(/** @type {any} */ (pend(i, 'pending')));
   for (const i of state.failed) if (i.conversation_id === c.id) entries.push(/** @type {any} */ (pend(i, 'failed')));
-  renderTimeline(thread.list, entries, { fmt, meId: me.id, contactName: c.meta?.sender?.name || t('visitor') });
+  renderTimeline(thread.list, entries, { fmt, meId: me.id, contactName: c.meta?.sender?.name || t('inbox.visitor') });
   thread.older.hidden = !state.hasOlder;
   if (nearEnd) scrollToEnd(false);
 }
@@ -192,7 +192,7 @@ async function loadList(append = false) {
     loadFailing = false;
   } catch (err) {
     // One toast per outage, then keep retrying quietly.
-    if (!loadFailing) toast(t('errorLoad'));
+    if (!loadFailing) toast(t('inbox.errorLoad'));
     loadFailing = true;
     setTimeout(() => f === state.filter && void loadList(append), 5000);
     return;
@@ -235,7 +235,7 @@ async function openConversation(id) {
     renderAll();
     scrollToEnd(true);
   } catch (err) {
-    if (state.openId === id) toast(t('errorAction', { reason: reason(err) }));
+    if (state.openId === id) toast(t('inbox.errorAction', { reason: reason(err) }));
   }
 }
 
@@ -253,7 +253,7 @@ async function loadOlder() {
     renderTimelinePane();
     s.scrollTop = s.scrollHeight - fromBottom; // keep the reader's place
   } catch (err) {
-    toast(t('errorAction', { reason: reason(err) }));
+    toast(t('inbox.errorAction', { reason: reason(err) }));
   }
 }
 
@@ -277,7 +277,7 @@ async function toggleStatus() {
     refreshCounts();
   } catch (err) {
     c.status = before;
-    toast(t('errorAction', { reason: reason(err) }));
+    toast(t('inbox.errorAction', { reason: reason(err) }));
   }
   renderAll();
 }
@@ -291,7 +291,7 @@ async function toggleAssign() {
     c.meta = { ...c.meta, assignee: mine ? null : a && a.id ? a : { id: me.id, name: me.name, available_name: me.name } };
     refreshCounts();
   } catch (err) {
-    toast(t('errorAction', { reason: reason(err) }));
+    toast(t('inbox.errorAction', { reason: reason(err) }));
   }
   renderAll();
 }
@@ -316,7 +316,7 @@ function onMessage(m) {
   }
   const typer = state.typing.get(m.conversation_id);
   if (typer && m.sender?.name === typer.name) clearTyping(m.conversation_id);
-  if (m.message_type === 0) announce(t('newMessage', { name: c?.meta?.sender?.name || t('visitor'), text: m.content ?? '' }));
+  if (m.message_type === 0) announce(t('inbox.newMessage', { name: c?.meta?.sender?.name || t('inbox.visitor'), text: m.content ?? '' }));
   renderAll();
 }
 
@@ -336,7 +336,7 @@ const outbox = new Outbox(
       return await api.send(/** @type {number} */ (item.conversation_id), item.content, !!item.private, item.echo_id);
     } catch (err) {
       // Network trouble, overload and server errors are worth retrying; the rest is not.
-      if (err instanceof ApiError && err.status >= 400 && err.status < 500 && err.status !== 408 && err.status !== 429) throw new PermanentError(err.message);
+      if (isPermanent(err)) throw new PermanentError(reason(err));
       throw err;
     }
   },
@@ -346,7 +346,7 @@ const outbox = new Outbox(
     },
     onFailed: (item, err) => {
       state.failed.push(item);
-      toast(t('errorSend', { reason: reason(err) }));
+      toast(t('inbox.errorSend', { reason: reason(err) }));
       renderThreadPane();
     },
     onChange: () => renderTimelinePane(),
@@ -383,7 +383,7 @@ const realtime = new Realtime({
         break;
       case 'conversation.created':
         upsert(d);
-        announce(t('newConversation', { name: d.meta?.sender?.name || t('visitor') }));
+        announce(t('inbox.newConversation', { name: d.meta?.sender?.name || t('inbox.visitor') }));
         refreshCounts();
         renderAll();
         break;
@@ -400,7 +400,7 @@ const realtime = new Realtime({
         clearTyping(cid);
         if (frame.event === 'conversation.typing_on') {
           const c = state.convs.get(cid);
-          const name = d.user?.type === 'contact' ? c?.meta?.sender?.name || d.user?.name || t('visitor') : d.user?.name || t('visitor');
+          const name = d.user?.type === 'contact' ? c?.meta?.sender?.name || d.user?.name || t('inbox.visitor') : d.user?.name || t('inbox.visitor');
           // A lost "off" must not leave the line up forever.
           state.typing.set(cid, { name, timer: window.setTimeout(() => (clearTyping(cid), renderThreadPane()), 15000) });
         }
@@ -481,7 +481,7 @@ document.addEventListener('visibilitychange', () => {
 
 // ------------------------------------------------------------------ start
 
-banner.replaceChildren(icon('wifiOff'), h('span', { text: t('offline') }));
+banner.replaceChildren(icon('wifiOff'), h('span', { text: t('inbox.offline') }));
 $('me-avatar').replaceChildren(avatar(me.name, 'avatar sm'));
 api.inboxes().then(
   (list) => {

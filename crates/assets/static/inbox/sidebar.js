@@ -24,9 +24,9 @@ export function renderSidebar(root, c, opts) {
     return;
   }
   const contact = c.meta?.sender;
-  const name = contact?.name || `${t('visitor')} #${contact?.id ?? ''}`;
+  const name = contact?.name || `${t('inbox.visitor')} #${contact?.id ?? ''}`;
   const attrs = c.additional_attributes ?? {};
-  const closeBtn = h('button', { type: 'button', class: 'icon-btn', 'aria-label': t('hideContact'), title: t('hideContact'), onclick: opts.onClose }, icon('close'));
+  const closeBtn = h('button', { type: 'button', class: 'icon-btn', 'aria-label': t('inbox.hideContact'), title: t('inbox.hideContact'), onclick: opts.onClose }, icon('close'));
 
   /** @type {HTMLElement[]} */
   const rows = [];
@@ -36,19 +36,19 @@ export function renderSidebar(root, c, opts) {
     rows.push(h('div', { class: 'fact' }, h('dt', { text: label }), h('dd', { 'data-testid': testid ?? null }, value)));
   };
 
-  if (contact?.email) add(t('email'), contact.email);
-  if (contact?.phone_number) add(t('phone'), contact.phone_number);
+  if (contact?.email) add(t('inbox.email'), contact.email);
+  if (contact?.phone_number) add(t('inbox.phone'), contact.phone_number);
   const url = attrs.initiated_at_url;
-  if (url) add(t('startedOn'), safeLink(url, prettyUrl(url)) ?? url, 'context-page-url');
-  add(t('pageTitle'), attrs.initiated_at_title);
-  if (attrs.referer) add(t('referrer'), safeLink(attrs.referer, prettyUrl(attrs.referer)) ?? attrs.referer);
-  add(t('language'), languageName(attrs.browser_language, opts.locale));
-  if (attrs.user_agent) add(t('browser'), h('span', { title: attrs.user_agent, text: summarizeUA(attrs.user_agent) }));
-  if (contact?.created_at) add(t('firstSeen'), h('time', { title: opts.fmt.full(contact.created_at), text: opts.fmt.full(contact.created_at) }));
-  add(t('conversation'), `#${c.id}`);
+  if (url) add(t('inbox.startedOn'), safeLink(url, prettyUrl(url)) ?? url, 'context-page-url');
+  add(t('inbox.pageTitle'), attrs.initiated_at_title);
+  if (attrs.referer) add(t('inbox.referrer'), safeLink(attrs.referer, prettyUrl(attrs.referer)) ?? attrs.referer);
+  add(t('inbox.language'), languageName(attrs.browser_language, opts.locale));
+  if (attrs.user_agent) add(t('inbox.browser'), h('span', { title: attrs.user_agent, text: summarizeUA(attrs.user_agent) }));
+  if (contact?.created_at) add(t('inbox.firstSeen'), h('time', { title: opts.fmt.full(contact.created_at), text: opts.fmt.full(contact.created_at) }));
+  add(t('inbox.conversation'), `#${c.id}`);
 
   root.replaceChildren(
-    h('div', { class: 'contact-head' }, h('h2', { class: 'pane-title', text: t('contactInfo') }), closeBtn),
+    h('div', { class: 'contact-head' }, h('h2', { class: 'pane-title', text: t('inbox.contactInfo') }), closeBtn),
     h('div', { class: 'contact-card' }, avatar(name, 'avatar lg'), h('p', { class: 'contact-name', 'data-testid': 'contact-name', text: name }), contact?.email ? h('p', { class: 'contact-sub', text: contact.email }) : null),
     h('dl', { class: 'facts' }, ...rows),
   );

@@ -5,7 +5,7 @@
  * on pale yellow, activity lines centred) and the typing line.
  */
 
-import { activityText, avatar, h, icon, linkify } from '../shared/lib.js';
+import { Timeline, activityText, avatar, h, icon, linkify } from '../shared/lib.js';
 import { t } from './i18n.js';
 import { presenceDot } from './list.js';
 
@@ -23,16 +23,16 @@ import { presenceDot } from './list.js';
  *   onToggleContact: () => void, onOlder: () => void}} on
  */
 export function mountThread(root, on) {
-  const back = h('button', { type: 'button', class: 'icon-btn back', 'aria-label': t('back'), title: t('back'), 'data-testid': 'back-button', onclick: on.onBack }, icon('back'));
+  const back = h('button', { type: 'button', class: 'icon-btn back', 'aria-label': t('inbox.back'), title: t('inbox.back'), 'data-testid': 'back-button', onclick: on.onBack }, icon('back'));
   const who = h('div', { class: 'who' });
   const assign = h('button', { type: 'button', class: 'btn ghost assign', 'data-testid': 'assign-button', onclick: on.onAssign });
-  const closeBtn = h('button', { type: 'button', class: 'btn primary', 'data-testid': 'close-conversation', onclick: on.onToggleStatus }, icon('resolve'), h('span', { text: t('close') }));
-  const reopenBtn = h('button', { type: 'button', class: 'btn', 'data-testid': 'reopen-conversation', onclick: on.onToggleStatus }, icon('reopen'), h('span', { text: t('reopen') }));
-  const info = h('button', { type: 'button', class: 'icon-btn', 'aria-label': t('contactInfo'), title: t('contactInfo'), 'aria-controls': 'contact-pane', 'data-testid': 'toggle-contact', onclick: on.onToggleContact }, icon('info'));
+  const closeBtn = h('button', { type: 'button', class: 'btn primary', 'data-testid': 'close-conversation', onclick: on.onToggleStatus }, icon('resolve'), h('span', { text: t('inbox.close') }));
+  const reopenBtn = h('button', { type: 'button', class: 'btn', 'data-testid': 'reopen-conversation', onclick: on.onToggleStatus }, icon('reopen'), h('span', { text: t('inbox.reopen') }));
+  const info = h('button', { type: 'button', class: 'icon-btn', 'aria-label': t('inbox.contactInfo'), title: t('inbox.contactInfo'), 'aria-controls': 'contact-pane', 'data-testid': 'toggle-contact', onclick: on.onToggleContact }, icon('info'));
   const head = h('header', { class: 'thread-head' }, back, who, h('div', { class: 'actions' }, assign, closeBtn, reopenBtn, info));
 
-  const older = h('button', { type: 'button', class: 'btn ghost older', hidden: true, text: t('loadOlder'), onclick: on.onOlder });
-  const list = h('ol', { class: 'timeline', 'aria-label': t('messages') });
+  const older = h('button', { type: 'button', class: 'btn ghost older', hidden: true, text: t('inbox.loadOlder'), onclick: on.onOlder });
+  const list = h('ol', { class: 'timeline', 'aria-label': t('inbox.messages') });
   const scroll = h('div', { class: 'thread-scroll', tabindex: '-1' }, older, list);
   const typingText = h('span');
   const typing = h('div', { class: 'typing-row', 'data-testid': 'typing-indicator', 'aria-live': 'polite', hidden: true }, h('span', { class: 'dots', 'aria-hidden': 'true' }, h('i'), h('i'), h('i')), typingText);
@@ -43,8 +43,8 @@ export function mountThread(root, on) {
     'div',
     { class: 'thread-empty', 'data-testid': 'thread-empty' },
     h('div', { class: 'empty-art' }, icon('chat', 'icon big')),
-    h('p', { class: 'empty-title', text: t('pickTitle') }),
-    h('p', { class: 'empty-hint', text: t('pickHint') }),
+    h('p', { class: 'empty-title', text: t('inbox.pickTitle') }),
+    h('p', { class: 'empty-hint', text: t('inbox.pickHint') }),
   );
   root.replaceChildren(empty, body);
   return { empty, body, head, who, assign, closeBtn, reopenBtn, info, scroll, older, list, typing, typingText, composerSlot };
@@ -57,7 +57,7 @@ export function mountThread(root, on) {
  */
 export function renderHead(ui, c, opts) {
   const contact = c.meta?.sender;
-  const name = contact?.name || `${t('visitor')} #${contact?.id ?? ''}`;
+  const name = contact?.name || `${t('inbox.visitor')} #${contact?.id ?? ''}`;
   const resolved = c.status === 'resolved';
   ui.who.replaceChildren(
     h('span', { class: 'row-avatar' }, avatar(name, 'avatar'), opts.online ? presenceDot() : null),
@@ -65,69 +65,50 @@ export function renderHead(ui, c, opts) {
       'div',
       { class: 'who-text' },
       h('h2', { class: 'who-name', 'data-testid': 'thread-contact-name', text: name }),
-      h('p', { class: 'who-sub' }, h('span', { class: `status-chip ${resolved ? 'resolved' : 'open'}`, text: resolved ? t('statusResolved') : t('statusOpen') }), opts.online ? h('span', { class: 'online-label', text: t('online') }) : null, h('span', { text: opts.inboxName })),
+      h('p', { class: 'who-sub' }, h('span', { class: `status-chip ${resolved ? 'resolved' : 'open'}`, text: resolved ? t('inbox.statusResolved') : t('inbox.statusOpen') }), opts.online ? h('span', { class: 'online-label', text: t('inbox.online') }) : null, h('span', { text: opts.inboxName })),
     ),
   );
   const a = c.meta?.assignee;
   const aName = a ? a.available_name || a.name : '';
   const mine = !!a && a.id === opts.meId;
-  const label = mine ? t('unassign') : t('assignToMe');
+  const label = mine ? t('inbox.unassign') : t('inbox.assignToMe');
   ui.assign.replaceChildren(a ? avatar(aName, 'avatar xs') : icon('user', 'icon'), h('span', { class: 'label', text: label }));
   ui.assign.setAttribute('aria-label', label);
-  ui.assign.title = a ? t('assignedTo', { name: aName }) : t('unassignedLabel');
+  ui.assign.title = a ? t('inbox.assignedTo', { name: aName }) : t('inbox.unassignedLabel');
   ui.closeBtn.hidden = resolved;
   ui.reopenBtn.hidden = !resolved;
   ui.info.setAttribute('aria-expanded', String(opts.contactOpen));
 }
 
-/** @type {Map<string, HTMLElement>} */
-const cache = new Map();
+/** @type {WeakMap<HTMLElement, Timeline<Entry>>} */
+const timelines = new WeakMap();
+/** @type {{fmt: Fmt, meId: number, contactName: string}} */
+let current;
 
 /**
- * Render the timeline; returns nothing. Nodes are reused by signature so a new
- * message only creates its own node.
+ * Render the timeline into `list` (the shared Timeline: day separators, runs,
+ * nodes reused by signature, so a new message only creates its own node).
  * @param {HTMLElement} list
  * @param {Entry[]} entries oldest first
  * @param {{fmt: Fmt, meId: number, contactName: string}} opts
  */
 export function renderTimeline(list, entries, opts) {
-  /** @type {HTMLElement[]} */
-  const nodes = [];
-  const used = new Set();
-  let lastDay = -1;
-  entries.forEach((e, i) => {
-    const m = e.m;
-    const day = opts.fmt.dayKey(m.created_at);
-    if (day !== lastDay) {
-      lastDay = day;
-      const label = opts.fmt.day(m.created_at);
-      nodes.push(take(`d|${day}|${label}`, used, () => h('li', { class: 'day-sep' }, h('span', { text: label }))));
-    }
-    const prev = entries[i - 1]?.m;
-    const next = entries[i + 1]?.m;
-    const first = !prev || !sameRun(prev, m) || opts.fmt.dayKey(prev.created_at) !== day;
-    const last = !next || !sameRun(m, next);
-    const key = [m.id, m.echo_id ?? '', e.state, first, last, m.content ?? '', m.sender?.name ?? '', opts.contactName].join('|');
-    nodes.push(take(key, used, () => buildMessage(e, first, last, opts)));
-  });
-  for (const k of cache.keys()) if (!used.has(k)) cache.delete(k);
-  list.replaceChildren(...nodes);
-}
-
-/** @param {string} key @param {Set<string>} used @param {() => HTMLElement} build */
-function take(key, used, build) {
-  used.add(key);
-  let n = cache.get(key);
-  if (!n) cache.set(key, (n = build()));
-  return n;
-}
-
-/** @param {Message} a @param {Message} b */
-function sameRun(a, b) {
-  if (a.message_type === 2 || b.message_type === 2 || a.private || b.private) return false;
-  if (a.message_type !== b.message_type) return false;
-  if ((a.sender?.id ?? null) !== (b.sender?.id ?? null)) return false;
-  return Math.abs(b.created_at - a.created_at) < 300;
+  current = opts;
+  let timeline = timelines.get(list);
+  if (!timeline) {
+    timeline = new Timeline(
+      list,
+      {
+        message: (e) => e.m,
+        key: ({ m, state }) => [m.id, m.echo_id ?? '', state, m.content ?? '', m.sender?.name ?? '', current.contactName].join('|'),
+        build: (e, pos) => buildMessage(e, pos.first, pos.last, current),
+        day: (label) => h('li', { class: 'day-sep' }, h('span', { text: label })),
+      },
+      opts.fmt,
+    );
+    timelines.set(list, timeline);
+  }
+  timeline.render(entries);
 }
 
 /**
@@ -144,20 +125,20 @@ function buildMessage(e, first, last, opts) {
   if (m.message_type === 2) {
     return h('li', { ...base, class: 'activity', title: opts.fmt.full(m.created_at) }, h('span', { class: 'text', text: activityText(m, t) }));
   }
-  const status = e.state === 'pending' ? h('span', { class: 'msg-state' }, icon('clock', 'icon tiny'), t('sending')) : e.state === 'failed' ? h('span', { class: 'msg-state failed', text: t('failed') }) : null;
+  const status = e.state === 'pending' ? h('span', { class: 'msg-state' }, icon('clock', 'icon tiny'), t('inbox.sending')) : e.state === 'failed' ? h('span', { class: 'msg-state failed', text: t('inbox.failed') }) : null;
 
   if (m.private) {
-    const author = m.sender?.name || t('you');
+    const author = m.sender?.name || t('inbox.you');
     return h(
       'li',
       { ...base, class: `note is-${e.state}`, 'data-private': 'true' },
-      h('div', { class: 'note-head' }, icon('lock', 'icon tiny'), h('strong', { text: author }), h('span', { class: 'note-label', text: t('onlyTeam') }), time),
+      h('div', { class: 'note-head' }, icon('lock', 'icon tiny'), h('strong', { text: author }), h('span', { class: 'note-label', text: t('inbox.onlyTeam') }), time),
       text,
       status,
     );
   }
   const incoming = m.message_type === 0;
-  const name = incoming ? opts.contactName : m.sender?.name || t('you');
+  const name = incoming ? opts.contactName : m.sender?.name || t('inbox.you');
   const bubble = h('div', { class: 'bubble' }, h('span', { class: 'sr-only', text: `${name}: ` }), text);
   const li = h('li', { ...base, class: `msg ${incoming ? 'in' : 'out'}${first ? ' first' : ''}${last ? ' last' : ''} is-${e.state}` });
   if (first) li.appendChild(h('span', { class: 'msg-name', 'aria-hidden': 'true', text: name }));

@@ -1,8 +1,9 @@
 // @ts-check
 /**
  * The browser code the inbox and the widget frame share, in one module so a
- * page loads it with one request: DOM helpers, dates and times, activity lines,
- * the outbox and the realtime client. Sections below, each with its own notes.
+ * page loads it with one request: DOM helpers, dates and times, strings and
+ * activity lines, HTTP and its retry policy, the timeline, the outbox and the
+ * realtime client. Sections below, each with its own notes.
  */
 
 // ----------------------------------------------------------------------- DOM
@@ -271,27 +272,176 @@ export function makeFormatters(locale) {
   };
 }
 
-// ------------------------------------------------------------ activity lines
+// ------------------------------------------------------------------ strings
 //
-// Activity lines ("closed by Anna") carry structured attributes from the server
-// (content_attributes.activity); show them in the viewer's language, and fall
-// back to the server's English text for kinds this page does not know.
-
-const KINDS = new Set([
-  'resolved', 'reopened', 'pending', 'snoozed', 'snooze_ended', 'resolved_by_visitor', 'reopened_by_visitor',
-  'self_assigned', 'assigned', 'unassigned',
-]);
+// The page's part of the language catalogue (crates/i18n) arrives in a JSON data
+// block, in the page's language; `{name}` placeholders are filled as the server
+// fills them.
 
 /**
+ * @typedef {((key: string, vars?: Record<string, string | number>) => string) & {has: (key: string) => boolean}} T
+ */
+
+/**
+ * @param {Record<string, string>} strings
+ * @returns {T}
+ */
+export function makeT(strings) {
+  /** @param {string} key @param {Record<string, string | number>} [vars] */
+  const t = (key, vars = {}) => (strings[key] ?? key).replace(/\{(\w+)\}/g, (_, k) => String(vars[k] ?? ''));
+  return Object.assign(t, { has: (/** @type {string} */ key) => key in strings });
+}
+
+/**
+ * An activity line ("closed by Anna") in the viewer's language, from its kind
+ * (content_attributes.activity); the server's English text for a kind this
+ * page's catalogue lacks.
  * @param {{content?: string|null, content_attributes?: Record<string, unknown>}} m
- * @param {(key: any, vars?: Record<string, string>) => string} t
+ * @param {T} t
  * @returns {string}
  */
 export function activityText(m, t) {
   const a = m.content_attributes || {};
-  const kind = a.activity;
-  if (typeof kind !== 'string' || !KINDS.has(kind)) return m.content ?? '';
-  return t(`act_${kind}`, { actor: String(a.actor_name ?? ''), assignee: String(a.assignee_name ?? '') });
+  const key = `activity.${a.activity}`;
+  if (typeof a.activity !== 'string' || !t.has(key)) return m.content ?? '';
+  return t(key, { actor: String(a.actor_name ?? ''), assignee: String(a.assignee_name ?? '') });
+}
+
+// --------------------------------------------------------------------- HTTP
+//
+// One fetch wrapper for both APIs: JSON in and out, never cached, and every
+// failure an HttpError with the API's `code` (status 0 = the network failed).
+
+/** An HTTP answer that was not 2xx. `status` 0 means the network failed. */
+export class HttpError extends Error {
+  /** @param {number} status @param {string} code @param {string} message */
+  constructor(status, code, message) {
+    super(message || code || `HTTP ${status}`);
+    this.status = status;
+    this.code = code;
+  }
+}
+
+/**
+ * @param {string} method
+ * @param {string} url
+ * @param {unknown} body
+ * @param {{credentials: RequestCredentials, onUnauthorized?: () => void}} opts
+ */
+export async function request(method, url, body, opts) {
+  /** @type {Record<string, string>} */
+  const headers = { accept: 'application/json' };
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  let res;
+  try {
+    res = await fetch(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), credentials: opts.credentials, cache: 'no-store' });
+  } catch (err) {
+    throw new HttpError(0, 'network', String(err));
+  }
+  if (res.status === 401 && opts.onUnauthorized) opts.onUnauthorized();
+  const text = await res.text().catch(() => '');
+  let json = null;
+  try {
+    json = text ? JSON.parse(text) : null;
+  } catch {
+    /* not JSON: an error page of a proxy */
+  }
+  if (!res.ok) throw new HttpError(res.status, json?.code ?? '', json?.message ?? '');
+  return json;
+}
+
+/**
+ * What to tell the user about a failure: the catalogue's text for its code,
+ * else `fallback` (the API's own messages are English and for developers).
+ * @param {unknown} err @param {T} t @param {string} fallback a catalogue key
+ */
+export function errorText(err, t, fallback) {
+  const code = err instanceof HttpError ? (err.status === 0 ? 'network' : err.code) : '';
+  return code && t.has(`error.${code}`) ? t(`error.${code}`) : t(fallback);
+}
+
+/**
+ * The retry policy of sending: network trouble, timeouts, overload and server
+ * errors are worth another try; any other 4xx will fail the same way again.
+ * @param {unknown} err
+ */
+export function isPermanent(err) {
+  return err instanceof HttpError && err.status >= 400 && err.status < 500 && err.status !== 408 && err.status !== 429;
+}
+
+// ----------------------------------------------------------------- timeline
+//
+// A thread as a list: day separators, runs of one sender (one name and avatar
+// for messages written close together), and nodes kept by a signature of what
+// changes how they look, so an update creates nodes only for what changed and
+// focus and scroll stay calm.
+
+/**
+ * @typedef {{message_type: number, private?: boolean, created_at: number, sender?: {id: number} | null}} RunMessage
+ * @typedef {{first: boolean, last: boolean}} RunPos
+ */
+
+/**
+ * Two messages are one run when one side wrote them within 5 minutes on one
+ * day (one agent, for the team's side); activity lines and comments stand alone.
+ * @param {RunMessage} a @param {RunMessage} b @param {(s: number) => number} dayKey
+ */
+function sameRun(a, b, dayKey) {
+  if (a.message_type === 2 || b.message_type === 2 || a.private || b.private) return false;
+  if (a.message_type !== b.message_type) return false;
+  if (a.message_type === 1 && (a.sender?.id ?? null) !== (b.sender?.id ?? null)) return false;
+  return Math.abs(b.created_at - a.created_at) < 300 && dayKey(a.created_at) === dayKey(b.created_at);
+}
+
+/** @template E */
+export class Timeline {
+  /**
+   * @param {HTMLElement} list the `<ol>` to fill
+   * @param {object} view
+   * @param {(e: E) => RunMessage} view.message
+   * @param {(e: E, pos: RunPos, i: number) => string} view.key what changes how `e` looks
+   * @param {(e: E, pos: RunPos, i: number) => HTMLElement} view.build
+   * @param {(label: string) => HTMLElement} view.day a day separator
+   * @param {{dayKey: (s: number) => number, day: (s: number) => string}} fmt
+   */
+  constructor(list, view, fmt) {
+    this.list = list;
+    this.view = view;
+    this.fmt = fmt;
+    /** @type {Map<string, HTMLElement>} */
+    this.cache = new Map();
+  }
+
+  /** @param {E[]} entries in display order */
+  render(entries) {
+    const { view, fmt } = this;
+    /** @type {HTMLElement[]} */
+    const nodes = [];
+    const used = new Set();
+    /** @param {string} key @param {() => HTMLElement} build */
+    const take = (key, build) => {
+      used.add(key);
+      let node = this.cache.get(key);
+      if (!node) this.cache.set(key, (node = build()));
+      return node;
+    };
+    let lastDay = -1;
+    entries.forEach((e, i) => {
+      const m = view.message(e);
+      const day = fmt.dayKey(m.created_at);
+      if (day !== lastDay) {
+        lastDay = day;
+        const label = fmt.day(m.created_at);
+        nodes.push(take(`day|${day}|${label}`, () => view.day(label)));
+      }
+      const prev = i > 0 ? view.message(entries[i - 1]) : null;
+      const next = i + 1 < entries.length ? view.message(entries[i + 1]) : null;
+      const pos = { first: !prev || !sameRun(prev, m, fmt.dayKey), last: !next || !sameRun(m, next, fmt.dayKey) };
+      nodes.push(take(`m|${pos.first}|${pos.last}|${view.key(e, pos, i)}`, () => view.build(e, pos, i)));
+    });
+    for (const k of this.cache.keys()) if (!used.has(k)) this.cache.delete(k);
+    this.list.replaceChildren(...nodes);
+  }
 }
 
 // -------------------------------------------------------------------- outbox

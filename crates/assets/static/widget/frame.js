@@ -11,7 +11,7 @@
  * the code the frame loads.
  */
 
-import { Cursors, Outbox, PermanentError, Realtime, activityText, avatar, h, icon, linkify, makeFormatters, pickLocale, store, uuid } from '../shared/lib.js';
+import { Cursors, HttpError, Outbox, PermanentError, Realtime, Timeline, activityText, errorText, isPermanent, makeT, request, avatar, h, icon, linkify, makeFormatters, pickLocale, store, uuid } from '../shared/lib.js';
 
 /**
  * @typedef {{source_id: string, pubsub_token: string, contact_id: number}} Identity
@@ -21,7 +21,7 @@ import { Cursors, Outbox, PermanentError, Realtime, activityText, avatar, h, ico
  *   avatar_url?: string|null} | null, content_attributes?: Record<string, unknown>}} Message
  * @typedef {{id: number, status: string, messages?: Message[], seq?: number,
  *   meta?: any, assignee?: any}} Conversation
- * @typedef {{m: Message, pending?: boolean, failed?: boolean}} Entry
+ * @typedef {{m: Message, pending?: boolean, failed?: boolean, reason?: string}} Entry
  * @typedef {{websiteToken: string, lang: string, inboxName: string, color: string, fg: string,
  *   strings: Record<string, string>}} Config
  */
@@ -39,13 +39,8 @@ const token = config.websiteToken || '';
 const inboxName = config.inboxName || 'Chat';
 const fmt = makeFormatters(pickLocale(config.lang || 'en'));
 
-/**
- * The strings of the page's language, chosen by the server.
- * @param {string} key @param {Record<string, string>} [vars]
- */
-function t(key, vars = {}) {
-  return (config.strings?.[key] ?? key).replace(/\{(\w+)\}/g, (_, k) => vars[k] ?? '');
-}
+/** The strings of the page's language, chosen by the server. */
+const t = makeT(config.strings || {});
 
 /** @param {string} id */
 const byId = (id) => /** @type {HTMLElement} */ (document.getElementById(id));
@@ -73,16 +68,6 @@ ui.close.hidden = standalone;
 
 // ---------------------------------------------------------------- Client API
 
-/** An HTTP answer that was not 2xx. `status` 0 means the network failed. */
-class HttpError extends Error {
-  /** @param {number} status @param {string} code @param {string} message */
-  constructor(status, code, message) {
-    super(message || code || `HTTP ${status}`);
-    this.status = status;
-    this.code = code;
-  }
-}
-
 /** The Client (public) API, and the visitor's identity kept in this frame's localStorage. */
 const api = {
   base: `/public/api/v1/inboxes/${encodeURIComponent(token)}`,
@@ -91,28 +76,8 @@ const api = {
   identity: null,
 
   /** @param {string} method @param {string} path @param {unknown} [body] */
-  async call(method, path, body) {
-    let res;
-    try {
-      res = await fetch(this.base + path, {
-        method,
-        headers: body === undefined ? {} : { 'content-type': 'application/json' },
-        body: body === undefined ? undefined : JSON.stringify(body),
-        credentials: 'omit',
-        cache: 'no-store',
-      });
-    } catch (err) {
-      throw new HttpError(0, 'network', String(err));
-    }
-    const text = await res.text().catch(() => '');
-    let json = null;
-    try {
-      json = text ? JSON.parse(text) : null;
-    } catch {
-      /* non-JSON error page */
-    }
-    if (!res.ok) throw new HttpError(res.status, json?.code ?? '', json?.message ?? '');
-    return json;
+  call(method, path, body) {
+    return request(method, this.base + path, body, { credentials: 'omit' });
   },
 
   hasIdentity() {
@@ -252,12 +217,12 @@ function entries() {
     });
   }
   for (const echo of failed) {
-    list.push({ failed: true, m: { id: 0, content: echo.content, message_type: 0, created_at: echo.created_at, conversation_id: 0, echo_id: echo.echo_id } });
+    list.push({ failed: true, reason: echo.reason, m: { id: 0, content: echo.content, message_type: 0, created_at: echo.created_at, conversation_id: 0, echo_id: echo.echo_id } });
   }
   return list;
 }
 
-/** @type {import('../shared/lib.js').OutboxItem[]} */
+/** @type {Array<import('../shared/lib.js').OutboxItem & {reason?: string}>} */
 const failed = [];
 
 function render() {
@@ -273,11 +238,11 @@ function render() {
   ui.composer.hidden = ended;
 
   ui.title.textContent = state.agent?.name || inboxName;
-  ui.sub.textContent = state.agent ? inboxName : t('replies');
+  ui.sub.textContent = state.agent ? inboxName : t('widget.replies');
   ui.headAvatar.replaceChildren(state.agent ? avatar(state.agent.name, 'avatar agent-face') : icon('chat', 'icon head-logo'));
 
   ui.typing.hidden = !state.typingName || ended;
-  ui.typingText.textContent = state.typingName ? t('typing', { name: state.typingName }) : '';
+  ui.typingText.textContent = state.typingName ? t('widget.typing', { name: state.typingName }) : '';
   if (nearEnd) scrollToEnd(false);
 }
 
@@ -297,67 +262,40 @@ function announce(text) {
 }
 
 /**
- * Message nodes are cached by a signature (id + everything that changes how
- * they look), so an update only creates nodes for what actually changed and
- * focus and scroll stay calm.
- * @type {Map<string, HTMLElement>}
+ * The thread: the visitor's messages (message_type 0) right in the accent
+ * colour, the team's left and neutral, activity lines centred; the delivery
+ * state under the visitor's last message.
+ * @type {Timeline<Entry>}
  */
-const nodeCache = new Map();
+const timeline = new Timeline(
+  ui.thread,
+  {
+    message: (e) => e.m,
+    key: (e, _pos, i) => {
+      const { m } = e;
+      return [m.id ?? '', m.echo_id ?? '', entryStatus(e), i === lastMine, m.content ?? '', m.sender?.name ?? ''].join('|');
+    },
+    build: (e, pos, i) => buildMessage(e.m, { ...pos, showStatus: i === lastMine, status: entryStatus(e), reason: e.reason }),
+    day: (label) => h('li', { class: 'day' }, h('span', { text: label })),
+  },
+  fmt,
+);
+/** The index of the visitor's newest message in the list being rendered. */
+let lastMine = -1;
 
-/**
- * Render the thread: the visitor's messages (message_type 0) right in the
- * accent colour, the team's left and neutral, activity lines centred.
- * @param {Entry[]} list in display order
- */
+/** @param {Entry} e */
+const entryStatus = (e) => (e.failed ? 'failed' : e.pending ? 'pending' : 'sent');
+
+/** @param {Entry[]} list in display order */
 function renderThread(list) {
-  /** @type {HTMLElement[]} */
-  const nodes = [];
-  const used = new Set();
-  /** @param {string} key @param {() => HTMLElement} build */
-  const cached = (key, build) => {
-    used.add(key);
-    let node = nodeCache.get(key);
-    if (!node) nodeCache.set(key, (node = build()));
-    return node;
-  };
-  let lastDay = -1;
-  let lastMine = -1;
+  lastMine = -1;
   list.forEach((e, i) => e.m.message_type === 0 && (lastMine = i));
-  list.forEach((e, i) => {
-    const m = e.m;
-    const day = fmt.dayKey(m.created_at);
-    if (day !== lastDay) {
-      lastDay = day;
-      const label = fmt.day(m.created_at);
-      nodes.push(cached(`day:${day}:${label}`, () => h('li', { class: 'day' }, h('span', { text: label }))));
-    }
-    const prev = list[i - 1]?.m;
-    const next = list[i + 1]?.m;
-    const first = !prev || !sameRun(prev, m);
-    const last = !next || !sameRun(m, next);
-    const status = e.failed ? 'failed' : e.pending ? 'pending' : 'sent';
-    const showStatus = m.message_type === 0 && i === lastMine;
-    const key = [m.id ?? '', m.echo_id ?? '', status, first, last, showStatus, m.content ?? '', m.sender?.name ?? ''].join('|');
-    nodes.push(cached(key, () => buildMessage(m, { first, last, showStatus, status })));
-  });
-  for (const k of nodeCache.keys()) if (!used.has(k)) nodeCache.delete(k);
-  ui.thread.replaceChildren(...nodes);
-}
-
-/**
- * Two messages belong to one visual run when the same side wrote them within 5 min.
- * @param {Message} a @param {Message} b
- */
-function sameRun(a, b) {
-  if (a.message_type === 2 || b.message_type === 2) return false;
-  if (a.message_type !== b.message_type) return false;
-  if (a.message_type === 1 && (a.sender?.id ?? null) !== (b.sender?.id ?? null)) return false;
-  return Math.abs(b.created_at - a.created_at) < 300;
+  timeline.render(list);
 }
 
 /**
  * @param {Message} m
- * @param {{first: boolean, last: boolean, showStatus: boolean, status: string}} pos
+ * @param {{first: boolean, last: boolean, showStatus: boolean, status: string, reason?: string}} pos
  */
 function buildMessage(m, pos) {
   const common = { 'data-testid': 'message', 'data-message-id': m.id ?? null, 'data-echo-id': m.echo_id ?? null, 'data-status': pos.status };
@@ -365,7 +303,7 @@ function buildMessage(m, pos) {
     return h('li', { ...common, class: 'activity' }, h('span', { class: 'text', title: fmt.full(m.created_at), text: activityText(m, t) }));
   }
   const mine = m.message_type === 0;
-  const name = mine ? t('you') : m.sender?.name || t('team');
+  const name = mine ? t('widget.you') : m.sender?.name || t('widget.team');
   const cls = ['msg', mine ? 'mine' : 'theirs', pos.first ? 'first' : '', pos.last ? 'last' : '', `is-${pos.status}`].filter(Boolean).join(' ');
   const text = h('p', { class: 'text' });
   text.appendChild(linkify(m.content ?? ''));
@@ -381,11 +319,11 @@ function buildMessage(m, pos) {
   }
   if (pos.last || pos.showStatus || pos.status !== 'sent') {
     const meta = h('span', { class: 'meta' });
-    if (mine && pos.status === 'pending') meta.append(icon('clock', 'icon tiny'), t('sending'));
-    else if (mine && pos.status === 'failed') meta.append(t('failed'));
+    if (mine && pos.status === 'pending') meta.append(icon('clock', 'icon tiny'), t('widget.sending'));
+    else if (mine && pos.status === 'failed') meta.append(t('widget.failed'), pos.reason && pos.reason !== t('widget.failed') ? ` · ${pos.reason}` : '');
     else {
       meta.append(fmt.time(m.created_at));
-      if (mine && pos.showStatus) meta.append(' · ', icon('check', 'icon tiny'), t('sent'));
+      if (mine && pos.showStatus) meta.append(' · ', icon('check', 'icon tiny'), t('widget.sent'));
     }
     row.appendChild(meta);
   }
@@ -429,7 +367,7 @@ function addMessage(m, live) {
   learnAgent(m);
   if (live && m.message_type === 1) {
     if (state.typingName && m.sender?.name === state.typingName) state.typingName = null;
-    announce(t('newMessageFrom', { name: m.sender?.name || t('team'), text: m.content ?? '' }));
+    announce(t('widget.newMessageFrom', { name: m.sender?.name || t('widget.team'), text: m.content ?? '' }));
     if (!state.open || document.hidden) {
       state.unread += 1;
       toHost({ type: 'parlor:unread', count: state.unread });
@@ -518,9 +456,7 @@ async function deliver(item) {
         resetIdentity();
         throw err; // retried with a fresh identity
       }
-      if (err.status >= 400 && err.status < 500 && err.status !== 408 && err.status !== 429) {
-        throw new PermanentError(err.message);
-      }
+      if (isPermanent(err)) throw new PermanentError(errorText(err, t, 'widget.failed'));
     }
     throw err;
   }
@@ -563,8 +499,8 @@ const outbox = new Outbox(`parlor:outbox:${token}`, deliver, {
     if (m && typeof m.id === 'number' && m.conversation_id === state.conversation?.id) addMessage(m, false);
     render();
   },
-  onFailed(item) {
-    failed.push(item);
+  onFailed(item, err) {
+    failed.push({ ...item, reason: err instanceof Error ? err.message : t('widget.failed') });
     render();
   },
   onChange: () => render(),
@@ -684,7 +620,7 @@ function onEvent(frame) {
       if (d.conversation?.id !== state.conversation?.id || d.is_private) return;
       if (d.user && d.user.type === 'contact') return;
       const on = frame.event === 'conversation.typing_on';
-      state.typingName = on ? d.user?.name || t('someone') : null;
+      state.typingName = on ? d.user?.name || t('widget.someone') : null;
       // A lost "off" must not leave the indicator up forever.
       clearTimeout(typingExpiry);
       if (on) typingExpiry = window.setTimeout(() => ((state.typingName = null), render()), 15000);

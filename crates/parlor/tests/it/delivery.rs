@@ -186,7 +186,7 @@ async fn the_widget_frame_inlines_its_styles_and_settings_under_a_strict_csp() {
     assert_eq!(config["lang"], "de");
     assert_eq!(config["color"], "#ffd500");
     assert_eq!(config["fg"], "#111827", "dark launcher icon on a light colour");
-    assert_eq!(config["strings"]["sending"], "Wird gesendet…", "German strings only");
+    assert_eq!(config["strings"]["widget.sending"], "Wird gesendet…", "German strings only");
     let title = element(&html, "<title>");
     assert!(title.contains("alert(1)") && !title.contains('<'), "escaped in the markup: {title}");
     assert!(html.contains(r#"placeholder="Nachricht schreiben…""#), "the panel is rendered in German");

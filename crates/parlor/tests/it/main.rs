@@ -11,6 +11,7 @@ mod delivery;
 mod health;
 mod helpers;
 mod jobs;
+mod languages;
 mod leases;
 mod presence;
 mod realtime;

@@ -4,16 +4,23 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
+use i18n::Catalogue;
 
-use super::{language, page, LangQuery, APP_CSP};
+use super::{json_for_html, language, page, LangQuery, APP_CSP};
 use crate::extract::session_cookie;
 use crate::AppState;
+
+/// The catalogue's areas the inbox's scripts show.
+const BROWSER_AREAS: &[&str] = &["inbox.", "activity.", "error."];
 
 #[derive(Template)]
 #[template(path = "inbox.html")]
 struct InboxPage {
     v: &'static str,
-    lang: String,
+    lang: &'static str,
+    s: &'static Catalogue,
+    /// The inbox's part of the catalogue, for inbox/i18n.js.
+    strings: String,
     account_id: i64,
     user_id: i64,
     user_name: String,
@@ -29,9 +36,12 @@ pub(super) async fn show(State(state): State<AppState>, headers: HeaderMap, Quer
     };
     let Some((account_id, _, role)) = accounts.first() else { return Redirect::to("/login").into_response() };
     let lang = language(&headers, q.lang.as_deref());
+    let s = i18n::catalogue(lang);
     let html = InboxPage {
         v: state.assets.version(),
-        lang,
+        lang: lang.code(),
+        s,
+        strings: json_for_html(&s.subset(BROWSER_AREAS)),
         account_id: account_id.0,
         user_id: user.id.0,
         user_name: user.available_name().to_owned(),

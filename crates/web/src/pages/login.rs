@@ -5,6 +5,7 @@ use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
+use i18n::Catalogue;
 use serde::Deserialize;
 
 use super::{language, page, LangQuery, APP_CSP};
@@ -15,14 +16,19 @@ use crate::AppState;
 #[template(path = "login.html")]
 struct LoginPage {
     v: &'static str,
-    lang: String,
+    lang: &'static str,
+    s: &'static Catalogue,
     error: Option<String>,
     email: String,
 }
 
 pub(super) async fn show(State(state): State<AppState>, headers: HeaderMap, Query(q): Query<LangQuery>) -> Response {
     let lang = language(&headers, q.lang.as_deref());
-    page(LoginPage { v: state.assets.version(), lang, error: None, email: String::new() }.render(), APP_CSP)
+    let s = i18n::catalogue(lang);
+    page(
+        LoginPage { v: state.assets.version(), lang: lang.code(), s, error: None, email: String::new() }.render(),
+        APP_CSP,
+    )
 }
 
 #[derive(Deserialize)]
@@ -49,7 +55,8 @@ pub(super) async fn submit(
         let mut res = page(
             LoginPage {
                 v: state.assets.version(),
-                lang: lang.clone(),
+                lang: lang.code(),
+                s: i18n::catalogue(lang),
                 error: Some(key.into()),
                 email: form.email.clone(),
             }

@@ -7,6 +7,7 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
+use i18n::Lang;
 use serde::Deserialize;
 
 use crate::AppState;
@@ -70,22 +71,31 @@ pub(crate) fn page(html: Result<String, askama::Error>, csp: &str) -> Response {
     }
 }
 
-/// `de` when the browser prefers German over English, else `en`; `?lang=` wins.
-pub(crate) fn language(headers: &HeaderMap, forced: Option<&str>) -> String {
-    if let Some(l) = forced.filter(|l| matches!(*l, "de" | "en")) {
-        return l.to_owned();
+/// The first language of `Accept-Language` that Parlor has, else English;
+/// `?lang=` wins.
+pub(crate) fn language(headers: &HeaderMap, forced: Option<&str>) -> Lang {
+    if let Some(lang) = forced.filter(|l| l.len() == 2).and_then(Lang::from_tag) {
+        return lang;
     }
     let accept = headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).unwrap_or("");
-    for tag in accept.split(',') {
-        let tag = tag.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
-        if tag.starts_with("de") {
-            return "de".into();
-        }
-        if tag.starts_with("en") {
-            return "en".into();
+    accept.split(',').find_map(|tag| Lang::from_tag(tag.split(';').next().unwrap_or(""))).unwrap_or(Lang::En)
+}
+
+/// JSON for a `<script type="application/json">` block: `<`, `>` and `&` become
+/// `\u` escapes, so no string in it can end the element (`</script>`) or start
+/// a comment; `JSON.parse` reads them back unchanged.
+pub(crate) fn json_for_html(value: &impl serde::Serialize) -> String {
+    let json = serde_json::to_string(value).unwrap_or_else(|_| "null".into());
+    let mut out = String::with_capacity(json.len() + 16);
+    for c in json.chars() {
+        match c {
+            '<' => out.push_str("\\u003c"),
+            '>' => out.push_str("\\u003e"),
+            '&' => out.push_str("\\u0026"),
+            c => out.push(c),
         }
     }
-    "en".into()
+    out
 }
 
 #[derive(Deserialize)]

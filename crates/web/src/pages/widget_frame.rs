@@ -16,138 +16,17 @@ use base64::Engine as _;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::{pages, AppState};
+use std::collections::BTreeMap;
+
+use i18n::Catalogue;
+
+use crate::pages::{self, json_for_html};
+use crate::AppState;
 
 const CSS: &str = "widget/widget.css";
 
-/// The strings the server renders into the panel.
-pub struct PageStrings {
-    pub title: &'static str,
-    pub tagline: &'static str,
-    pub replies: &'static str,
-    pub close: &'static str,
-    pub offline: &'static str,
-    pub thread: &'static str,
-    pub ended: &'static str,
-    pub ended_hint: &'static str,
-    pub start_new: &'static str,
-    pub placeholder: &'static str,
-    pub send: &'static str,
-    pub powered_by: &'static str,
-    pub noscript: &'static str,
-}
-
-/// The strings frame.js shows as things happen; `{name}` style placeholders.
-/// `act_*` translate activity lines (see static/shared/lib.js, activityText).
-#[derive(Serialize)]
-pub struct ScriptStrings {
-    act_resolved: &'static str,
-    act_reopened: &'static str,
-    act_pending: &'static str,
-    act_snoozed: &'static str,
-    act_snooze_ended: &'static str,
-    act_resolved_by_visitor: &'static str,
-    act_reopened_by_visitor: &'static str,
-    act_self_assigned: &'static str,
-    act_assigned: &'static str,
-    act_unassigned: &'static str,
-    replies: &'static str,
-    typing: &'static str,
-    someone: &'static str,
-    you: &'static str,
-    team: &'static str,
-    sending: &'static str,
-    sent: &'static str,
-    failed: &'static str,
-    #[serde(rename = "newMessageFrom")]
-    new_message_from: &'static str,
-}
-
-const EN: (PageStrings, ScriptStrings) = (
-    PageStrings {
-        title: "Hi there 👋",
-        tagline: "We are here to help. Ask us anything.",
-        replies: "Typically replies in a few minutes",
-        close: "Close chat",
-        offline: "Reconnecting…",
-        thread: "Conversation",
-        ended: "This conversation has ended",
-        ended_hint: "Thanks for chatting with us.",
-        start_new: "Start a new conversation",
-        placeholder: "Write a message…",
-        send: "Send",
-        powered_by: "Powered by Parlor",
-        noscript: "The chat needs JavaScript.",
-    },
-    ScriptStrings {
-        act_resolved: "Conversation was closed by {actor}",
-        act_reopened: "Conversation was reopened by {actor}",
-        act_pending: "Conversation was marked as pending by {actor}",
-        act_snoozed: "Conversation was snoozed by {actor}",
-        act_snooze_ended: "The snooze ended; the conversation is open again",
-        act_resolved_by_visitor: "The visitor ended the conversation",
-        act_reopened_by_visitor: "The visitor reopened the conversation",
-        act_self_assigned: "{actor} took this conversation",
-        act_assigned: "{actor} assigned this conversation to {assignee}",
-        act_unassigned: "{actor} unassigned this conversation",
-        replies: "Typically replies in a few minutes",
-        typing: "{name} is typing…",
-        someone: "Someone",
-        you: "You",
-        team: "Team",
-        sending: "Sending…",
-        sent: "Sent",
-        failed: "Not sent",
-        new_message_from: "New message from {name}: {text}",
-    },
-);
-
-const DE: (PageStrings, ScriptStrings) = (
-    PageStrings {
-        title: "Hallo 👋",
-        tagline: "Wir helfen gern. Fragen Sie uns alles.",
-        replies: "Antwortet meist in wenigen Minuten",
-        close: "Chat schließen",
-        offline: "Verbindung wird wiederhergestellt…",
-        thread: "Unterhaltung",
-        ended: "Diese Unterhaltung wurde beendet",
-        ended_hint: "Danke für Ihre Nachricht.",
-        start_new: "Neue Unterhaltung beginnen",
-        placeholder: "Nachricht schreiben…",
-        send: "Senden",
-        powered_by: "Bereitgestellt von Parlor",
-        noscript: "Für den Chat wird JavaScript benötigt.",
-    },
-    ScriptStrings {
-        act_resolved: "Unterhaltung wurde von {actor} geschlossen",
-        act_reopened: "Unterhaltung wurde von {actor} wieder geöffnet",
-        act_pending: "Unterhaltung wurde von {actor} als wartend markiert",
-        act_snoozed: "Unterhaltung wurde von {actor} zurückgestellt",
-        act_snooze_ended: "Die Zurückstellung ist abgelaufen; die Unterhaltung ist wieder offen",
-        act_resolved_by_visitor: "Der Besucher hat die Unterhaltung beendet",
-        act_reopened_by_visitor: "Der Besucher hat die Unterhaltung wieder geöffnet",
-        act_self_assigned: "{actor} hat die Unterhaltung übernommen",
-        act_assigned: "{actor} hat die Unterhaltung {assignee} zugewiesen",
-        act_unassigned: "{actor} hat die Zuweisung aufgehoben",
-        replies: "Antwortet meist in wenigen Minuten",
-        typing: "{name} schreibt…",
-        someone: "Jemand",
-        you: "Sie",
-        team: "Team",
-        sending: "Wird gesendet…",
-        sent: "Gesendet",
-        failed: "Nicht gesendet",
-        new_message_from: "Neue Nachricht von {name}: {text}",
-    },
-);
-
-fn strings(lang: &str) -> &'static (PageStrings, ScriptStrings) {
-    if lang == "de" {
-        &DE
-    } else {
-        &EN
-    }
-}
+/// The catalogue's areas frame.js shows: its language's only.
+const BROWSER_AREAS: &[&str] = &["widget.", "activity.", "error."];
 
 // ---------------------------------------------------------------- colours
 
@@ -214,23 +93,6 @@ impl Colors {
 
 // ---------------------------------------------------------------- the page
 
-/// JSON for a `<script type="application/json">` block: `<`, `>` and `&` become
-/// `\u` escapes, so no string in it can end the element (`</script>`) or start
-/// a comment; `JSON.parse` reads them back unchanged.
-pub fn json_for_html(value: &impl Serialize) -> String {
-    let json = serde_json::to_string(value).unwrap_or_else(|_| "null".into());
-    let mut out = String::with_capacity(json.len() + 16);
-    for c in json.chars() {
-        match c {
-            '<' => out.push_str("\\u003c"),
-            '>' => out.push_str("\\u003e"),
-            '&' => out.push_str("\\u0026"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 fn csp_hash(text: &str) -> String {
     format!("'sha256-{}'", base64::engine::general_purpose::STANDARD.encode(Sha256::digest(text.as_bytes())))
 }
@@ -238,9 +100,9 @@ fn csp_hash(text: &str) -> String {
 #[derive(Template)]
 #[template(path = "widget_frame.html")]
 struct FramePage<'a> {
-    lang: &'a str,
+    lang: &'static str,
     v: &'static str,
-    s: &'static PageStrings,
+    s: &'static Catalogue,
     inbox_name: &'a str,
     welcome_title: &'a str,
     welcome_tagline: &'a str,
@@ -257,7 +119,7 @@ struct Config<'a> {
     inbox_name: &'a str,
     color: &'a str,
     fg: &'a str,
-    strings: &'static ScriptStrings,
+    strings: BTreeMap<&'static str, &'static str>,
 }
 
 #[derive(Deserialize)]
@@ -272,7 +134,7 @@ pub async fn widget_frame(State(state): State<AppState>, headers: HeaderMap, Que
         return crate::error::ApiError::not_found().into_response();
     };
     let lang = pages::language(&headers, q.lang.as_deref());
-    let (page_strings, script_strings) = strings(&lang);
+    let s = i18n::catalogue(lang);
     // Parsed on the way in (HexColor); checked again because it lands in CSS.
     let color = domain::HexColor::parse(&inbox.widget_color)
         .map(|c| c.as_str().to_owned())
@@ -281,19 +143,23 @@ pub async fn widget_frame(State(state): State<AppState>, headers: HeaderMap, Que
     let color_css = colors.css();
     let config = json_for_html(&Config {
         website_token: &inbox.website_token,
-        lang: &lang,
+        lang: lang.code(),
         inbox_name: &inbox.name,
         color: &colors.brand,
         fg: colors.launcher_fg,
-        strings: script_strings,
+        strings: s.subset(BROWSER_AREAS),
     });
     let html = FramePage {
-        lang: &lang,
+        lang: lang.code(),
         v: state.assets.version(),
-        s: page_strings,
+        s,
         inbox_name: &inbox.name,
-        welcome_title: if inbox.welcome_title.is_empty() { page_strings.title } else { &inbox.welcome_title },
-        welcome_tagline: if inbox.welcome_tagline.is_empty() { page_strings.tagline } else { &inbox.welcome_tagline },
+        welcome_title: if inbox.welcome_title.is_empty() { s.get("widget.title") } else { &inbox.welcome_title },
+        welcome_tagline: if inbox.welcome_tagline.is_empty() {
+            s.get("widget.tagline")
+        } else {
+            &inbox.welcome_tagline
+        },
         css: state.assets.text(CSS),
         colors: &color_css,
         config: &config,
@@ -356,16 +222,6 @@ mod tests {
         for (hex, accent, on_accent, launcher_fg) in cases {
             let c = Colors::of(hex);
             assert_eq!((c.accent.as_str(), c.on_accent, c.launcher_fg), (accent, on_accent, launcher_fg), "{hex}");
-        }
-    }
-
-    #[test]
-    fn both_languages_render() {
-        for lang in ["en", "de"] {
-            let (page, script) = strings(lang);
-            assert!(!page.title.is_empty() && !page.noscript.is_empty());
-            let json = serde_json::to_value(script).expect("serialize");
-            assert!(json["newMessageFrom"].as_str().is_some_and(|s| s.contains("{name}")));
         }
     }
 }

@@ -1,0 +1,77 @@
+//! The kinds of activity line (a `message_type` 2 message): what happened to a
+//! conversation. Closed, so every kind has its text in every language
+//! (the `i18n` crate's tests check it); clients translate by the kind stored in
+//! the line's `content_attributes.activity`, never by its English text.
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ActivityKind {
+    /// An agent closed (resolved) the conversation.
+    Resolved,
+    Reopened,
+    Pending,
+    Snoozed,
+    /// The snooze time came; the conversation is open again.
+    SnoozeEnded,
+    /// The visitor ended the chat from the widget.
+    ResolvedByVisitor,
+    /// The visitor wrote into a closed conversation.
+    ReopenedByVisitor,
+    SelfAssigned,
+    Assigned,
+    Unassigned,
+}
+
+impl ActivityKind {
+    pub const ALL: &'static [ActivityKind] = &[
+        ActivityKind::Resolved,
+        ActivityKind::Reopened,
+        ActivityKind::Pending,
+        ActivityKind::Snoozed,
+        ActivityKind::SnoozeEnded,
+        ActivityKind::ResolvedByVisitor,
+        ActivityKind::ReopenedByVisitor,
+        ActivityKind::SelfAssigned,
+        ActivityKind::Assigned,
+        ActivityKind::Unassigned,
+    ];
+
+    /// The stored name (`content_attributes.activity`) and the catalogue key's tail.
+    pub fn name(self) -> &'static str {
+        match self {
+            ActivityKind::Resolved => "resolved",
+            ActivityKind::Reopened => "reopened",
+            ActivityKind::Pending => "pending",
+            ActivityKind::Snoozed => "snoozed",
+            ActivityKind::SnoozeEnded => "snooze_ended",
+            ActivityKind::ResolvedByVisitor => "resolved_by_visitor",
+            ActivityKind::ReopenedByVisitor => "reopened_by_visitor",
+            ActivityKind::SelfAssigned => "self_assigned",
+            ActivityKind::Assigned => "assigned",
+            ActivityKind::Unassigned => "unassigned",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ActivityKind> {
+        Self::ALL.iter().copied().find(|k| k.name() == s)
+    }
+
+    /// The key of its text in the language catalogue.
+    pub fn key(self) -> String {
+        format!("activity.{}", self.name())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_distinct_and_parse_back() {
+        let mut seen = std::collections::HashSet::new();
+        for k in ActivityKind::ALL {
+            assert!(seen.insert(k.name()), "{k:?} repeats a name");
+            assert_eq!(ActivityKind::parse(k.name()), Some(*k));
+        }
+        assert_eq!(ActivityKind::parse("closed"), None);
+    }
+}
