@@ -89,6 +89,11 @@ impl App {
         self.inner.clock.0.now()
     }
 
+    /// The app's clock, for parts that keep time of their own (rate limits).
+    pub fn clock(&self) -> SharedClock {
+        self.inner.clock.clone()
+    }
+
     /// Publishes a stored event here and on the bus.
     pub(crate) async fn emit_stored(&self, record: &store::EventRecord, event: hub::HubEvent) {
         if let Some(bus) = self.bus() {

@@ -101,7 +101,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 
 /// The whole HTTP application.
 pub fn router(app: app::App, config: WebConfig, assets: Assets, mut shutdown: watch::Receiver<bool>) -> Router {
-    let limits = ratelimit::Limits::new(config.limits);
+    let limits = ratelimit::Limits::new(config.limits, app.clock());
     let pruned = limits.clone();
     tokio::spawn(async move {
         let mut every = tokio::time::interval(std::time::Duration::from_secs(60));

@@ -2,40 +2,61 @@
 
 use std::num::NonZeroU32;
 use std::sync::Arc;
+use std::time::Duration;
 
-use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use governor::clock::Clock as _;
+use governor::middleware::NoOpMiddleware;
+use governor::state::keyed::DefaultKeyedStateStore;
+use governor::{Quota, RateLimiter};
 
 use crate::error::ApiError;
+
+/// The app's clock as governor reads it, so limits refill by the time use cases
+/// see (and tests that move a manual clock decide when they refill).
+#[derive(Clone)]
+pub struct AppClock(app::SharedClock);
+
+impl governor::clock::Clock for AppClock {
+    type Instant = Duration;
+
+    fn now(&self) -> Duration {
+        Duration::from_millis(u64::try_from(self.0 .0.now()).unwrap_or(0))
+    }
+}
+
+type Keyed = RateLimiter<String, DefaultKeyedStateStore<String>, AppClock, NoOpMiddleware<Duration>>;
 
 /// One keyed limit. `None` inside means the limit is switched off (set to 0).
 #[derive(Clone)]
 pub struct Limit {
-    limiter: Option<Arc<DefaultKeyedRateLimiter<String>>>,
+    limiter: Option<Arc<Keyed>>,
+    clock: AppClock,
 }
 
 impl Limit {
+    fn new(quota: Option<Quota>, clock: &AppClock) -> Limit {
+        let limiter = quota.map(|q| Arc::new(RateLimiter::dashmap_with_clock(q, clock.clone())));
+        Limit { limiter, clock: clock.clone() }
+    }
+
     /// `per_minute` requests a minute per key, with bursts of the same size.
-    pub fn per_minute(per_minute: u32) -> Limit {
-        Limit {
-            limiter: NonZeroU32::new(per_minute)
-                .map(|n| Arc::new(RateLimiter::keyed(Quota::per_minute(n).allow_burst(n)))),
-        }
+    pub fn per_minute(per_minute: u32, clock: &AppClock) -> Limit {
+        Limit::new(NonZeroU32::new(per_minute).map(|n| Quota::per_minute(n).allow_burst(n)), clock)
     }
 
     /// `per_second` a second per key, bursts of `burst`.
-    pub fn per_second(per_second: u32, burst: u32) -> Limit {
-        Limit {
-            limiter: NonZeroU32::new(per_second).map(|n| {
-                let burst = NonZeroU32::new(burst.max(1)).unwrap_or(n);
-                Arc::new(RateLimiter::keyed(Quota::per_second(n).allow_burst(burst)))
-            }),
-        }
+    pub fn per_second(per_second: u32, burst: u32, clock: &AppClock) -> Limit {
+        let quota = NonZeroU32::new(per_second).map(|n| {
+            let burst = NonZeroU32::new(burst.max(1)).unwrap_or(n);
+            Quota::per_second(n).allow_burst(burst)
+        });
+        Limit::new(quota, clock)
     }
 
     pub fn check(&self, key: &str) -> Result<(), ApiError> {
         let Some(limiter) = &self.limiter else { return Ok(()) };
         limiter.check_key(&key.to_owned()).map_err(|not_until| {
-            let wait = not_until.wait_time_from(governor::clock::Clock::now(&governor::clock::DefaultClock::default()));
+            let wait = not_until.wait_time_from(self.clock.now());
             ApiError::rate_limited(wait.as_secs() + 1)
         })
     }
@@ -82,13 +103,15 @@ pub struct Limits {
 }
 
 impl Limits {
-    pub fn new(c: LimitConfig) -> Limits {
+    pub fn new(c: LimitConfig, clock: app::SharedClock) -> Limits {
+        let clock = AppClock(clock);
+        let per_second = c.visitor_messages_per_second;
         Limits {
-            login_ip: Limit::per_minute(c.login_per_minute),
-            login_email: Limit::per_minute(c.login_per_minute),
-            new_visitor: Limit::per_minute(c.visitors_per_minute),
-            visitor_messages: Limit::per_second(c.visitor_messages_per_second, c.visitor_messages_per_second * 4),
-            visitor_typing: Limit::per_second(c.visitor_messages_per_second * 2, c.visitor_messages_per_second * 4),
+            login_ip: Limit::per_minute(c.login_per_minute, &clock),
+            login_email: Limit::per_minute(c.login_per_minute, &clock),
+            new_visitor: Limit::per_minute(c.visitors_per_minute, &clock),
+            visitor_messages: Limit::per_second(per_second, per_second * 4, &clock),
+            visitor_typing: Limit::per_second(per_second * 2, per_second * 4, &clock),
         }
     }
 

@@ -388,7 +388,15 @@ async fn the_fourth_contact_creation_in_a_minute_is_rate_limited() {
 
 #[tokio::test]
 async fn a_burst_of_visitor_messages_beyond_four_is_rate_limited() {
-    let app = TestApp::spawn_with(|c| c.rate_limit_visitor_messages_per_second = 1).await;
+    // A stopped clock: however slow this machine, the bucket does not refill
+    // during the burst; moving it a second gives one message back.
+    let clock = app::testing::ManualClock::starting_at(now_secs() * 1000);
+    let shared = clock.shared();
+    let app = TestApp::spawn_with(move |c| {
+        c.rate_limit_visitor_messages_per_second = 1;
+        c.clock = shared;
+    })
+    .await;
     let (v, c) = app.visitor_with_conversation().await;
     for n in 0..4 {
         app.visitor_says(&v, c, &format!("burst {n}")).await;
@@ -405,5 +413,9 @@ async fn a_burst_of_visitor_messages_beyond_four_is_rate_limited() {
     let body: Value = res.json().await.expect("json");
     assert_error(&(429, body), 429, "rate_limited");
     assert_eq!(contents(&app.visitor_messages(&v, c).await), ["burst 0", "burst 1", "burst 2", "burst 3"]);
+    clock.advance(1000);
+    app.visitor_says(&v, c, "a second later").await;
+    let again = app.send(Method::POST, &app.conv_path(&v, c, "/messages"), Some(json!({"content": "too soon"}))).await;
+    assert_error(&again, 429, "rate_limited");
     app.stop().await;
 }

@@ -153,7 +153,14 @@ async fn conversation_creation_counts_against_the_new_visitor_limit() {
 
 #[tokio::test]
 async fn a_burst_of_visitor_typing_events_is_rate_limited() {
-    let app = TestApp::spawn_with(|c| c.rate_limit_visitor_messages_per_second = 1).await;
+    // A stopped clock, so the burst is the whole allowance (no refill while it runs).
+    let clock = app::testing::ManualClock::starting_at(now_secs() * 1000);
+    let shared = clock.shared();
+    let app = TestApp::spawn_with(move |c| {
+        c.rate_limit_visitor_messages_per_second = 1;
+        c.clock = shared;
+    })
+    .await;
     let (v, c) = app.visitor_with_conversation().await;
     let url = app.conv_path(&v, c, "/toggle_typing");
     let mut statuses = Vec::new();
@@ -165,7 +172,10 @@ async fn a_burst_of_visitor_typing_events_is_rate_limited() {
         }
         statuses.push(got.0);
     }
-    assert_eq!(&statuses[..4], [200, 200, 200, 200], "{statuses:?}");
-    assert!(statuses[4..].contains(&429), "{statuses:?}");
+    assert_eq!(statuses, [200, 200, 200, 200, 429, 429, 429, 429]);
+    // Two a second refill: half a second gives one back.
+    clock.advance(500);
+    assert_eq!(app.send(Method::POST, &url, Some(json!({"typing_status": "off"}))).await.0, 200);
+    assert_eq!(app.send(Method::POST, &url, Some(json!({"typing_status": "off"}))).await.0, 429);
     app.stop().await;
 }

@@ -170,7 +170,14 @@ async fn an_agent_socket_sending_a_message_frame_is_refused_and_stays_open() {
 
 #[tokio::test]
 async fn a_burst_beyond_four_is_rate_limited_in_one_bucket_with_the_post() {
-    let app = TestApp::spawn_with(|c| c.rate_limit_visitor_messages_per_second = 1).await;
+    // A stopped clock: the bucket cannot refill while the burst runs.
+    let clock = app::testing::ManualClock::starting_at(now_secs() * 1000);
+    let shared = clock.shared();
+    let app = TestApp::spawn_with(move |c| {
+        c.rate_limit_visitor_messages_per_second = 1;
+        c.clock = shared;
+    })
+    .await;
     let (v, c) = app.visitor_with_conversation().await;
     let mut ws = visitor_socket(&app, &v).await;
     for n in 0..3 {
@@ -183,8 +190,10 @@ async fn a_burst_beyond_four_is_rate_limited_in_one_bucket_with_the_post() {
         .await;
     assert_error(&got, 429, "rate_limited");
     assert_eq!(contents(&app.visitor_messages(&v, c).await), ["burst 0", "burst 1", "burst 2", "burst 3"]);
-    // Refused, not closed.
+    // Refused, not closed; a second later the socket may send one again.
     send_text(&mut ws, r#"{"event":"ping"}"#).await;
     assert_eq!(next_event(&mut ws, "pong").await["event"], "pong");
+    clock.advance(1000);
+    assert_eq!(say(&mut ws, c, "a second later", "b-5").await["event"], "message.ack");
     app.stop().await;
 }
