@@ -115,6 +115,26 @@ impl App {
         Ok(token)
     }
 
+    /// The login form: checks the password and opens a fresh session, ending
+    /// the one the browser still had (a new id at every sign-in: no session
+    /// fixation). Returns the new session's token.
+    pub async fn sign_in_session(&self, email: &str, password: &str, old: Option<&str>) -> Result<String> {
+        let user = self.sign_in(email, password).await?;
+        if let Some(old) = old {
+            self.end_session(old).await?;
+        }
+        self.create_session(user.id).await
+    }
+
+    /// The user behind a session, with their first account and their role there
+    /// (the inbox page). `Unauthorized` without a valid session or an account.
+    pub async fn session_member(&self, token: &str) -> Result<(UserSummary, AccountId, Role)> {
+        let user = self.session_user(token).await?;
+        let accounts = self.memberships(user.id).await?;
+        let (account_id, _, role) = accounts.into_iter().next().ok_or(AppError::Unauthorized)?;
+        Ok((user, account_id, role))
+    }
+
     pub async fn session_user(&self, token: &str) -> Result<UserSummary> {
         self.store().session_user(&tokens::hash(token), self.now()).await?.ok_or(AppError::Unauthorized)
     }

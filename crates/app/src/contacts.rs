@@ -60,7 +60,14 @@ pub fn clean_attributes(
 impl App {
     /// Creates a contact for a new visitor. The server mints both tokens: a
     /// client can never choose its identity (threats.md #3).
-    pub async fn create_visitor(&self, website_token: &str, name: Option<PersonName>) -> Result<NewVisitor> {
+    /// A new visitor in a website inbox, with the email and phone number the
+    /// widget may pass at once (`details`).
+    pub async fn create_visitor(
+        &self,
+        website_token: &str,
+        name: Option<PersonName>,
+        details: Option<store::ContactPatch>,
+    ) -> Result<NewVisitor> {
         let inbox = self.public_inbox(website_token).await?;
         let source_id = tokens::generate();
         let pubsub_token = tokens::generate();
@@ -69,6 +76,10 @@ impl App {
             .store()
             .create_visitor(&inbox, &name, &tokens::hash(&source_id), &tokens::hash(&pubsub_token), self.now())
             .await?;
+        let contact = match details {
+            Some(patch) => self.store().update_contact(inbox.account_id, contact.id, patch, self.now()).await?,
+            None => contact,
+        };
         Ok(NewVisitor { contact, source_id, pubsub_token })
     }
 

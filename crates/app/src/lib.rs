@@ -127,9 +127,10 @@ impl App {
         self.store().backend()
     }
 
-    /// Readiness: the database answers.
-    pub async fn ping(&self) -> Result<()> {
-        Ok(self.store().ping().await?)
+    /// Readiness: the database answers; which database it is.
+    pub async fn ping(&self) -> Result<&'static str> {
+        self.store().ping().await?;
+        Ok(self.backend())
     }
 
     /// Closes the database's connections (at shutdown).

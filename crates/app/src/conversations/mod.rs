@@ -133,7 +133,8 @@ impl App {
         Ok(VisitorConversation { view, messages: Vec::new() })
     }
 
-    /// Starts a conversation with an existing contact in a website inbox (Application API).
+    /// Starts a conversation with an existing contact in a website inbox
+    /// (Application API), with the agent's first message if there is one.
     pub async fn create_conversation(
         &self,
         agent: &AgentCtx,
@@ -141,6 +142,7 @@ impl App {
         contact_id: Option<ContactId>,
         source_id: Option<&str>,
         attributes: serde_json::Map<String, serde_json::Value>,
+        first: Option<MessageBody>,
     ) -> Result<ConversationView> {
         let inbox = self.inbox(agent, inbox_id).await?;
         let (contact_id_found, contact_inbox_id) = match source_id {
@@ -161,7 +163,11 @@ impl App {
             contact_inbox_id,
             additional_attributes: attributes,
         };
-        Ok(self.insert_conversation(&new).await?)
+        let view = self.insert_conversation(&new).await?;
+        let Some(content) = first else { return Ok(view) };
+        let display_id = view.conversation.display_id;
+        self.send_message(agent, display_id, content, false, None).await?;
+        self.conversation(agent, display_id).await
     }
 
     /// Creates the conversation and publishes its event.

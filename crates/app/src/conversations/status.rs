@@ -25,7 +25,8 @@ fn check_snooze(status: ConversationStatus, until: Millis, now: Millis) -> Resul
 }
 
 impl App {
-    /// Changes the status. An agent may set any; a visitor may only resolve
+    /// Changes the status (`None`: open ↔ resolved, as Chatwoot's toggle without
+    /// a status). An agent may set any; a visitor may only resolve
     /// (end the chat from the widget). `snoozed_until` (with `Snoozed` only, in
     /// the future, within a year) makes a job open the conversation again then;
     /// without it a snooze lasts until the visitor writes.
@@ -33,15 +34,19 @@ impl App {
         &self,
         actor: impl Into<Actor<'a>>,
         display_id: DisplayId,
-        status: ConversationStatus,
+        status: Option<ConversationStatus>,
         snoozed_until: Option<Millis>,
     ) -> Result<ConversationView> {
         let actor = actor.into();
+        let view = self.conversation(actor, display_id).await?;
+        let c = &view.conversation;
+        let status = status.unwrap_or(match c.status {
+            ConversationStatus::Resolved => ConversationStatus::Open,
+            _ => ConversationStatus::Resolved,
+        });
         if let Some(until) = snoozed_until {
             check_snooze(status, until, self.now())?;
         }
-        let view = self.conversation(actor, display_id).await?;
-        let c = &view.conversation;
         let activity = match actor {
             Actor::Visitor(_) if status == ConversationStatus::Resolved => {
                 crate::activity(ActivityKind::ResolvedByVisitor, None, None)

@@ -91,13 +91,12 @@ async fn create_contact(
 ) -> ApiResult<Json<PublicContactJson>> {
     state.limits.new_visitor.check(&format!("{ip}|{}", p.inbox_identifier))?;
     let name = body.name.as_deref().filter(|n| !n.trim().is_empty()).map(PersonName::parse).transpose()?;
-    let created = state.app.create_visitor(&p.inbox_identifier, name).await?;
-    let mut contact = created.contact;
-    if body.email.is_some() || body.phone_number.is_some() {
-        let v = state.app.visitor(&p.inbox_identifier, &created.source_id).await?;
-        contact = state.app.update_own_contact(&v, contact_patch(None, body.email, body.phone_number)?).await?;
-    }
-    Ok(Json(PublicContactJson::new(&contact, Some(created.source_id), Some(created.pubsub_token))))
+    let details = match body.email.is_some() || body.phone_number.is_some() {
+        true => Some(contact_patch(None, body.email, body.phone_number)?),
+        false => None,
+    };
+    let created = state.app.create_visitor(&p.inbox_identifier, name, details).await?;
+    Ok(Json(PublicContactJson::new(&created.contact, Some(created.source_id), Some(created.pubsub_token))))
 }
 
 fn contact_patch(name: Option<String>, email: Option<String>, phone: Option<String>) -> ApiResult<app::ContactPatch> {
@@ -219,7 +218,7 @@ async fn toggle_status(
     ApiPath(p): ApiPath<ConversationPath>,
 ) -> ApiResult<Json<PublicConversationJson>> {
     let v = visitor(&state, &p.inbox_identifier, &p.contact_identifier).await?;
-    let view = state.app.set_status(&v, DisplayId(p.conversation_id), ConversationStatus::Resolved, None).await?;
+    let view = state.app.set_status(&v, DisplayId(p.conversation_id), Some(ConversationStatus::Resolved), None).await?;
     Ok(Json(PublicConversationJson::new(&view, &[])))
 }
 

@@ -142,13 +142,10 @@ async fn create(
             body.contact_id.map(ContactId),
             Some(&body.source_id),
             attrs,
+            first,
         )
         .await?;
-    let display_id = view.conversation.display_id;
-    if let Some(content) = first {
-        state.app.send_message(&agent, display_id, content, false, None).await?;
-    }
-    Ok(Json(ConversationJson::from(&state.app.conversation(&agent, display_id).await?)))
+    Ok(Json(ConversationJson::from(&view)))
 }
 
 #[utoipa::path(get, path = "/api/v1/accounts/{account_id}/conversations/{conversation_id}", tag = "Conversations",
@@ -200,13 +197,8 @@ async fn toggle_status(
     ApiJson(body): ApiJson<ToggleStatusPayload>,
 ) -> ApiResult<Json<ToggleStatusResponse>> {
     let id = DisplayId(p.conversation_id);
-    let status = match body.status {
-        Some(s) => ConversationStatus::parse(&s)?,
-        None => match state.app.conversation(&agent, id).await?.conversation.status {
-            ConversationStatus::Resolved => ConversationStatus::Open,
-            _ => ConversationStatus::Resolved,
-        },
-    };
+    // Without a status the call toggles (Chatwoot's semantics).
+    let status = body.status.as_deref().map(ConversationStatus::parse).transpose()?;
     // Out-of-range seconds fall through as a time the app refuses.
     let until = body.snoozed_until.map(|secs| secs.saturating_mul(1000));
     let view = state.app.set_status(&agent, id, status, until).await?;

@@ -29,12 +29,11 @@ struct InboxPage {
 
 pub(super) async fn show(State(state): State<AppState>, headers: HeaderMap, Query(q): Query<LangQuery>) -> Response {
     let Some(token) = session_cookie(&headers) else { return Redirect::to("/login").into_response() };
-    let Ok(user) = state.app.session_user(&token).await else { return Redirect::to("/login").into_response() };
-    let accounts = match state.app.memberships(user.id).await {
-        Ok(a) => a,
+    let (user, account_id, role) = match state.app.session_member(&token).await {
+        Ok(member) => member,
+        Err(app::AppError::Unauthorized) => return Redirect::to("/login").into_response(),
         Err(e) => return crate::error::ApiError::from(e).into_response(),
     };
-    let Some((account_id, _, role)) = accounts.first() else { return Redirect::to("/login").into_response() };
     let lang = language(&headers, q.lang.as_deref());
     let s = i18n::catalogue(lang);
     let html = InboxPage {

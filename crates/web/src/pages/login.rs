@@ -69,16 +69,9 @@ pub(super) async fn submit(
     if limited.is_err() {
         return error("rate_limited", StatusCode::TOO_MANY_REQUESTS);
     }
-    let user = match state.app.sign_in(&form.email, &form.password).await {
-        Ok(user) => user,
-        Err(app::AppError::Unauthorized) => return error("invalid", StatusCode::UNAUTHORIZED),
-        Err(e) => return crate::error::ApiError::from(e).into_response(),
-    };
-    // A fresh session id at every sign-in (no session fixation).
-    if let Some(old) = session_cookie(&headers) {
-        let _ = state.app.end_session(&old).await;
-    }
-    match state.app.create_session(user.id).await {
+    let old = session_cookie(&headers);
+    match state.app.sign_in_session(&form.email, &form.password, old.as_deref()).await {
+        Err(app::AppError::Unauthorized) => error("invalid", StatusCode::UNAUTHORIZED),
         Ok(token) => {
             let mut res = Redirect::to("/app").into_response();
             let secure = if state.config.secure_cookies() { "; Secure" } else { "" };

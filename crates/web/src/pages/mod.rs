@@ -112,7 +112,7 @@ fn static_file(state: &AppState, path: &str, headers: &HeaderMap) -> Response {
 
 async fn readyz(State(state): State<AppState>) -> Response {
     match state.app.ping().await {
-        Ok(()) => axum::Json(serde_json::json!({"status": "ready", "database": state.app.backend()})).into_response(),
+        Ok(database) => axum::Json(serde_json::json!({"status": "ready", "database": database})).into_response(),
         Err(e) => {
             tracing::warn!(error = %e, "not ready");
             (
