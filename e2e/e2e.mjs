@@ -9,189 +9,11 @@
 import { chromium } from 'playwright-core';
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 
-const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const shotsDir = path.join(repo, 'target', 'e2e');
-const BIN = process.env.PARLOR_BIN || path.join(repo, 'target', 'debug', 'parlor');
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-const AGENT = { email: 'agent@example.com', name: 'Anna Agent', password: 'correct horse battery' };
-const T = 10_000; // default wait
-const LIVE = 20_000; // wait for something to arrive over the network
-
-let passed = 0;
-let failed = 0;
-/** @type {string[]} */
-const problems = [];
-
-// ------------------------------------------------------------------ helpers
-
-class Failure extends Error {}
-
-function fail(message) {
-  throw new Failure(message);
-}
-
-async function step(name, fn) {
-  const started = Date.now();
-  try {
-    await fn();
-    passed += 1;
-    console.log(`  ✓ ${name} (${Date.now() - started} ms)`);
-  } catch (err) {
-    failed += 1;
-    console.log(`  ✗ ${name}`);
-    throw err;
-  }
-}
-
-function escapeRe(s) {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
-
-/** Message bubbles whose text is exactly `text`. */
-function bubbles(scope, text) {
-  return scope.locator('[data-testid="message"] .text').filter({ hasText: new RegExp(`^${escapeRe(text)}$`) });
-}
-
-async function waitFor(what, check, timeout = T) {
-  const deadline = Date.now() + timeout;
-  let last;
-  for (;;) {
-    try {
-      last = await check();
-      if (last === true) return;
-    } catch (err) {
-      last = err.message;
-    }
-    if (Date.now() > deadline) fail(`timed out after ${timeout} ms waiting for ${what}${last !== false && last !== undefined ? ` (last: ${last})` : ''}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-async function expectCount(locator, n, what, timeout = LIVE) {
-  await waitFor(`${what} (expected ${n})`, async () => {
-    const c = await locator.count();
-    return c === n ? true : `count ${c}`;
-  }, timeout);
-}
-
-async function visible(locator, what, timeout = T) {
-  try {
-    await locator.first().waitFor({ state: 'visible', timeout });
-  } catch {
-    fail(`${what} did not become visible within ${timeout} ms`);
-  }
-}
-
-async function hidden(locator, what, timeout = T) {
-  try {
-    await locator.first().waitFor({ state: 'hidden', timeout });
-  } catch {
-    fail(`${what} did not disappear within ${timeout} ms`);
-  }
-}
-
-/** The texts of all message bubbles in order, to check ordering. */
-async function texts(scope) {
-  return scope.locator('[data-testid="message"] .text').allTextContents();
-}
-
-function assertOrder(list, expected, side) {
-  let at = -1;
-  for (const text of expected) {
-    const i = list.indexOf(text, at + 1);
-    if (i === -1) fail(`${side}: "${text}" missing or out of order; thread is ${JSON.stringify(list.slice(-12))}`);
-    at = i;
-  }
-}
-
-async function shot(page, name) {
-  await page.waitForTimeout(250); // let transitions settle; screenshots only
-  await page.screenshot({ path: path.join(shotsDir, `${name}.png`) });
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = /** @type {net.AddressInfo} */ (srv.address());
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-/** Collects what must never happen in a page: alert() dialogs and uncaught errors. */
-function guard(page, label) {
-  page.on('dialog', async (d) => {
-    problems.push(`${label}: a ${d.type()} dialog fired ("${d.message()}") — script injection?`);
-    await d.dismiss().catch(() => {});
-  });
-  page.on('pageerror', (err) => problems.push(`${label}: uncaught error: ${err.message}`));
-  page.on('console', (msg) => {
-    if (msg.type() === 'error' && !/Failed to load resource|ERR_INTERNET_DISCONNECTED|WebSocket connection/.test(msg.text())) {
-      console.log(`    [${label} console] ${msg.text()}`);
-    }
-  });
-}
-
-// ------------------------------------------------------------------ page objects
-
-function widget(page) {
-  const frame = page.frameLocator('parlor-widget iframe');
-  return {
-    page,
-    frame,
-    launcher: page.locator('parlor-widget [data-testid="launcher"]'),
-    input: frame.locator('[data-testid="widget-input"]'),
-    async open() {
-      await visible(this.launcher, 'the widget launcher');
-      if ((await this.launcher.getAttribute('aria-expanded')) !== 'true') await this.launcher.click();
-      await visible(this.input, 'the widget composer');
-    },
-    async send(text) {
-      await this.input.fill(text);
-      await this.input.press('Enter');
-    },
-    /** The Playwright Frame, for evaluate(). */
-    async handle() {
-      await waitFor('the widget frame', async () => page.frames().some((f) => f.url().includes('/widget/frame')));
-      return page.frames().find((f) => f.url().includes('/widget/frame'));
-    },
-    async online() {
-      const f = await this.handle();
-      await waitFor('the widget to be connected', async () => (await f.evaluate(() => document.documentElement.dataset.realtime)) === 'online', LIVE);
-    },
-  };
-}
-
-function inbox(page) {
-  return {
-    page,
-    rows: page.locator('[data-testid="conversation-row"]'),
-    thread: page.locator('#thread-pane'),
-    input: page.locator('[data-testid="composer-input"]'),
-    async send(text) {
-      await this.input.fill(text);
-      await this.input.press('Enter');
-    },
-    async online() {
-      await waitFor('the inbox to be connected', async () => (await page.evaluate(() => document.body.dataset.realtime)) === 'online', LIVE);
-    },
-  };
-}
-
-async function login(page, base) {
-  await page.goto(`${base}/login`);
-  await page.locator('input[name="email"]').fill(AGENT.email);
-  await page.locator('input[name="password"]').fill(AGENT.password);
-  await Promise.all([page.waitForURL((u) => !u.pathname.startsWith('/login'), { timeout: T }).catch(() => {}), page.locator('button[type="submit"]').click()]);
-  await visible(page.locator('[data-testid="status-tab-open"]'), 'the inbox after signing in');
-}
+import { repo, shotsDir, BIN, CHROMIUM, AGENT, LIVE, tally, problems, Failure, fail, step, bubbles, waitFor, expectCount, visible, hidden, texts, assertOrder, shot, freePort, guard, widget, inbox, login } from './lib.mjs';
+import { phonePass } from './phone.mjs';
 
 // ------------------------------------------------------------------ main
 
@@ -507,102 +329,20 @@ async function run(browser, base) {
   await phonePass(browser, base);
 }
 
-/** The same product on a 390×844 phone: widget in English, inbox in German. */
-async function phonePass(browser, base) {
-  const phone = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true };
-  const vCtx = await browser.newContext({ ...phone, locale: 'en-US' });
-  const aCtx = await browser.newContext({ ...phone, locale: 'de-DE' });
-  const vPage = await vCtx.newPage();
-  const aPage = await aCtx.newPage();
-  guard(vPage, 'phone visitor');
-  guard(aPage, 'phone agent');
-  const w = widget(vPage);
-  const a = inbox(aPage);
-  try {
-    await step('phone: the widget opens full screen with a close button, in English', async () => {
-      await vPage.goto(`${base}/demo`);
-      await visible(w.launcher, 'the launcher on a phone');
-      await shot(vPage, 'phone-demo-en');
-      await w.open();
-      const box = await vPage.locator('parlor-widget iframe').boundingBox();
-      if (!box || box.width < 380 || box.height < 800) fail(`opened widget should fill the phone screen, is ${JSON.stringify(box)}`);
-      await shot(vPage, 'phone-widget-welcome-en');
-      await w.send('Hello from my phone');
-      await visible(w.frame.locator('[data-testid="message"][data-status="sent"] .text', { hasText: 'Hello from my phone' }), 'the phone message sent', LIVE);
-      const placeholder = await w.input.getAttribute('placeholder');
-      if (!/message/i.test(placeholder || '')) fail(`widget should be in English on an en-US phone, placeholder "${placeholder}"`);
-    });
-
-    await step('phone: the inbox shows one pane at a time, in German', async () => {
-      await aPage.goto(`${base}/login`);
-      const htmlLang = await aPage.evaluate(() => document.documentElement.lang);
-      if (htmlLang !== 'de') console.log(`    note: server rendered the login page with lang="${htmlLang}" for a de-DE browser`);
-      await shot(aPage, 'phone-login-de');
-      await login(aPage, base);
-      await visible(a.rows, 'conversation rows on a phone', LIVE);
-      await shot(aPage, 'phone-inbox-list-de');
-      await a.rows.first().click();
-      await visible(aPage.locator('[data-testid="back-button"]'), 'the back button');
-      if (await aPage.locator('#conversation-list').isVisible()) fail('list and thread are both visible on a phone');
-      await visible(bubbles(a.thread, 'Hello from my phone'), 'the phone visitor\'s message', LIVE);
-      await a.send('Danke, wir melden uns gleich!');
-      await visible(bubbles(w.frame, 'Danke, wir melden uns gleich!'), 'the reply on the phone widget', LIVE);
-      await shot(aPage, 'phone-inbox-thread-de');
-      await shot(vPage, 'phone-widget-chat-en');
-      await aPage.locator('[data-testid="toggle-contact"]').click();
-      await visible(aPage.locator('[data-testid="context-page-url"]'), 'contact details on a phone');
-      await shot(aPage, 'phone-inbox-contact-de');
-      await aPage.locator('#contact-pane .icon-btn').first().click();
-      await aPage.locator('[data-testid="back-button"]').click();
-      await visible(aPage.locator('#conversation-list'), 'the list after going back');
-      const scrollW = await aPage.evaluate(() => document.documentElement.scrollWidth);
-      if (scrollW > 390) fail(`the inbox scrolls sideways on a phone (scrollWidth ${scrollW})`);
-    });
-
-    await step('phone: the widget close button closes it; a new reply shows an unread badge', async () => {
-      await w.frame.locator('[data-testid="widget-close"]').click();
-      await waitFor('the launcher to come back', async () => (await w.launcher.getAttribute('aria-expanded')) === 'false');
-      await visible(w.launcher, 'the launcher after closing');
-      await a.rows.first().click();
-      await a.send('Are you still there?');
-      const badge = vPage.locator('parlor-widget [data-testid="launcher-badge"]');
-      await visible(badge, 'the unread badge on the launcher', LIVE);
-      if (((await badge.textContent()) || '').trim() !== '1') fail(`unread badge should say 1, says "${await badge.textContent()}"`);
-      await shot(vPage, 'phone-demo-unread-en');
-      await w.open();
-      await hidden(badge, 'the unread badge after opening');
-    });
-
-    await step('the other language on desktop too (screenshots)', async () => {
-      await aPage.setViewportSize({ width: 1440, height: 900 });
-      await vPage.setViewportSize({ width: 1280, height: 820 });
-      await visible(aPage.locator('[data-testid="close-conversation"]'), 'the inbox thread on a wide screen');
-      await shot(aPage, 'desktop-inbox-thread-de');
-      await shot(vPage, 'desktop-widget-chat-en');
-    });
-  } catch (err) {
-    await vPage.screenshot({ path: path.join(shotsDir, 'failure-phone-visitor.png') }).catch(() => {});
-    await aPage.screenshot({ path: path.join(shotsDir, 'failure-phone-agent.png') }).catch(() => {});
-    throw err;
-  }
-  await vCtx.close();
-  await aCtx.close();
-}
-
 main().then(
   () => {
     if (problems.length) {
       console.log(`\nFAILED: ${problems.length} problem(s) seen in the browser:\n  ${problems.join('\n  ')}`);
-      console.log(`${passed} passed, ${failed + 1} failed`);
+      console.log(`${tally.passed} passed, ${tally.failed + 1} failed`);
       process.exit(1);
     }
     console.log(`\nscreenshots in ${path.relative(process.cwd(), shotsDir) || shotsDir}`);
-    console.log(`${passed} passed, ${failed} failed`);
+    console.log(`${tally.passed} passed, ${tally.failed} failed`);
   },
   (err) => {
     console.log(`\nFAILED: ${err instanceof Failure ? err.message : err?.stack || err}`);
     if (problems.length) console.log(`also seen in the browser:\n  ${problems.join('\n  ')}`);
-    console.log(`${passed} passed, ${Math.max(failed, 1)} failed`);
+    console.log(`${tally.passed} passed, ${Math.max(tally.failed, 1)} failed`);
     process.exit(1);
   },
 );

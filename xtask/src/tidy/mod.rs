@@ -58,7 +58,7 @@ fn tracked_files() -> Result<Vec<String>, String> {
 }
 
 fn headers_and_size(file: &str, problems: &mut Vec<String>) {
-    let source = file.starts_with("crates/") || file.starts_with("xtask/");
+    let source = ["crates/", "xtask/", "e2e/"].iter().any(|dir| file.starts_with(dir));
     let code = [".rs", ".js", ".mjs", ".css", ".html", ".sql"].iter().any(|ext| file.ends_with(ext));
     if !source || !code {
         return;

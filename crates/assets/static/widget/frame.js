@@ -273,7 +273,7 @@ const timeline = new Timeline(
     message: (e) => e.m,
     key: (e, _pos, i) => {
       const { m } = e;
-      return [m.id ?? '', m.echo_id ?? '', entryStatus(e), i === lastMine, m.content ?? '', m.sender?.name ?? ''].join('|');
+      return [m.id ?? '', m.echo_id ?? '', entryStatus(e), e.reason ?? '', i === lastMine, m.content ?? '', m.sender?.name ?? ''].join('|');
     },
     build: (e, pos, i) => buildMessage(e.m, { ...pos, showStatus: i === lastMine, status: entryStatus(e), reason: e.reason }),
     day: (label) => h('li', { class: 'day' }, h('span', { text: label })),

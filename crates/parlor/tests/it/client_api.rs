@@ -390,13 +390,7 @@ async fn the_fourth_contact_creation_in_a_minute_is_rate_limited() {
 async fn a_burst_of_visitor_messages_beyond_four_is_rate_limited() {
     // A stopped clock: however slow this machine, the bucket does not refill
     // during the burst; moving it a second gives one message back.
-    let clock = app::testing::ManualClock::starting_at(now_secs() * 1000);
-    let shared = clock.shared();
-    let app = TestApp::spawn_with(move |c| {
-        c.rate_limit_visitor_messages_per_second = 1;
-        c.clock = shared;
-    })
-    .await;
+    let (app, clock) = TestApp::spawn_on_manual_clock(|c| c.rate_limit_visitor_messages_per_second = 1).await;
     let (v, c) = app.visitor_with_conversation().await;
     for n in 0..4 {
         app.visitor_says(&v, c, &format!("burst {n}")).await;

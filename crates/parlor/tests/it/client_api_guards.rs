@@ -154,13 +154,7 @@ async fn conversation_creation_counts_against_the_new_visitor_limit() {
 #[tokio::test]
 async fn a_burst_of_visitor_typing_events_is_rate_limited() {
     // A stopped clock, so the burst is the whole allowance (no refill while it runs).
-    let clock = app::testing::ManualClock::starting_at(now_secs() * 1000);
-    let shared = clock.shared();
-    let app = TestApp::spawn_with(move |c| {
-        c.rate_limit_visitor_messages_per_second = 1;
-        c.clock = shared;
-    })
-    .await;
+    let (app, clock) = TestApp::spawn_on_manual_clock(|c| c.rate_limit_visitor_messages_per_second = 1).await;
     let (v, c) = app.visitor_with_conversation().await;
     let url = app.conv_path(&v, c, "/toggle_typing");
     let mut statuses = Vec::new();

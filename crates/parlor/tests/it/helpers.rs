@@ -108,6 +108,21 @@ impl TestApp {
         Self::spawn_on(dir, database_url, change).await
     }
 
+    /// Spawns on a stopped clock of the test's own (with a changed configuration):
+    /// time moves only when the test advances it.
+    pub async fn spawn_on_manual_clock(
+        change: impl FnOnce(&mut parlor::Config),
+    ) -> (TestApp, std::sync::Arc<app::testing::ManualClock>) {
+        let clock = app::testing::ManualClock::starting_at(now_secs() * 1000);
+        let shared = clock.shared();
+        let app = Self::spawn_with(move |c| {
+            c.clock = shared;
+            change(c);
+        })
+        .await;
+        (app, clock)
+    }
+
     /// Spawns on a given data folder and database (`None`: SQLite in the folder),
     /// for tests that prepare the database first (the admin command).
     pub async fn spawn_on(

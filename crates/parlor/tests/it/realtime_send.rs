@@ -171,13 +171,7 @@ async fn an_agent_socket_sending_a_message_frame_is_refused_and_stays_open() {
 #[tokio::test]
 async fn a_burst_beyond_four_is_rate_limited_in_one_bucket_with_the_post() {
     // A stopped clock: the bucket cannot refill while the burst runs.
-    let clock = app::testing::ManualClock::starting_at(now_secs() * 1000);
-    let shared = clock.shared();
-    let app = TestApp::spawn_with(move |c| {
-        c.rate_limit_visitor_messages_per_second = 1;
-        c.clock = shared;
-    })
-    .await;
+    let (app, clock) = TestApp::spawn_on_manual_clock(|c| c.rate_limit_visitor_messages_per_second = 1).await;
     let (v, c) = app.visitor_with_conversation().await;
     let mut ws = visitor_socket(&app, &v).await;
     for n in 0..3 {
