@@ -165,6 +165,10 @@ impl From<StoreError> for AppError {
             StoreError::NotFound => AppError::NotFound,
             StoreError::Unavailable(m) => AppError::Unavailable(m),
             StoreError::Conflict(c) => conflict(c),
+            StoreError::InvalidText => AppError::Invalid(domain::InvalidInput::new(
+                "invalid_text",
+                "The text contains a character that cannot be stored.",
+            )),
             StoreError::Other(m) => AppError::Internal(m),
         }
     }

@@ -8,6 +8,7 @@ mod ids;
 mod job;
 mod message;
 mod text;
+mod tokens;
 mod values;
 
 pub use activity::*;
@@ -15,6 +16,7 @@ pub use ids::*;
 pub use job::*;
 pub use message::*;
 pub use text::*;
+pub use tokens::*;
 pub use values::*;
 
 /// Milliseconds since the Unix epoch, UTC. Stored as BIGINT in both databases.

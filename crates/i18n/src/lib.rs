@@ -7,7 +7,7 @@
 //!
 //! Keys by area: `activity.*` (one per `domain::ActivityKind`), `error.*` (the
 //! API error codes the browser handles; the API's own messages stay English),
-//! `inbox.*`, `login.*`, `widget.*`. [`problems`] lists what is missing or
+//! `inbox.*`, `login.*`, `page.*` (error pages), `widget.*`. [`problems`] lists what is missing or
 //! inconsistent; a unit test and `cargo xtask tidy` fail on any.
 
 use std::collections::{BTreeMap, BTreeSet};

@@ -49,6 +49,11 @@ pub enum StoreError {
     Conflict(Conflict),
     #[error("database unavailable: {0}")]
     Unavailable(String),
+    /// Text the database cannot store (PostgreSQL refuses a NUL character in
+    /// text; SQLite would keep it). Input, not a fault: parsed values refuse it
+    /// first, this catches what reaches the database unparsed.
+    #[error("text the database cannot store")]
+    InvalidText,
     #[error("database error: {0}")]
     Other(String),
 }
@@ -77,6 +82,11 @@ impl From<sqlx::Error> for StoreError {
             // the backend) or the connection broke: class 08 and 57P.
             sqlx::Error::Database(db) if db.code().is_some_and(|c| c.starts_with("08") || c.starts_with("57P")) => {
                 StoreError::Unavailable(db.message().to_owned())
+            }
+            // character_not_in_repertoire, untranslatable_character (a NUL in a
+            // text parameter): the client's input.
+            sqlx::Error::Database(db) if matches!(db.code().as_deref(), Some("22021" | "22P05")) => {
+                StoreError::InvalidText
             }
             sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed => {
                 StoreError::Unavailable(e.to_string())

@@ -38,6 +38,28 @@ impl ApiError {
         Self::new(StatusCode::BAD_REQUEST, code, message)
     }
 
+    /// The error for a bare status, for answers axum makes by itself (a method
+    /// a route does not have, a body it could not read): see `uniform_errors`.
+    pub fn for_status(status: StatusCode) -> Self {
+        let (code, message) = match status.as_u16() {
+            400 => ("bad_request", "The request is not valid."),
+            401 => return Self::unauthorized(),
+            403 => ("forbidden", "This is not allowed."),
+            404 => return Self::not_found(),
+            405 => ("method_not_allowed", "This path does not take that method."),
+            408 => ("request_timeout", "The request took too long."),
+            411 => ("length_required", "Send a Content-Length."),
+            413 => ("payload_too_large", "The request body is too large."),
+            415 => ("unsupported_media_type", "Send the body as application/json."),
+            422 => ("invalid_params", "Invalid parameters."),
+            429 => ("rate_limited", "Too many requests; try again shortly."),
+            503 => ("unavailable", "The server is busy; try again shortly."),
+            s if s < 500 => ("bad_request", "The request is not valid."),
+            _ => ("internal", "Something went wrong on our side."),
+        };
+        Self::new(status, code, message)
+    }
+
     pub fn rate_limited(retry_after: u64) -> Self {
         ApiError {
             retry_after: Some(retry_after.max(1)),

@@ -55,13 +55,21 @@ impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for ApiPath
     }
 }
 
-/// Query parameters; a value of the wrong type is a 400.
+/// Query parameters; a value of the wrong type, or any control character (a
+/// NUL byte PostgreSQL would refuse, a line break for a log), is a 400.
 pub struct ApiQuery<T>(pub T);
 
 impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let pairs = axum::extract::Query::<Vec<(String, String)>>::try_from_uri(&parts.uri).map(|q| q.0);
+        if pairs.is_ok_and(|p| p.iter().any(|(k, v)| k.chars().chain(v.chars()).any(char::is_control))) {
+            return Err(ApiError::bad_request(
+                "invalid_query",
+                "Query parameters must not contain control characters.",
+            ));
+        }
         axum::extract::Query::<T>::from_request_parts(parts, state)
             .await
             .map(|q| ApiQuery(q.0))

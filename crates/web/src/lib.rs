@@ -16,9 +16,9 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use axum::extract::{MatchedPath, Request};
-use axum::http::{header, HeaderValue};
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::Next;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::Router;
 use tokio::sync::watch;
 use tower_http::compression::predicate::{DefaultPredicate, Predicate as _, SizeAbove};
@@ -125,11 +125,12 @@ pub fn router(app: app::App, config: WebConfig, assets: Assets, mut shutdown: wa
     api_router
         .route("/api/openapi.json", axum::routing::get(move || async move { axum::Json(doc.as_ref().clone()) }))
         .merge(pages::router())
-        .fallback(|| async { error::ApiError::not_found() })
+        .fallback(|req: Request| async move { uniform_error(&req, StatusCode::NOT_FOUND) })
         .layer(compression())
         // Added after the compression layer, so it never applies to the socket.
         .route("/ws", axum::routing::get(ws::handler))
         .layer(axum::extract::DefaultBodyLimit::max(2 * 1024 * 1024))
+        .layer(axum::middleware::from_fn(uniform_errors))
         .layer(axum::middleware::from_fn(log_and_harden))
         .with_state(state)
 }
@@ -142,6 +143,57 @@ pub fn router(app: app::App, config: WebConfig, assets: Assets, mut shutdown: wa
 /// creates them, and sessions live in cookies, which are never compressed.
 fn compression() -> CompressionLayer<impl tower_http::compression::Predicate> {
     CompressionLayer::new().compress_when(DefaultPredicate::new().and(SizeAbove::new(1024)))
+}
+
+/// Whether a path belongs to the API (JSON errors) rather than the pages.
+fn is_api(path: &str) -> bool {
+    path.starts_with("/api/") || path.starts_with("/public/") || path == "/ws"
+}
+
+/// The error answer for a request: `{code, message}` for the API, a page for
+/// the pages.
+fn uniform_error(req: &Request, status: StatusCode) -> Response {
+    if is_api(req.uri().path()) {
+        error::ApiError::for_status(status).into_response()
+    } else {
+        pages::error_page(status, req.headers())
+    }
+}
+
+/// Every error answer is the API's JSON error or, outside the API, a page: also
+/// those axum writes itself (a method a route lacks: 405 with an empty body; a
+/// form or upgrade it could not read: text/plain). Headers such as `Allow` and
+/// `Retry-After` are kept.
+async fn uniform_errors(req: Request, next: Next) -> Response {
+    let api = is_api(req.uri().path());
+    // A page's error speaks the reader's language: keep only that header.
+    let headers = (!api).then(|| {
+        let mut h = axum::http::HeaderMap::new();
+        if let Some(v) = req.headers().get(header::ACCEPT_LANGUAGE) {
+            h.insert(header::ACCEPT_LANGUAGE, v.clone());
+        }
+        h
+    });
+    let res = next.run(req).await;
+    let status = res.status();
+    if !(status.is_client_error() || status.is_server_error()) {
+        return res;
+    }
+    let kind = res.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let ours = kind.starts_with("application/json") || (!api && kind.starts_with("text/html"));
+    if ours {
+        return res;
+    }
+    let mut fixed = match &headers {
+        None => error::ApiError::for_status(status).into_response(),
+        Some(h) => pages::error_page(status, h),
+    };
+    for (name, value) in res.headers() {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH && !fixed.headers().contains_key(name) {
+            fixed.headers_mut().insert(name.clone(), value.clone());
+        }
+    }
+    fixed
 }
 
 /// Logs each request by its route template, never its URI: Client API paths carry

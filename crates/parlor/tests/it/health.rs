@@ -57,9 +57,10 @@ async fn the_openapi_document_is_3_1_and_describes_the_chat_paths() {
 }
 
 #[tokio::test]
-async fn an_unknown_route_is_a_404_with_a_json_not_found_body() {
+async fn an_unknown_api_route_is_a_404_with_a_json_not_found_body() {
     let app = TestApp::spawn().await;
-    for path in ["/nope", "/api/v1/accounts/1/nothing-here", "/public/api/v1/whatever"] {
+    // (An unknown page is an HTML page: hardening.rs.)
+    for path in ["/api/v1/accounts/1/nothing-here", "/public/api/v1/whatever", "/api/nope"] {
         let res = get(&app, path).await;
         assert_eq!(res.status(), 404, "{path}");
         let kind = res.headers().get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();

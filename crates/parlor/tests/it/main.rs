@@ -8,6 +8,7 @@ mod client_api;
 mod client_api_guards;
 mod cluster;
 mod delivery;
+mod hardening;
 mod health;
 mod helpers;
 mod jobs;

@@ -35,19 +35,19 @@ pub fn router() -> OpenApiRouter<AppState> {
 
 #[derive(Deserialize)]
 struct InboxPath {
-    inbox_identifier: String,
+    inbox_identifier: WebsiteToken,
 }
 
 #[derive(Deserialize)]
 struct ContactPath {
-    inbox_identifier: String,
-    contact_identifier: String,
+    inbox_identifier: WebsiteToken,
+    contact_identifier: ContactIdentifier,
 }
 
 #[derive(Deserialize)]
 struct ConversationPath {
-    inbox_identifier: String,
-    contact_identifier: String,
+    inbox_identifier: WebsiteToken,
+    contact_identifier: ContactIdentifier,
     conversation_id: i64,
 }
 
@@ -59,7 +59,7 @@ async fn visitor(state: &AppState, inbox: &str, contact: &str) -> ApiResult<app:
     params(("inbox_identifier" = String, Path, description = "The inbox's website token")),
     responses((status = 200, body = PublicInboxJson), (status = 404, body = ErrorBody)))]
 async fn show_inbox(State(state): State<AppState>, ApiPath(p): ApiPath<InboxPath>) -> ApiResult<Json<PublicInboxJson>> {
-    let inbox = state.app.public_inbox(&p.inbox_identifier).await?;
+    let inbox = state.app.public_inbox(p.inbox_identifier.as_str()).await?;
     Ok(Json(PublicInboxJson::from(&inbox)))
 }
 
@@ -89,13 +89,13 @@ async fn create_contact(
     ApiPath(p): ApiPath<InboxPath>,
     ApiJson(body): ApiJson<ContactPayload>,
 ) -> ApiResult<Json<PublicContactJson>> {
-    state.limits.new_visitor.check(&format!("{ip}|{}", p.inbox_identifier))?;
+    state.limits.new_visitor.check(&format!("{ip}|{}", p.inbox_identifier.as_str()))?;
     let name = body.name.as_deref().filter(|n| !n.trim().is_empty()).map(PersonName::parse).transpose()?;
     let details = match body.email.is_some() || body.phone_number.is_some() {
         true => Some(contact_patch(None, body.email, body.phone_number)?),
         false => None,
     };
-    let created = state.app.create_visitor(&p.inbox_identifier, name, details).await?;
+    let created = state.app.create_visitor(p.inbox_identifier.as_str(), name, details).await?;
     Ok(Json(PublicContactJson::new(&created.contact, Some(created.source_id), Some(created.pubsub_token))))
 }
 
@@ -132,7 +132,7 @@ async fn show_contact(
     State(state): State<AppState>,
     ApiPath(p): ApiPath<ContactPath>,
 ) -> ApiResult<Json<PublicContactJson>> {
-    let v = visitor(&state, &p.inbox_identifier, &p.contact_identifier).await?;
+    let v = visitor(&state, p.inbox_identifier.as_str(), p.contact_identifier.as_str()).await?;
     Ok(Json(PublicContactJson::new(&state.app.own_contact(&v).await?, None, None)))
 }
 
@@ -145,7 +145,7 @@ async fn update_contact(
     ApiPath(p): ApiPath<ContactPath>,
     ApiJson(body): ApiJson<ContactPayload>,
 ) -> ApiResult<Json<PublicContactJson>> {
-    let v = visitor(&state, &p.inbox_identifier, &p.contact_identifier).await?;
+    let v = visitor(&state, p.inbox_identifier.as_str(), p.contact_identifier.as_str()).await?;
     let patch = contact_patch(body.name, body.email, body.phone_number)?;
     let contact = state.app.update_own_contact(&v, patch).await?;
     Ok(Json(PublicContactJson::new(&contact, None, None)))
@@ -158,7 +158,7 @@ async fn list_conversations(
     State(state): State<AppState>,
     ApiPath(p): ApiPath<ContactPath>,
 ) -> ApiResult<Json<Vec<PublicConversationJson>>> {
-    let v = visitor(&state, &p.inbox_identifier, &p.contact_identifier).await?;
+    let v = visitor(&state, p.inbox_identifier.as_str(), p.contact_identifier.as_str()).await?;
     let list = state.app.public_conversations(&v).await?;
     Ok(Json(list.iter().map(|c| PublicConversationJson::new(&c.view, &c.messages)).collect()))
 }
@@ -187,8 +187,8 @@ async fn create_conversation(
     ApiPath(p): ApiPath<ContactPath>,
     ApiJson(body): ApiJson<PublicConversationPayload>,
 ) -> ApiResult<Json<PublicConversationJson>> {
-    state.limits.new_visitor.check(&format!("{ip}|{}", p.inbox_identifier))?;
-    let v = visitor(&state, &p.inbox_identifier, &p.contact_identifier).await?;
+    state.limits.new_visitor.check(&format!("{ip}|{}", p.inbox_identifier.as_str()))?;
+    let v = visitor(&state, p.inbox_identifier.as_str(), p.contact_identifier.as_str()).await?;
     let mut attrs = app::contacts::clean_attributes(body.additional_attributes.unwrap_or_default())?;
     if let Some(ua) = headers.get(axum::http::header::USER_AGENT).and_then(|h| h.to_str().ok()) {
         let ua: String = ua.chars().filter(|c| !c.is_control()).take(512).collect();
@@ -205,7 +205,7 @@ async fn show_conversation(
     State(state): State<AppState>,
     ApiPath(p): ApiPath<ConversationPath>,
 ) -> ApiResult<Json<PublicConversationJson>> {
-    let v = visitor(&state, &p.inbox_identifier, &p.contact_identifier).await?;
+    let v = visitor(&state, p.inbox_identifier.as_str(), p.contact_identifier.as_str()).await?;
     let c = state.app.public_conversation(&v, DisplayId(p.conversation_id)).await?;
     Ok(Json(PublicConversationJson::new(&c.view, &c.messages)))
 }
@@ -217,7 +217,7 @@ async fn toggle_status(
     State(state): State<AppState>,
     ApiPath(p): ApiPath<ConversationPath>,
 ) -> ApiResult<Json<PublicConversationJson>> {
-    let v = visitor(&state, &p.inbox_identifier, &p.contact_identifier).await?;
+    let v = visitor(&state, p.inbox_identifier.as_str(), p.contact_identifier.as_str()).await?;
     let view = state.app.set_status(&v, DisplayId(p.conversation_id), Some(ConversationStatus::Resolved), None).await?;
     Ok(Json(PublicConversationJson::new(&view, &[])))
 }
@@ -246,8 +246,8 @@ async fn toggle_typing(
     ApiJson(body): ApiJson<TypingPayload>,
 ) -> ApiResult<StatusCode> {
     let on = typing_on(&body.typing_status)?;
-    state.limits.visitor_typing.check(&p.contact_identifier)?;
-    let v = visitor(&state, &p.inbox_identifier, &p.contact_identifier).await?;
+    state.limits.visitor_typing.check(p.contact_identifier.as_str())?;
+    let v = visitor(&state, p.inbox_identifier.as_str(), p.contact_identifier.as_str()).await?;
     state.app.typing(&v, DisplayId(p.conversation_id), on, false).await?;
     Ok(StatusCode::OK)
 }
@@ -259,7 +259,7 @@ async fn update_last_seen(
     State(state): State<AppState>,
     ApiPath(p): ApiPath<ConversationPath>,
 ) -> ApiResult<StatusCode> {
-    let v = visitor(&state, &p.inbox_identifier, &p.contact_identifier).await?;
+    let v = visitor(&state, p.inbox_identifier.as_str(), p.contact_identifier.as_str()).await?;
     state.app.mark_seen(&v, DisplayId(p.conversation_id)).await?;
     Ok(StatusCode::OK)
 }
@@ -278,7 +278,7 @@ async fn list_messages(
     ApiPath(p): ApiPath<ConversationPath>,
     ApiQuery(q): ApiQuery<BeforeQuery>,
 ) -> ApiResult<Json<Vec<MessageJson>>> {
-    let v = visitor(&state, &p.inbox_identifier, &p.contact_identifier).await?;
+    let v = visitor(&state, p.inbox_identifier.as_str(), p.contact_identifier.as_str()).await?;
     let messages = state.app.public_thread(&v, DisplayId(p.conversation_id), q.before.map(MessageId)).await?;
     Ok(Json(messages.iter().map(MessageJson::for_visitor).collect()))
 }
@@ -302,7 +302,7 @@ async fn create_message(
 ) -> ApiResult<Json<MessageJson>> {
     let content = MessageBody::parse(body.content)?;
     let echo = body.echo_id.map(EchoId::parse).transpose()?;
-    let v = visitor(&state, &p.inbox_identifier, &p.contact_identifier).await?;
+    let v = visitor(&state, p.inbox_identifier.as_str(), p.contact_identifier.as_str()).await?;
     // Keyed by contact: the socket's `message` frames share this bucket (ws/send.rs).
     state.limits.visitor_messages.check(&crate::ratelimit::visitor_key(v.contact_id))?;
     let m = state.app.send_message(&v, DisplayId(p.conversation_id), content, false, echo).await?;

@@ -31,7 +31,7 @@ pub(super) async fn show(State(state): State<AppState>, headers: HeaderMap, Quer
     )
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 pub(super) struct LoginForm {
     #[serde(default)]
     email: String,
@@ -43,8 +43,11 @@ pub(super) async fn submit(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
     headers: HeaderMap,
-    Form(form): Form<LoginForm>,
+    form: Result<Form<LoginForm>, axum::extract::rejection::FormRejection>,
 ) -> Response {
+    // Not a form (another content type, bad encoding): the sign-in page says
+    // the sign-in failed, as for a wrong password; never a bare 415.
+    let form = form.map(|f| f.0).unwrap_or_default();
     let lang = language(&headers, None);
     if headers.contains_key(header::ORIGIN) && !same_origin(&headers, state.config.public_url.as_deref()) {
         return StatusCode::FORBIDDEN.into_response();

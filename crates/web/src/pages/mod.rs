@@ -12,7 +12,10 @@ use serde::Deserialize;
 
 use crate::AppState;
 
+pub(crate) use error::error_page;
+
 mod demo;
+mod error;
 mod inbox;
 mod login;
 mod widget_frame;

@@ -129,10 +129,12 @@ pub struct FrameQuery {
 }
 
 pub async fn widget_frame(State(state): State<AppState>, headers: HeaderMap, Query(q): Query<FrameQuery>) -> Response {
-    let token = q.website_token.unwrap_or_default();
-    let Ok(inbox) = state.app.public_inbox(&token).await else {
-        return crate::error::ApiError::not_found().into_response();
+    // Not the shape of a website token: not found, without asking the database.
+    let inbox = match q.website_token.as_deref().map(domain::WebsiteToken::parse) {
+        Some(Ok(token)) => state.app.public_inbox(token.as_str()).await.ok(),
+        _ => None,
     };
+    let Some(inbox) = inbox else { return crate::error::ApiError::not_found().into_response() };
     let lang = pages::language(&headers, q.lang.as_deref());
     let s = i18n::catalogue(lang);
     // Parsed on the way in (HexColor); checked again because it lands in CSS.

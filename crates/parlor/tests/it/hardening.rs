@@ -1,0 +1,110 @@
+//! What an outside probe found (issue 11), each as the attack it was: answers
+//! that must be clear errors, never a 500, the same on both databases.
+
+use serde_json::Value;
+
+use crate::helpers::*;
+
+async fn get_status(url: &str, token: Option<&str>) -> (u16, Value) {
+    let mut req = reqwest::Client::new().get(url);
+    if let Some(t) = token {
+        req = req.header("api_access_token", t);
+    }
+    let res = req.send().await.expect("send");
+    let status = res.status().as_u16();
+    (status, res.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn nul_bytes_and_control_characters_in_urls_are_refused_not_500s() {
+    let app = TestApp::spawn().await;
+    let v = app.visitor().await;
+    let base = format!("{}/public/api/v1/inboxes", app.url);
+    let token = &app.website_token;
+    let source = &v.source_id;
+    for path in [
+        "/%00".to_owned(),
+        "/%00/contacts/%00".to_owned(),
+        format!("/{token}%00"),
+        format!("/{token}/contacts/%00"),
+        format!("/{token}/contacts/{source}%00/conversations"),
+        format!("/%00/contacts/{source}/conversations"),
+        format!("/{token}/contacts/%0A{}/conversations", &source[1..]),
+    ] {
+        let got = get_status(&format!("{base}{path}"), None).await;
+        assert_error(&got, 404, "not_found");
+    }
+    let created = reqwest::Client::new().post(format!("{base}/%00/contacts")).json(&serde_json::json!({})).send();
+    assert_eq!(created.await.expect("send").status(), 404);
+    let frame = reqwest::get(format!("{}/widget/frame?website_token=%00", app.url)).await.expect("send");
+    assert_eq!(frame.status(), 404);
+
+    for q in ["%00", "a%0Ab", "%1B%5B31m"] {
+        let got = get_status(&app.api(&format!("/contacts/search?q={q}")), Some(&app.admin_token)).await;
+        assert_error(&got, 400, "invalid_query");
+    }
+    let got = get_status(&app.api("/conversations?status=open%00"), Some(&app.admin_token)).await;
+    assert_error(&got, 400, "invalid_query");
+    app.stop().await;
+}
+
+/// Text that reaches the database unparsed still never makes a 500: PostgreSQL
+/// refuses a NUL in text (SQLite keeps it), and that refusal is the caller's input.
+#[tokio::test]
+async fn text_the_database_cannot_store_is_invalid_input() {
+    let app = TestApp::spawn().await;
+    match (app.app().backend(), app.app().public_inbox("a\0b").await) {
+        ("sqlite", Err(app::AppError::NotFound)) => {}
+        ("postgres", Err(app::AppError::Invalid(i))) => assert_eq!(i.code, "invalid_text"),
+        (db, other) => panic!("a NUL in a lookup on {db}: {other:?}"),
+    }
+    app.stop().await;
+}
+
+/// Every error of the API is `{code, message}`, also those axum answers by
+/// itself; outside the API a browser gets a page, in its language.
+#[tokio::test]
+async fn every_error_is_the_json_error_or_a_page() {
+    let app = TestApp::spawn().await;
+    let client = no_redirect_client();
+    let json_error = |res: reqwest::Response, status: u16, code: &'static str| async move {
+        assert_eq!(res.status().as_u16(), status);
+        let kind = res.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+        assert!(kind.starts_with("application/json"), "{kind}");
+        let allow = res.headers().get("allow").map(|v| v.to_str().unwrap_or("").to_owned());
+        let body: Value = res.json().await.expect("a JSON body");
+        assert_eq!(body["code"], code, "{body}");
+        assert!(body["message"].as_str().is_some_and(|m| !m.is_empty()), "{body}");
+        allow
+    };
+    // A method the route lacks: 405 with the methods it has.
+    let res = client.delete(app.api("/inboxes")).header("api_access_token", &app.admin_token).send().await;
+    let allow = json_error(res.expect("send"), 405, "method_not_allowed").await;
+    assert!(allow.is_some_and(|a| a.contains("GET") && a.contains("POST")), "Allow names the methods");
+    let res = client.put(format!("{}/public/api/v1/inboxes/{}", app.url, app.website_token)).send().await;
+    json_error(res.expect("send"), 405, "method_not_allowed").await;
+    // Unknown API paths and a socket request that is no upgrade.
+    json_error(client.get(format!("{}/api/v1/nope", app.url)).send().await.expect("send"), 404, "not_found").await;
+    json_error(client.get(format!("{}/ws", app.url)).send().await.expect("send"), 400, "bad_request").await;
+
+    // Pages: an unknown address is a page in the reader's language.
+    let res = client.get(format!("{}/nope", app.url)).header("accept-language", "de").send().await.expect("send");
+    assert_eq!(res.status(), 404);
+    let html = res.text().await.expect("html");
+    assert!(html.contains("Seite nicht gefunden") && html.contains(r#"data-status="404""#), "{html}");
+    // The sign-in form posted as JSON: the sign-in page says it failed, not a bare 415.
+    let res = client
+        .post(format!("{}/login", app.url))
+        .json(&serde_json::json!({"email": "owner@example.com", "password": "correct horse battery"}))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(res.status(), 401);
+    let html = res.text().await.expect("html");
+    assert!(html.contains("login-error"), "{html}");
+    // A method a page lacks.
+    let res = client.delete(format!("{}/app", app.url)).send().await.expect("send");
+    assert_eq!(res.status(), 405);
+    assert!(res.text().await.expect("html").contains("data-testid=\"error-page\""));
+    app.stop().await;
+}
