@@ -41,6 +41,9 @@ pub struct Config {
     /// Open connections per client address.
     #[arg(long, global = true, env = "PARLOR_MAX_CONNECTIONS_PER_IP", default_value_t = 4096)]
     pub max_connections_per_ip: usize,
+    /// Seconds one HTTP request may take, its body included (the socket is not a request).
+    #[arg(long, global = true, env = "PARLOR_REQUEST_TIMEOUT_SECS", default_value_t = 30)]
+    pub request_timeout_secs: u64,
     /// The clock use cases read: the system's, or a test's own.
     #[arg(skip)]
     pub clock: app::SharedClock,
@@ -64,6 +67,10 @@ impl Config {
         }
     }
 
+    fn request_deadline(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.request_timeout_secs.max(1))
+    }
+
     fn web_config(&self, listen: SocketAddr) -> web::WebConfig {
         web::WebConfig {
             public_url: self.public_url.clone(),
@@ -75,6 +82,7 @@ impl Config {
             },
             max_connections_per_ip: self.max_connections_per_ip,
             listen,
+            request_deadline: self.request_deadline(),
         }
     }
 }
@@ -160,6 +168,7 @@ pub async fn start(config: &Config) -> anyhow::Result<Server> {
     let max = config.max_connections_per_ip;
     let jobs = tokio::spawn(app.clone().run_jobs_until(stopped.clone()));
     tokio::spawn(app.clone().run_presence_until(stopped.clone()));
-    let task = tokio::spawn(web::serve(listener, router, max, stopped));
+    let body_idle = config.request_deadline().min(web::BODY_IDLE_TIMEOUT);
+    let task = tokio::spawn(web::serve(listener, router, max, body_idle, stopped));
     Ok(Server { addr, app, first_run, shutdown, task, jobs })
 }

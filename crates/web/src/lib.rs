@@ -29,7 +29,7 @@ use utoipa_axum::router::OpenApiRouter;
 
 pub use assets::{Asset, Assets};
 pub use ratelimit::LimitConfig;
-pub use serve::serve;
+pub use serve::{serve, BODY_IDLE_TIMEOUT};
 
 /// Settings of the HTTP side.
 #[derive(Debug, Clone)]
@@ -43,6 +43,9 @@ pub struct WebConfig {
     pub max_connections_per_ip: usize,
     /// Where the server listens (for links when no public URL is set).
     pub listen: SocketAddr,
+    /// How long one request may take, body included (the socket's upgrade
+    /// request too; the socket itself is not a request). Past it: 408.
+    pub request_deadline: std::time::Duration,
 }
 
 impl WebConfig {
@@ -119,6 +122,7 @@ pub fn router(app: app::App, config: WebConfig, assets: Assets, mut shutdown: wa
         let _ = shutdown.wait_for(|stop| *stop).await;
         hub.hub().close();
     });
+    let request_deadline = config.request_deadline;
     let state = AppState { app, config: Arc::new(config), assets, limits };
     let (api_router, doc) = api();
     let doc = Arc::new(doc);
@@ -127,7 +131,11 @@ pub fn router(app: app::App, config: WebConfig, assets: Assets, mut shutdown: wa
         .merge(pages::router())
         .fallback(|req: Request| async move { uniform_error(&req, StatusCode::NOT_FOUND) })
         .layer(compression())
-        // Added after the compression layer, so it never applies to the socket.
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            request_deadline,
+        ))
+        // Added after the compression and deadline layers, so neither applies to the socket.
         .route("/ws", axum::routing::get(ws::handler))
         .layer(axum::extract::DefaultBodyLimit::max(2 * 1024 * 1024))
         .layer(axum::middleware::from_fn(uniform_errors))

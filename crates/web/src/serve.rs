@@ -14,8 +14,13 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tower::ServiceExt;
+use tower_http::timeout::TimeoutBody;
 
 const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+/// The longest pause between two pieces of a request body (threats.md #32: a
+/// body trickled a byte at a time pins a task, a socket and an address's
+/// slot). The whole request has a deadline as well (`WebConfig`).
+pub const BODY_IDLE_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long shutdown waits for requests in flight.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -57,7 +62,15 @@ impl Drop for Slot {
 }
 
 /// Serves until `shutdown` turns true, then stops accepting and drains.
-pub async fn serve(listener: TcpListener, router: Router, max_per_ip: usize, mut shutdown: watch::Receiver<bool>) {
+/// `body_idle` is the longest pause allowed inside a request body (at most
+/// [`BODY_IDLE_TIMEOUT`] in production; tests shorten it).
+pub async fn serve(
+    listener: TcpListener,
+    router: Router,
+    max_per_ip: usize,
+    body_idle: Duration,
+    mut shutdown: watch::Receiver<bool>,
+) {
     // Every connection task holds a clone of `alive`; when all are gone the
     // receiver sees `None`: that is "drained".
     let (alive, mut drained) = tokio::sync::mpsc::channel::<()>(1);
@@ -85,7 +98,8 @@ pub async fn serve(listener: TcpListener, router: Router, max_per_ip: usize, mut
         let service = hyper::service::service_fn(move |mut req: hyper::Request<Incoming>| {
             req.extensions_mut().insert(ConnectInfo(peer));
             req.extensions_mut().insert(slot.clone());
-            router.clone().oneshot(req.map(axum::body::Body::new))
+            let req = req.map(|body| axum::body::Body::new(TimeoutBody::new(body_idle, body)));
+            router.clone().oneshot(req)
         });
         let conn = hyper::server::conn::http1::Builder::new()
             .timer(TokioTimer::new())

@@ -108,3 +108,62 @@ async fn every_error_is_the_json_error_or_a_page() {
     assert!(res.text().await.expect("html").contains("data-testid=\"error-page\""));
     app.stop().await;
 }
+
+/// A raw request that sends its head, then its body a byte at a time (or not
+/// at all); returns the status line and body of the answer, and whether the
+/// server then closed the connection. Fails if no answer comes.
+async fn trickle(app: &TestApp, path: &str, body_bytes_to_send: usize) -> (String, Value, bool) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let addr = app.url.trim_start_matches("http://").to_owned();
+    let mut tcp = tokio::net::TcpStream::connect(&addr).await.expect("connect");
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n"
+    );
+    tcp.write_all(head.as_bytes()).await.expect("head");
+    let (mut read, mut write) = tcp.into_split();
+    let writer = tokio::spawn(async move {
+        for _ in 0..body_bytes_to_send {
+            if write.write_all(b" ").await.is_err() {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        }
+        // Then silence, holding the connection open.
+        tokio::time::sleep(std::time::Duration::from_secs(60)).await;
+        drop(write);
+    });
+    // The guard against a server that never answers: far above the deadlines.
+    let mut answer = Vec::new();
+    let closed = tokio::time::timeout(std::time::Duration::from_secs(20), async {
+        let mut buf = [0u8; 4096];
+        loop {
+            match read.read(&mut buf).await {
+                Ok(0) | Err(_) => return true,
+                Ok(n) => answer.extend_from_slice(&buf[..n]),
+            }
+        }
+    })
+    .await
+    .unwrap_or(false);
+    writer.abort();
+    let text = String::from_utf8_lossy(&answer).into_owned();
+    assert!(!text.is_empty(), "no answer to a trickled request");
+    let status = text.lines().next().unwrap_or_default().to_owned();
+    let body = text.split("\r\n\r\n").nth(1).and_then(|b| serde_json::from_str(b).ok()).unwrap_or(Value::Null);
+    (status, body, closed)
+}
+
+/// Slow clients (threats.md #32): a body that trickles in, or never comes, ends
+/// with a 408 and a closed connection, not a task held for minutes.
+#[tokio::test]
+async fn a_slow_or_silent_request_body_times_out() {
+    let app = TestApp::spawn_with(|c| c.request_timeout_secs = 1).await;
+    let path = format!("/public/api/v1/inboxes/{}/contacts", app.website_token);
+    for bytes in [1000, 0] {
+        let (status, body, closed) = trickle(&app, &path, bytes).await;
+        assert!(status.starts_with("HTTP/1.1 408"), "{bytes} bytes trickled: {status}");
+        assert_eq!(body["code"], "request_timeout", "{body}");
+        assert!(closed, "the connection is closed after the timeout");
+    }
+    app.stop().await;
+}

@@ -141,6 +141,7 @@ impl TestApp {
             rate_limit_visitors_per_minute: 10_000,
             rate_limit_visitor_messages_per_second: 1000,
             max_connections_per_ip: 4096,
+            request_timeout_secs: 30,
             clock: Default::default(),
         };
         change(&mut config);
