@@ -5,6 +5,7 @@
 //! commit, then publish to the hub (ARCHITECTURE.md, invariant 1). Who acts
 //! (a visitor or an agent) is a parameter, [`Actor`], not part of a name.
 
+pub mod accounts;
 pub mod auth;
 pub mod bootstrap;
 pub mod clock;

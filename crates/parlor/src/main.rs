@@ -39,6 +39,17 @@ enum AdminCommand {
         #[arg(long, default_value = "agent")]
         role: String,
     },
+    /// Create an account (a workspace); prints {"account_id"} as one JSON line.
+    CreateAccount {
+        #[arg(long)]
+        name: String,
+    },
+    /// Give a user a new API token (the old one stops working); prints
+    /// {"user_id","access_token"} as one JSON line.
+    ResetToken {
+        #[arg(long)]
+        email: String,
+    },
 }
 
 fn init_logs() {
@@ -133,6 +144,42 @@ fn fail(code: &str, message: impl std::fmt::Display) -> anyhow::Result<std::proc
 
 async fn admin(config: Config, command: AdminCommand) -> anyhow::Result<std::process::ExitCode> {
     match command {
+        AdminCommand::CreateAccount { name } => {
+            let name = match PersonName::parse(&name) {
+                Ok(n) => n,
+                Err(e) => return fail(e.code, e.message),
+            };
+            let app = parlor::open_app(&config).await?;
+            if let Err(e) = app.ensure_first_run_without_admin().await {
+                return fail("setup_failed", e);
+            }
+            let result = app.create_account(&name).await;
+            app.close().await;
+            match result {
+                Ok(id) => {
+                    println!("{}", serde_json::json!({"account_id": id.0}));
+                    Ok(std::process::ExitCode::SUCCESS)
+                }
+                Err(e) => fail("internal", e),
+            }
+        }
+        AdminCommand::ResetToken { email } => {
+            let email = match EmailAddress::parse(&email) {
+                Ok(e) => e,
+                Err(e) => return fail(e.code, e.message),
+            };
+            let app = parlor::open_app(&config).await?;
+            let result = app.reset_token_by_email(&email).await;
+            app.close().await;
+            match result {
+                Ok((user, token)) => {
+                    println!("{}", serde_json::json!({"user_id": user.0, "access_token": token}));
+                    Ok(std::process::ExitCode::SUCCESS)
+                }
+                Err(app::AppError::NotFound) => fail("user_not_found", format!("There is no user {}.", email.as_str())),
+                Err(e) => fail("internal", e),
+            }
+        }
         AdminCommand::CreateUser { account, email, name, password, role } => {
             let parsed = (|| {
                 Ok::<_, InvalidInput>((

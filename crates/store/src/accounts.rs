@@ -4,7 +4,7 @@ use domain::*;
 
 use crate::query::q;
 use crate::rows::*;
-use crate::{Result, Store};
+use crate::{Result, Store, StoreError};
 
 pub struct NewUser<'a> {
     pub account_id: AccountId,
@@ -90,6 +90,16 @@ impl Store {
             .write_one(q("INSERT INTO accounts (name, created_at) VALUES ($1, $2) RETURNING id").bind(name).bind(now))
             .await?;
         Ok(AccountId(id))
+    }
+
+    /// Replaces a user's API token (by its hash): the old one stops at once.
+    pub async fn set_access_token_hash(&self, user: UserId, hash: &str) -> Result<()> {
+        let done =
+            self.write(q("UPDATE users SET access_token_hash = $2 WHERE id = $1").bind(user.0).bind(hash)).await?;
+        if done == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
     }
 
     pub async fn account_exists(&self, account_id: AccountId) -> Result<bool> {

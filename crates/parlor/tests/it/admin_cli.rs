@@ -1,5 +1,6 @@
-//! `parlor admin create-user`, run as the real binary against the test's
-//! database: one JSON line on stdout, a working token, clear failures.
+//! `parlor admin create-user`, `create-account` and `reset-token`, run as the
+//! real binary against the test's database: one JSON line on stdout, a
+//! working token, clear failures; and the token resets of the API.
 
 use serde_json::Value;
 
@@ -23,8 +24,12 @@ impl Run {
 /// Runs `parlor --data-dir DIR admin create-user …` on a data folder, with
 /// `PARLOR_DATABASE_URL` when the tests run on PostgreSQL.
 async fn create_user(data_dir: &std::path::Path, database_url: Option<&str>, args: &[&str]) -> Run {
+    run_admin(data_dir, database_url, "create-user", args).await
+}
+
+async fn run_admin(data_dir: &std::path::Path, database_url: Option<&str>, command: &str, args: &[&str]) -> Run {
     let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_parlor"));
-    cmd.arg("--data-dir").arg(data_dir).args(["admin", "create-user"]).args(args);
+    cmd.arg("--data-dir").arg(data_dir).args(["admin", command]).args(args);
     for var in ["PARLOR_DATABASE_URL", "PARLOR_NATS_URL", "PARLOR_LISTEN", "PARLOR_DATA_DIR"] {
         cmd.env_remove(var);
     }
@@ -157,5 +162,93 @@ async fn bad_arguments_exit_non_zero_with_a_clear_code_and_create_nothing() {
     // None of them created carl: the address is still free.
     let run = create_on(&app, &user_args("carl@example.com", "long enough password")).await;
     assert!(run.ok, "{:?} {}", run.lines, run.stderr);
+    app.stop().await;
+}
+
+async fn admin_on(app: &TestApp, command: &str, args: &[&str]) -> Run {
+    run_admin(&app.config.data_dir, app.config.database_url.as_deref(), command, args).await
+}
+
+#[tokio::test]
+async fn create_account_makes_a_second_workspace_its_users_live_in() {
+    let app = TestApp::spawn().await;
+    let run = admin_on(&app, "create-account", &["--name", "Second Shop"]).await;
+    assert!(run.ok, "{}", run.stderr);
+    let account = run.json()["account_id"].as_i64().expect("account_id");
+    assert_ne!(account, 1);
+    let account_arg = account.to_string();
+    let args = [
+        "--account",
+        &account_arg,
+        "--email",
+        "zora@example.com",
+        "--name",
+        "Zora",
+        "--password",
+        "a long enough password",
+        "--role",
+        "administrator",
+    ];
+    let created = create_on(&app, &args).await.json();
+    let token = created["access_token"].as_str().expect("token").to_owned();
+    let (status, inboxes) = app.get(&token, &format!("{}/api/v1/accounts/{account}/inboxes", app.url)).await;
+    assert_eq!((status, inboxes["payload"].as_array().map(Vec::len)), (200, Some(0)), "an empty workspace");
+    assert_error(&app.get(&token, &format!("{}/api/v1/accounts/1/inboxes", app.url)).await, 404, "not_found");
+    let bad = admin_on(&app, "create-account", &["--name", "  "]).await;
+    assert!(!bad.ok);
+    assert_eq!(bad.json()["code"], "invalid_name");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn reset_token_on_the_command_line_stops_the_old_token() {
+    let app = TestApp::spawn().await;
+    let (_, old) = app.create_user(1, "yara@example.com", domain::Role::Agent).await;
+    assert_eq!(profile(&app, &old).await.0, 200);
+    let run = admin_on(&app, "reset-token", &["--email", "Yara@Example.com"]).await;
+    assert!(run.ok, "{}", run.stderr);
+    let new = run.json()["access_token"].as_str().expect("token").to_owned();
+    assert_error(&profile(&app, &old).await, 401, "unauthorized");
+    assert_eq!(profile(&app, &new).await.0, 200);
+    let unknown = admin_on(&app, "reset-token", &["--email", "nobody@example.com"]).await;
+    assert!(!unknown.ok);
+    assert_eq!(unknown.json()["code"], "user_not_found");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_user_resets_their_own_token_and_an_administrator_an_agents() {
+    let app = TestApp::spawn().await;
+    let (agent_id, agent) = app.create_user(1, "xena@example.com", domain::Role::Agent).await;
+    let reset = |token: &str, url: String| {
+        let (app, token) = (&app, token.to_owned());
+        async move { app.post(&token, &url, serde_json::json!({})).await }
+    };
+    // Their own: the answer carries the new token once; the old one stops.
+    let (status, me) = reset(&agent, format!("{}/api/v1/profile/reset_access_token", app.url)).await;
+    assert_eq!(status, 200, "{me}");
+    let agent2 = me["access_token"].as_str().expect("access_token").to_owned();
+    assert_error(&profile(&app, &agent).await, 401, "unauthorized");
+    assert!(profile(&app, &agent2).await.1.get("access_token").is_none(), "the profile never shows a token");
+
+    // An administrator resets the agent's; an agent may not reset another's.
+    let url = |user: i64| format!("{}/api/v1/accounts/1/agents/{user}/reset_access_token", app.url);
+    assert_error(&reset(&agent2, url(1)).await, 403, "forbidden");
+    let (status, body) = reset(&app.admin_token, url(agent_id)).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["id"], agent_id);
+    let agent3 = body["access_token"].as_str().expect("access_token").to_owned();
+    assert_error(&profile(&app, &agent2).await, 401, "unauthorized");
+    assert_eq!(profile(&app, &agent3).await.0, 200);
+    // Not in this account: not found. In another account too: forbidden.
+    assert_error(&reset(&app.admin_token, url(999_999)).await, 404, "not_found");
+    let second =
+        admin_on(&app, "create-account", &["--name", "Other"]).await.json()["account_id"].as_i64().expect("id");
+    app.sql(&format!(
+        "INSERT INTO account_users (account_id, user_id, role, created_at) VALUES ({second}, {agent_id}, 'agent', 0)"
+    ))
+    .await;
+    assert_error(&reset(&app.admin_token, url(agent_id)).await, 403, "forbidden");
+    assert_eq!(profile(&app, &agent3).await.0, 200, "refused: the token still works");
     app.stop().await;
 }

@@ -2,6 +2,7 @@
 //! (Chatwoot's field names, converted from domain types by hand: ARCHITECTURE.md,
 //! invariant 7) and a `router()`; handlers call one `app` function each.
 
+pub mod agents;
 pub mod client;
 pub mod contacts;
 pub mod conversations;
@@ -24,6 +25,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(profile::router())
         .merge(inboxes::router())
         .merge(contacts::router())
+        .merge(agents::router())
 }
 
 /// Chatwoot's timestamps are Unix seconds.

@@ -13,7 +13,7 @@ use crate::extract::AuthUser;
 use crate::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(profile))
+    OpenApiRouter::new().routes(routes!(profile)).routes(routes!(reset_access_token))
 }
 
 #[utoipa::path(get, path = "/api/v1/profile", tag = "Profile",
@@ -21,8 +21,26 @@ pub fn router() -> OpenApiRouter<AppState> {
     security(("api_access_token" = [])))]
 async fn profile(State(state): State<AppState>, AuthUser(user): AuthUser) -> ApiResult<Json<ProfileJson>> {
     let accounts = state.app.memberships(user.id).await?;
+    Ok(Json(profile_json(&user, &accounts, None)))
+}
+
+#[utoipa::path(post, path = "/api/v1/profile/reset_access_token", tag = "Profile",
+    responses((status = 200, body = ProfileJson, description = "The profile with the new `access_token`; the old one no longer works"),
+        (status = 401, body = ErrorBody)),
+    security(("api_access_token" = [])))]
+async fn reset_access_token(State(state): State<AppState>, AuthUser(user): AuthUser) -> ApiResult<Json<ProfileJson>> {
+    let token = state.app.reset_own_token(&user).await?;
+    let accounts = state.app.memberships(user.id).await?;
+    Ok(Json(profile_json(&user, &accounts, Some(token))))
+}
+
+fn profile_json(
+    user: &UserSummary,
+    accounts: &[(AccountId, String, Role)],
+    access_token: Option<String>,
+) -> ProfileJson {
     let (account_id, role) = accounts.first().map(|(id, _, role)| (id.0, role.as_str())).unwrap_or((0, "agent"));
-    Ok(Json(ProfileJson {
+    ProfileJson {
         id: user.id.0,
         name: user.name.clone(),
         display_name: user.display_name.clone(),
@@ -42,7 +60,8 @@ async fn profile(State(state): State<AppState>, AuthUser(user): AuthUser) -> Api
             })
             .collect(),
         kind: "User",
-    }))
+        access_token,
+    }
 }
 
 #[derive(Serialize, ToSchema)]
@@ -68,6 +87,9 @@ pub struct ProfileJson {
     pub accounts: Vec<AccountMembershipJson>,
     #[serde(rename = "type")]
     pub kind: &'static str,
+    /// Only in the answer to `reset_access_token`: tokens are stored as hashes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub access_token: Option<String>,
 }
 
 /// A teammate as other teammates see them.
