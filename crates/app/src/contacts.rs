@@ -111,10 +111,10 @@ impl App {
     }
 
     pub async fn contacts(&self, agent: &AgentCtx, query: Option<&str>, page: i64) -> Result<(Vec<Contact>, i64)> {
-        Ok(self.store().contacts(agent.account_id, query, page).await?)
+        Ok(self.store().contacts(agent.account_id, agent.inboxes.as_deref(), query, page).await?)
     }
 
     pub async fn contact(&self, agent: &AgentCtx, id: ContactId) -> Result<Contact> {
-        Ok(self.store().contact(agent.account_id, id).await?)
+        Ok(self.store().visible_contact(agent.account_id, agent.inboxes.as_deref(), id).await?)
     }
 }

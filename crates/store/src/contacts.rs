@@ -77,13 +77,39 @@ impl Store {
         Ok(row.into())
     }
 
-    /// Contacts of an account, newest first; `query` matches name, email, phone
-    /// number or identifier (case-insensitive substring).
-    pub async fn contacts(&self, account_id: AccountId, query: Option<&str>, page: i64) -> Result<(Vec<Contact>, i64)> {
+    /// A contact as an agent who sees `visible` inboxes (`None`: all) may see it:
+    /// one with a session or conversation in one of them (`visible_to`).
+    pub async fn visible_contact(
+        &self,
+        account_id: AccountId,
+        visible: Option<&[InboxId]>,
+        id: ContactId,
+    ) -> Result<Contact> {
+        let sql = format!(
+            "SELECT {CONTACT_COLUMNS} FROM contacts ct WHERE ct.account_id = $1 AND ct.id = $2 AND {}",
+            visible_to(visible)
+        );
+        let row: ContactRow = self.point_one(q(&sql).bind(account_id.0).bind(id.0)).await?;
+        Ok(row.into())
+    }
+
+    /// Contacts of an account an agent who sees `visible` inboxes may see,
+    /// newest first; `query` matches name, email, phone number or identifier
+    /// (case-insensitive substring).
+    pub async fn contacts(
+        &self,
+        account_id: AccountId,
+        visible: Option<&[InboxId]>,
+        query: Option<&str>,
+        page: i64,
+    ) -> Result<(Vec<Contact>, i64)> {
         let pattern = query.map(|q| format!("%{}%", escape_like(&q.to_lowercase())));
-        let filter = "ct.account_id = $1 AND ($2 IS NULL OR LOWER(ct.name) LIKE $2 ESCAPE '\\' \
+        let filter = format!(
+            "ct.account_id = $1 AND {} AND ($2 IS NULL OR LOWER(ct.name) LIKE $2 ESCAPE '\\' \
              OR LOWER(COALESCE(ct.email, '')) LIKE $2 ESCAPE '\\' OR COALESCE(ct.phone_number, '') LIKE $2 ESCAPE '\\' \
-             OR LOWER(COALESCE(ct.identifier, '')) LIKE $2 ESCAPE '\\')";
+             OR LOWER(COALESCE(ct.identifier, '')) LIKE $2 ESCAPE '\\')",
+            visible_to(visible)
+        );
         let offset = (page.max(1) - 1) * 15;
         let list =
             format!("SELECT {CONTACT_COLUMNS} FROM contacts ct WHERE {filter} ORDER BY ct.id DESC LIMIT 15 OFFSET $3");
@@ -118,6 +144,20 @@ impl Store {
             .write_one(q(&sql).bind(account_id.0).bind(id.0).bind(name).bind(email).bind(phone).bind(attrs).bind(now))
             .await?;
         Ok(row.into())
+    }
+}
+
+/// Agents see a contact with a contact inbox (a widget session; an email
+/// thread later) in one of their inboxes: every conversation has one.
+/// Administrators (`None`) see every contact of the account.
+fn visible_to(visible: Option<&[InboxId]>) -> String {
+    match visible {
+        None => "TRUE".to_owned(),
+        Some(ids) => format!(
+            "EXISTS (SELECT 1 FROM contact_inboxes ci WHERE ci.contact_id = ct.id AND ci.account_id = ct.account_id \
+             AND {})",
+            crate::query::in_inboxes("ci.inbox_id", ids)
+        ),
     }
 }
 

@@ -203,13 +203,7 @@ fn list_filter(f: &ConversationFilter<'_>) -> String {
         sql.push_str(&format!(" AND c.inbox_id = {}", inbox.0));
     }
     if let Some(ids) = f.visible_inboxes {
-        // Ids are integers from our own database, never client text.
-        let list: Vec<String> = ids.iter().map(|i| i.0.to_string()).collect();
-        if list.is_empty() {
-            sql.push_str(" AND 1 = 0");
-        } else {
-            sql.push_str(&format!(" AND c.inbox_id IN ({})", list.join(",")));
-        }
+        sql.push_str(&format!(" AND {}", crate::query::in_inboxes("c.inbox_id", ids)));
     }
     sql
 }

@@ -157,3 +157,13 @@ impl<T> SqlxRow for T where
 pub(crate) trait FromRow: SqlxRow + for<'a> TryFrom<&'a rusqlite::Row<'a>, Error = rusqlite::Error> {}
 
 impl<T> FromRow for T where T: SqlxRow + for<'a> TryFrom<&'a rusqlite::Row<'a>, Error = rusqlite::Error> {}
+/// `column IN (…)` for the inboxes an agent may see (`FALSE` for none). The
+/// ids are integers from our own database, never client text, so they are
+/// written into the SQL rather than bound one parameter each.
+pub(crate) fn in_inboxes(column: &str, ids: &[domain::InboxId]) -> String {
+    if ids.is_empty() {
+        return "1 = 0".to_owned();
+    }
+    let list: Vec<String> = ids.iter().map(|i| i.0.to_string()).collect();
+    format!("{column} IN ({})", list.join(","))
+}

@@ -162,10 +162,29 @@ async fn an_agent_does_not_see_conversations_of_an_inbox_it_is_not_a_member_of()
     let (_, filtered) = app.get(&anna_token, &app.api(&format!("/conversations?status=all&inbox_id={sales}"))).await;
     assert_eq!(filtered["data"]["meta"]["all_count"], 0);
 
-    // Every endpoint naming the conversation or the inbox answers as if it did
-    // not exist (the lists were checked above; contacts belong to the account).
+    // Nor the contacts who only wrote there: not in the list, not by search
+    // (name, email or page attributes), not by id. Parlor differs from
+    // Chatwoot here, where every agent sees every contact (README).
+    app.sql(&format!("UPDATE contacts SET name = 'Sally Sales', email = 'sally@example.com' WHERE id = {contact}"))
+        .await;
+    let (_, contacts) = app.get(&anna_token, &app.api("/contacts")).await;
+    let listed: Vec<&Value> = contacts["payload"].as_array().expect("payload").iter().map(|c| &c["id"]).collect();
+    assert!(!listed.contains(&&json!(contact)), "{contacts}");
+    let own = app.conversation(&anna_token, visible).await["meta"]["sender"]["id"].clone();
+    assert!(listed.contains(&&own), "Anna's own inbox's contact is listed: {contacts}");
+    assert_eq!(contacts["meta"]["count"].as_i64(), Some(listed.len() as i64));
+    for q in ["Sally", "sally@example.com"] {
+        let (_, found) = app.get(&anna_token, &app.api(&format!("/contacts/search?q={q}"))).await;
+        assert_eq!(found["meta"]["count"], 0, "{q}: {found}");
+        let (_, admin_found) = app.get(&app.admin_token, &app.api(&format!("/contacts/search?q={q}"))).await;
+        assert_eq!(admin_found["meta"]["count"], 1, "the administrator finds {q}");
+    }
+
+    // Every endpoint naming the conversation, the inbox or its contact answers
+    // as if it did not exist (the lists were checked above).
     for (method, url, body) in endpoints(&app.api(""), hidden, contact, sales) {
         let names_it = url.contains(&format!("/conversations/{hidden}"))
+            || url.ends_with(&format!("/contacts/{contact}"))
             || url.ends_with(&format!("/inboxes/{sales}"))
             || (method == Method::POST && url.ends_with("/conversations"));
         if names_it {
