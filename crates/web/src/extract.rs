@@ -7,14 +7,18 @@ use axum::http::request::Parts;
 use axum::http::{header, Method, StatusCode};
 use serde::de::DeserializeOwned;
 
+use crate::json::{self, Wrapped};
+
 use crate::error::ApiError;
 use crate::AppState;
 
-/// A JSON body. An empty body reads as `{}` (Chatwoot's clients post some
-/// actions without one). Malformed JSON and wrong types are 400s.
+/// A JSON body, read by the rules of `json.rs` (strict on shape, lenient as
+/// Rails is, flat or wrapped in its resource's name). An empty body reads as
+/// `{}` (Chatwoot's clients post some actions without one). Malformed JSON,
+/// a body that is not an object and wrong types are 400s.
 pub struct ApiJson<T>(pub T);
 
-impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
+impl<S: Send + Sync, T: DeserializeOwned + Wrapped> FromRequest<S> for ApiJson<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
@@ -30,21 +34,18 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
             ),
         })?;
         let bytes: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) { b"{}" } else { &bytes };
-        // Every body of this API is an object. serde would also read a struct from
-        // an array (`["hi", null]` as `{"content":"hi","echo_id":null}`): refuse
-        // that type confusion before it gets there (threats.md #4).
-        if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
-            return Err(match serde_json::from_slice::<serde::de::IgnoredAny>(bytes) {
-                Ok(_) => ApiError::bad_request("invalid_params", "Invalid parameters: the body must be a JSON object."),
-                Err(_) => ApiError::bad_request("malformed_json", "The request body is not valid JSON."),
-            });
+        let value: serde_json::Value = serde_json::from_slice(bytes)
+            .map_err(|_| ApiError::bad_request("malformed_json", "The request body is not valid JSON."))?;
+        // Every body of this API is an object (threats.md #4: no struct read
+        // from an array, at any depth: json.rs).
+        if !value.is_object() {
+            return Err(ApiError::bad_request("invalid_type", "Invalid parameters: the body must be a JSON object."));
         }
-        serde_json::from_slice(bytes).map(ApiJson).map_err(|e| {
-            use serde_json::error::Category;
-            match e.classify() {
-                Category::Data => ApiError::bad_request("invalid_params", format!("Invalid parameters: {e}")),
-                _ => ApiError::bad_request("malformed_json", "The request body is not valid JSON."),
-            }
+        let value = json::unwrap(value, T::WRAPPER);
+        T::deserialize(json::Strict(&value)).map(ApiJson).map_err(|e| {
+            let text = e.to_string();
+            let code = if text.starts_with("invalid type") { "invalid_type" } else { "invalid_params" };
+            ApiError::bad_request(code, format!("Invalid parameters: {text}"))
         })
     }
 }

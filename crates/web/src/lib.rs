@@ -6,6 +6,7 @@ mod api;
 mod assets;
 pub mod error;
 mod extract;
+mod json;
 mod pages;
 mod ratelimit;
 mod serve;

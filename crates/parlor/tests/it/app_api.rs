@@ -218,7 +218,7 @@ async fn toggle_status_sets_a_named_status_and_swaps_open_and_resolved_without_o
     assert_eq!(toggle(&app, c, Some(json!({"status": "pending"}))).await.1["payload"]["current_status"], "pending");
 
     assert_error(&toggle(&app, c, Some(json!({"status": "closed"}))).await, 422, "invalid_status");
-    assert_error(&toggle(&app, c, Some(json!({"status": 1}))).await, 400, "invalid_params");
+    assert_error(&toggle(&app, c, Some(json!({"status": 1}))).await, 400, "invalid_type");
     assert_eq!(status_now().await, "pending");
     app.stop().await;
 }
@@ -257,7 +257,7 @@ async fn assigning_to_someone_outside_the_account_is_refused_and_changes_nothing
 
     assert_error(&app.post(&app.admin_token, &url, json!({"assignee_id": outsider})).await, 404, "not_found");
     assert_error(&app.post(&app.admin_token, &url, json!({"assignee_id": 999_999})).await, 404, "not_found");
-    assert_error(&app.post(&app.admin_token, &url, json!({"assignee_id": "anna"})).await, 400, "invalid_params");
+    assert_error(&app.post(&app.admin_token, &url, json!({"assignee_id": "anna"})).await, 400, "invalid_type");
     let shown = app.conversation(&app.admin_token, c).await;
     assert_eq!(shown["assignee_id"], anna);
     assert_eq!(shown["seq"], seq, "no event was written");
@@ -304,7 +304,7 @@ async fn bad_agent_messages_are_refused_with_clear_codes_and_not_stored() {
     assert_error(&app.post(&app.admin_token, &url, json!({"content": "  "})).await, 422, "empty_message");
     let as_contact = json!({"content": "spoof", "message_type": "incoming"});
     assert_error(&app.post(&app.admin_token, &url, as_contact).await, 422, "invalid_message_type");
-    assert_error(&app.post(&app.admin_token, &url, json!({"content": ["x"]})).await, 400, "invalid_params");
+    assert_error(&app.post(&app.admin_token, &url, json!({"content": ["x"]})).await, 400, "invalid_type");
     assert_error(&app.post_raw(Some(&app.admin_token), &url, "{\"content\":").await, 400, "malformed_json");
     assert!(app.agent_messages(&app.admin_token, c).await.is_empty());
     app.stop().await;

@@ -162,7 +162,7 @@ async fn malformed_json_is_a_400_malformed_json_and_stores_nothing() {
 }
 
 #[tokio::test]
-async fn an_object_or_array_where_text_belongs_is_a_400_invalid_params_and_stores_nothing() {
+async fn an_object_or_array_where_text_belongs_is_a_400_invalid_type_and_stores_nothing() {
     let app = TestApp::spawn().await;
     let (v, c) = app.visitor_with_conversation().await;
     let bodies = [
@@ -178,7 +178,7 @@ async fn an_object_or_array_where_text_belongs_is_a_400_invalid_params_and_store
     for body in bodies {
         let got = app.send(Method::POST, &app.conv_path(&v, c, "/messages"), Some(body.clone())).await;
         assert_eq!(got.0, 400, "{body} gave {}", got.1);
-        assert_error(&got, 400, "invalid_params");
+        assert_error(&got, 400, "invalid_type");
     }
     assert!(app.visitor_messages(&v, c).await.is_empty());
     app.stop().await;

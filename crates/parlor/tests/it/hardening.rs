@@ -167,3 +167,45 @@ async fn a_slow_or_silent_request_body_times_out() {
     }
     app.stop().await;
 }
+
+async fn inbox_count(app: &TestApp) -> Option<usize> {
+    app.get(&app.admin_token, &app.api("/inboxes")).await.1["payload"].as_array().map(Vec::len)
+}
+
+/// Strict on shape, lenient as Rails is (threats.md #4): no struct read from an
+/// array at any depth; ids as numeric strings, booleans as "true", unknown
+/// fields ignored, and bodies wrapped in their resource's name.
+#[tokio::test]
+async fn bodies_are_strict_on_shape_and_lenient_as_chatwoot() {
+    let app = TestApp::spawn().await;
+    let token = &app.admin_token;
+    let inboxes = app.api("/inboxes");
+    let before = inbox_count(&app).await;
+    let positional = serde_json::json!({"name": "Array channel", "channel": ["web_widget", "#ff0000"]});
+    assert_error(&app.post(token, &inboxes, positional).await, 400, "invalid_type");
+    assert_eq!(inbox_count(&app).await, before, "no inbox from a positional channel");
+
+    let (v, c) = app.visitor_with_conversation().await;
+    let create = serde_json::json!({"inbox_id": 1, "source_id": v.source_id, "message": ["hi"]});
+    assert_error(&app.post(token, &app.api("/conversations"), create).await, 400, "invalid_type");
+
+    // Wrapped in the resource's name, with a field the payload does not know.
+    let wrapped = serde_json::json!({"inbox": {"name": "Wrapped", "channel": {"type": "web_widget"}, "extra": 1}});
+    let (status, inbox) = app.post(token, &inboxes, wrapped).await;
+    assert_eq!((status, inbox["name"].as_str()), (200, Some("Wrapped")), "{inbox}");
+    // A boolean as a string, flat and wrapped.
+    let messages = app.api(&format!("/conversations/{c}/messages"));
+    let (status, note) = app.post(token, &messages, serde_json::json!({"content": "a note", "private": "true"})).await;
+    assert_eq!((status, note["private"].as_bool()), (200, Some(true)), "{note}");
+    let wrapped = serde_json::json!({"message": {"content": "wrapped", "private": "false"}});
+    let (status, reply) = app.post(token, &messages, wrapped).await;
+    assert_eq!((status, reply["private"].as_bool(), reply["content"].as_str()), (200, Some(false), Some("wrapped")));
+    assert!(app.visitor_messages(&v, c).await.iter().all(|m| m["content"] != "a note"), "the note stays internal");
+    // An id as a numeric string.
+    let me = 1; // the owner, who holds admin_token
+    let assign = app.api(&format!("/conversations/{c}/assignments"));
+    let (status, assignee) = app.post(token, &assign, serde_json::json!({"assignee_id": me.to_string()})).await;
+    assert_eq!((status, assignee["id"].as_i64()), (200, Some(me)), "{assignee}");
+    assert_error(&app.post(token, &assign, serde_json::json!({"assignee_id": "1x"})).await, 400, "invalid_type");
+    app.stop().await;
+}

@@ -85,7 +85,7 @@ async fn a_bad_snooze_end_is_a_clear_422_and_changes_nothing() {
     ] {
         assert_error(&snooze(&app, c, body.clone()).await, 422, "invalid_snoozed_until");
     }
-    assert_error(&snooze(&app, c, json!({"status": "snoozed", "snoozed_until": "soon"})).await, 400, "invalid_params");
+    assert_error(&snooze(&app, c, json!({"status": "snoozed", "snoozed_until": "soon"})).await, 400, "invalid_type");
     assert_eq!(app.conversation(&app.admin_token, c).await["status"], "open");
     assert_eq!(app.agent_messages(&app.admin_token, c).await.len(), 0, "no activity line");
     assert_eq!(app::testing::pending_jobs(app.app(), domain::AccountId(1)).await.expect("count"), 0);

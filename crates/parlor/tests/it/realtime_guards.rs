@@ -49,6 +49,9 @@ async fn a_first_frame_that_is_not_json_is_closed_with_1007() {
     let app = TestApp::spawn().await;
     assert_eq!(close_code_after(&app, WsMessage::text("hello?")).await, Some(1007));
     assert_eq!(close_code_after(&app, WsMessage::text(r#"{"event": 5}"#)).await, Some(1007));
+    // A frame's fields in an array's positions (threats.md #4).
+    let positional = WsMessage::text(r#"["authenticate", null, "a-token"]"#);
+    assert_eq!(close_code_after(&app, positional).await, Some(1007));
     app.stop().await;
 }
 

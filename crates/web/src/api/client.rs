@@ -33,6 +33,14 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_messages, create_message))
 }
 
+// Rails' ParamsWrapper names: a body may come wrapped in them (json.rs).
+crate::json::wrapped!(
+    ContactPayload => "contact",
+    PublicConversationPayload => "conversation",
+    TypingPayload => "conversation",
+    PublicMessagePayload => "message",
+);
+
 #[derive(Deserialize)]
 struct InboxPath {
     inbox_identifier: WebsiteToken,

@@ -30,6 +30,14 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(update_last_seen))
 }
 
+// Rails' ParamsWrapper names: a body may come wrapped in them (json.rs).
+crate::json::wrapped!(
+    CreateConversationPayload => "conversation",
+    ToggleStatusPayload => "conversation",
+    AssignPayload => "assignment",
+    AgentTypingPayload => "conversation",
+);
+
 #[derive(Deserialize)]
 pub(crate) struct ConversationPath {
     #[allow(dead_code)] // read by the Agent extractor

@@ -17,6 +17,11 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(list_inboxes, create_inbox)).routes(routes!(show_inbox))
 }
 
+// Rails' ParamsWrapper names: a body may come wrapped in them (json.rs).
+crate::json::wrapped!(
+    CreateInboxPayload => "inbox",
+);
+
 #[derive(Serialize, ToSchema)]
 pub struct InboxList {
     pub payload: Vec<InboxJson>,

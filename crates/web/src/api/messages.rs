@@ -24,6 +24,11 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(list_messages, create_message))
 }
 
+// Rails' ParamsWrapper names: a body may come wrapped in them (json.rs).
+crate::json::wrapped!(
+    MessagePayload => "message",
+);
+
 #[derive(Deserialize)]
 struct BeforeQuery {
     before: Option<i64>,
