@@ -9,6 +9,7 @@ pub mod accounts;
 pub mod auth;
 pub mod bootstrap;
 pub mod clock;
+mod coalesce;
 pub mod contacts;
 pub mod conversations;
 pub mod inboxes;
@@ -65,6 +66,8 @@ struct Inner {
     hashing: tokio::sync::Semaphore,
     /// This process's name on the leases of the jobs it runs (jobs.rs).
     runner: String,
+    /// Repeated seen markers and typing signs, kept to one a second.
+    marks: coalesce::Coalescer,
 }
 
 impl App {
@@ -78,7 +81,9 @@ impl App {
         let presence = Arc::default();
         let hashing = tokio::sync::Semaphore::new(2);
         let runner = tokens::generate_short();
-        App { inner: Arc::new(Inner { store, clock, hub: hub::Hub::default(), presence, bus, hashing, runner }) }
+        let marks = coalesce::Coalescer::default();
+        let hub = hub::Hub::default();
+        App { inner: Arc::new(Inner { store, clock, hub, presence, bus, hashing, runner, marks }) }
     }
 
     pub fn bus(&self) -> Option<&bus::Bus> {

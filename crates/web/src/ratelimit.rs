@@ -99,7 +99,10 @@ pub struct Limits {
     pub login_email: Limit,
     pub new_visitor: Limit,
     pub visitor_messages: Limit,
-    pub visitor_typing: Limit,
+    /// A visitor's other writes (contact updates, seen markers, typing): a
+    /// budget of their own, so they neither crowd out its messages nor,
+    /// unbounded, everyone else's.
+    pub visitor_writes: Limit,
 }
 
 impl Limits {
@@ -111,12 +114,12 @@ impl Limits {
             login_email: Limit::per_minute(c.login_per_minute, &clock),
             new_visitor: Limit::per_minute(c.visitors_per_minute, &clock),
             visitor_messages: Limit::per_second(per_second, per_second * 4, &clock),
-            visitor_typing: Limit::per_second(per_second * 2, per_second * 4, &clock),
+            visitor_writes: Limit::per_second(per_second * 2, per_second * 4, &clock),
         }
     }
 
     pub fn prune(&self) {
-        for l in [&self.login_ip, &self.login_email, &self.new_visitor, &self.visitor_messages, &self.visitor_typing] {
+        for l in [&self.login_ip, &self.login_email, &self.new_visitor, &self.visitor_messages, &self.visitor_writes] {
             l.prune();
         }
     }

@@ -8,6 +8,7 @@ use domain::*;
 use store::{ConversationCounts, ConversationFilter, NewConversation};
 
 use crate::auth::AgentCtx;
+use crate::coalesce::{Mark, Who};
 use crate::contacts::VisitorCtx;
 use crate::hub::{HubEvent, Payload, Typist};
 use crate::{tokens, Actor, App, AppError, Result};
@@ -190,6 +191,9 @@ impl App {
     ) -> Result<()> {
         let actor = actor.into();
         let view = self.conversation(actor, display_id).await?;
+        if !self.inner.marks.admit(view.conversation.id, who(actor), Mark::Typing, on, self.now()) {
+            return Ok(());
+        }
         let (typist, private) = match actor {
             Actor::Agent(a) => (Typist::User { id: a.user.id, name: a.user.available_name().to_owned() }, private),
             Actor::Visitor(v) => {
@@ -210,10 +214,21 @@ impl App {
         let actor = actor.into();
         let view = self.conversation(actor, display_id).await?;
         let c = &view.conversation;
+        if !self.inner.marks.admit(c.id, who(actor), Mark::Seen, true, self.now()) {
+            return Ok(());
+        }
         match actor {
             Actor::Agent(_) => self.store().mark_seen_by_agent(c.account_id, c.id, self.now()).await?,
             Actor::Visitor(_) => self.store().mark_seen_by_contact(c.account_id, c.id, self.now()).await?,
         }
         Ok(())
+    }
+}
+
+/// The actor as the coalescer keys marks.
+fn who(actor: Actor<'_>) -> Who {
+    match actor {
+        Actor::Agent(a) => Who::User(a.user.id.0),
+        Actor::Visitor(v) => Who::Contact(v.contact_id.0),
     }
 }

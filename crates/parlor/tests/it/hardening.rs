@@ -209,3 +209,47 @@ async fn bodies_are_strict_on_shape_and_lenient_as_chatwoot() {
     assert_error(&app.post(token, &assign, serde_json::json!({"assignee_id": "1x"})).await, 400, "invalid_type");
     app.stop().await;
 }
+
+/// A visitor's writes that are not messages (contact updates, seen markers,
+/// typing) have a budget of their own: they cannot flood the database, and
+/// using it up leaves the visitor's messages alone.
+#[tokio::test]
+async fn a_visitors_other_writes_have_a_budget_of_their_own() {
+    let (app, _clock) = TestApp::spawn_on_manual_clock(|c| c.rate_limit_visitor_messages_per_second = 1).await;
+    let (v, c) = app.visitor_with_conversation().await;
+    let contact = format!("{}/public/api/v1/inboxes/{}/contacts/{}", app.url, app.website_token, v.source_id);
+    let writes = [
+        (reqwest::Method::PATCH, contact.clone(), serde_json::json!({"name": "Vera"})),
+        (reqwest::Method::POST, app.conv_path(&v, c, "/update_last_seen"), serde_json::json!({})),
+        (reqwest::Method::POST, app.conv_path(&v, c, "/toggle_typing"), serde_json::json!({"typing_status": "on"})),
+        (reqwest::Method::POST, app.conv_path(&v, c, "/toggle_typing"), serde_json::json!({"typing_status": "off"})),
+    ];
+    for (method, url, body) in &writes {
+        assert_eq!(app.send(method.clone(), url, Some(body.clone())).await.0, 200, "{method} {url}");
+    }
+    for (method, url, body) in &writes {
+        assert_error(&app.send(method.clone(), url, Some(body.clone())).await, 429, "rate_limited");
+    }
+    app.visitor_says(&v, c, "my messages still go through").await;
+    app.stop().await;
+}
+
+/// Seen markers are coalesced: one write a second per conversation and actor.
+#[tokio::test]
+async fn repeated_seen_markers_write_at_most_once_a_second() {
+    let (app, clock) = TestApp::spawn_on_manual_clock(|_| {}).await;
+    let (v, c) = app.visitor_with_conversation().await;
+    let seen_at = || async { app.conversation(&app.admin_token, c).await["contact_last_seen_at"].as_i64() };
+    let seen = || async { app.send(reqwest::Method::POST, &app.conv_path(&v, c, "/update_last_seen"), None).await.0 };
+    let start = app::Clock::now(&*clock) / 1000;
+    clock.advance(600);
+    assert_eq!(seen().await, 200);
+    assert_eq!(seen_at().await, Some(start), "written at start + 0.6 s");
+    clock.advance(800);
+    assert_eq!(seen().await, 200, "coalesced, still answered");
+    assert_eq!(seen_at().await, Some(start), "0.8 s later: not written again");
+    clock.advance(300);
+    assert_eq!(seen().await, 200);
+    assert_eq!(seen_at().await, Some(start + 1), "1.1 s after the last write: written");
+    app.stop().await;
+}

@@ -153,6 +153,7 @@ async fn update_contact(
     ApiPath(p): ApiPath<ContactPath>,
     ApiJson(body): ApiJson<ContactPayload>,
 ) -> ApiResult<Json<PublicContactJson>> {
+    state.limits.visitor_writes.check(p.contact_identifier.as_str())?;
     let v = visitor(&state, p.inbox_identifier.as_str(), p.contact_identifier.as_str()).await?;
     let patch = contact_patch(body.name, body.email, body.phone_number)?;
     let contact = state.app.update_own_contact(&v, patch).await?;
@@ -254,7 +255,7 @@ async fn toggle_typing(
     ApiJson(body): ApiJson<TypingPayload>,
 ) -> ApiResult<StatusCode> {
     let on = typing_on(&body.typing_status)?;
-    state.limits.visitor_typing.check(p.contact_identifier.as_str())?;
+    state.limits.visitor_writes.check(p.contact_identifier.as_str())?;
     let v = visitor(&state, p.inbox_identifier.as_str(), p.contact_identifier.as_str()).await?;
     state.app.typing(&v, DisplayId(p.conversation_id), on, false).await?;
     Ok(StatusCode::OK)
@@ -267,6 +268,7 @@ async fn update_last_seen(
     State(state): State<AppState>,
     ApiPath(p): ApiPath<ConversationPath>,
 ) -> ApiResult<StatusCode> {
+    state.limits.visitor_writes.check(p.contact_identifier.as_str())?;
     let v = visitor(&state, p.inbox_identifier.as_str(), p.contact_identifier.as_str()).await?;
     state.app.mark_seen(&v, DisplayId(p.conversation_id)).await?;
     Ok(StatusCode::OK)
