@@ -1,7 +1,5 @@
 //! Users, passwords, sessions and API tokens; who an agent is and what it may see.
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use argon2::Argon2;
 use domain::*;
 
 use crate::{tokens, App, AppError, Result};
@@ -38,27 +36,11 @@ pub struct CreatedUser {
 
 impl App {
     async fn hash_password(&self, password: &NewPassword) -> Result<String> {
-        let _permit = self.inner.hashing.acquire().await.map_err(|e| AppError::Internal(e.to_string()))?;
-        let password = password.expose().to_owned();
-        tokio::task::spawn_blocking(move || {
-            let salt = SaltString::generate(&mut rand::rngs::OsRng);
-            Argon2::default()
-                .hash_password(password.as_bytes(), &salt)
-                .map(|h| h.to_string())
-                .map_err(|e| AppError::Internal(e.to_string()))
-        })
-        .await
-        .map_err(|e| AppError::Internal(e.to_string()))?
+        self.inner.hashing.hash(password.expose().to_owned()).await.map_err(AppError::Internal)
     }
 
     async fn verify_password(&self, password: String, hash: String) -> Result<bool> {
-        let _permit = self.inner.hashing.acquire().await.map_err(|e| AppError::Internal(e.to_string()))?;
-        tokio::task::spawn_blocking(move || {
-            let parsed = PasswordHash::new(&hash).map_err(|e| AppError::Internal(e.to_string()))?;
-            Ok(Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
-        })
-        .await
-        .map_err(|e| AppError::Internal(e.to_string()))?
+        self.inner.hashing.verify(password, hash).await.map_err(AppError::Internal)
     }
 
     /// Creates a user in an account (member of all its inboxes) with an API token.

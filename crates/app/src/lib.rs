@@ -12,6 +12,7 @@ pub mod clock;
 mod coalesce;
 pub mod contacts;
 pub mod conversations;
+mod hashing;
 pub mod inboxes;
 pub mod jobs;
 pub mod messages;
@@ -61,9 +62,8 @@ struct Inner {
     presence: Arc<presence::Presence>,
     /// Present when several processes share the database (PARLOR_NATS_URL).
     bus: Option<bus::Bus>,
-    /// Bounds concurrent argon2 hashes: each takes ~19 MiB and a core for tens of
-    /// milliseconds, so a login flood must queue, not exhaust memory.
-    hashing: tokio::sync::Semaphore,
+    /// Password hashing on two threads that keep their memory (hashing.rs).
+    hashing: hashing::Hasher,
     /// This process's name on the leases of the jobs it runs (jobs.rs).
     runner: String,
     /// Repeated seen markers and typing signs, kept to one a second.
@@ -79,7 +79,7 @@ impl App {
     /// [`bus::Bus::listen`] to receive their events.
     pub fn with_bus(store: Store, bus: Option<bus::Bus>, clock: SharedClock) -> App {
         let presence = Arc::default();
-        let hashing = tokio::sync::Semaphore::new(2);
+        let hashing = hashing::Hasher::start();
         let runner = tokens::generate_short();
         let marks = coalesce::Coalescer::default();
         let hub = hub::Hub::default();
