@@ -18,7 +18,7 @@ fn main() -> std::process::ExitCode {
         // Internal: the harness spawns its own binary as load-generating workers.
         Some(bench::worker::WORKER_ARG) => bench::worker::main(),
         _ => {
-            eprintln!("usage: cargo xtask bench [--quick] [--only M1,M2,M3,M4,M5,M6,peers] | cargo xtask tidy");
+            eprintln!("usage: cargo xtask bench [--quick] [--only M1,M2,M3,M4,M5,M6,signins,peers] | cargo xtask tidy");
             std::process::ExitCode::from(2)
         }
     }

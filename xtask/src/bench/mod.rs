@@ -24,6 +24,7 @@ mod procs;
 mod profile;
 mod report;
 mod seed;
+mod signins;
 pub mod worker;
 
 use std::path::PathBuf;
@@ -188,6 +189,9 @@ async fn run(ctx: &Ctx, opts: &Opts) -> anyhow::Result<Report> {
     if opts.wants("M5") {
         phase!(rep, "M5", m5::run(ctx, &mut rep, false));
         phase!(rep, "M5pg", m5::run(ctx, &mut rep, true));
+    }
+    if opts.wants("signins") {
+        phase!(rep, "signins", signins::run(ctx, &mut rep));
     }
     if opts.wants("peers") || opts.wants("nats") {
         phase!(rep, "peer.nats", peers::nats::run(ctx, &mut rep));
