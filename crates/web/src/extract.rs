@@ -72,8 +72,12 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
-        let pairs = axum::extract::Query::<Vec<(String, String)>>::try_from_uri(&parts.uri).map(|q| q.0);
-        if pairs.is_ok_and(|p| p.iter().any(|(k, v)| k.chars().chain(v.chars()).any(char::is_control))) {
+        // Most requests have no query: nothing to decode twice.
+        let pairs = match parts.uri.query() {
+            Some(_) => axum::extract::Query::<Vec<(String, String)>>::try_from_uri(&parts.uri).map(|q| q.0).ok(),
+            None => None,
+        };
+        if pairs.is_some_and(|p| p.iter().any(|(k, v)| k.chars().chain(v.chars()).any(char::is_control))) {
             return Err(ApiError::bad_request(
                 "invalid_query",
                 "Query parameters must not contain control characters.",

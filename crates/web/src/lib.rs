@@ -130,7 +130,8 @@ pub fn router(app: app::App, config: WebConfig, assets: Assets, mut shutdown: wa
     api_router
         .route("/api/openapi.json", axum::routing::get(move || async move { axum::Json(doc.as_ref().clone()) }))
         .merge(pages::router())
-        .fallback(|req: Request| async move { uniform_error(&req, StatusCode::NOT_FOUND) })
+        // A bare 404: `uniform_errors` makes it the JSON error or the page.
+        .fallback(|| async { StatusCode::NOT_FOUND })
         .layer(compression())
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,
@@ -159,30 +160,15 @@ fn is_api(path: &str) -> bool {
     path.starts_with("/api/") || path.starts_with("/public/") || path == "/ws"
 }
 
-/// The error answer for a request: `{code, message}` for the API, a page for
-/// the pages.
-fn uniform_error(req: &Request, status: StatusCode) -> Response {
-    if is_api(req.uri().path()) {
-        error::ApiError::for_status(status).into_response()
-    } else {
-        pages::error_page(status, req.headers())
-    }
-}
-
 /// Every error answer is the API's JSON error or, outside the API, a page: also
 /// those axum writes itself (a method a route lacks: 405 with an empty body; a
 /// form or upgrade it could not read: text/plain). Headers such as `Allow` and
 /// `Retry-After` are kept.
 async fn uniform_errors(req: Request, next: Next) -> Response {
     let api = is_api(req.uri().path());
-    // A page's error speaks the reader's language: keep only that header.
-    let headers = (!api).then(|| {
-        let mut h = axum::http::HeaderMap::new();
-        if let Some(v) = req.headers().get(header::ACCEPT_LANGUAGE) {
-            h.insert(header::ACCEPT_LANGUAGE, v.clone());
-        }
-        h
-    });
+    // A page's error speaks the reader's language: keep that header (a
+    // reference-counted value; a map is built only for an error).
+    let language = req.headers().get(header::ACCEPT_LANGUAGE).cloned();
     let res = next.run(req).await;
     let status = res.status();
     if !(status.is_client_error() || status.is_server_error()) {
@@ -193,9 +179,14 @@ async fn uniform_errors(req: Request, next: Next) -> Response {
     if ours {
         return res;
     }
-    let mut fixed = match &headers {
-        None => error::ApiError::for_status(status).into_response(),
-        Some(h) => pages::error_page(status, h),
+    let mut fixed = if api {
+        error::ApiError::for_status(status).into_response()
+    } else {
+        let mut headers = axum::http::HeaderMap::new();
+        if let Some(v) = language {
+            headers.insert(header::ACCEPT_LANGUAGE, v);
+        }
+        pages::error_page(status, &headers)
     };
     for (name, value) in res.headers() {
         if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH && !fixed.headers().contains_key(name) {
