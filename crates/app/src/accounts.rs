@@ -21,9 +21,11 @@ impl App {
         Ok(token)
     }
 
-    /// A user resets their own token (the profile).
-    pub async fn reset_own_token(&self, user: &UserSummary) -> Result<String> {
-        self.new_access_token(user.id).await
+    /// A user resets their own token (the profile): the new token, and the
+    /// memberships the profile answer shows.
+    pub async fn reset_own_token(&self, user: &UserSummary) -> Result<(String, Vec<(AccountId, String, Role)>)> {
+        let token = self.new_access_token(user.id).await?;
+        Ok((token, self.store().memberships(user.id).await?))
     }
 
     /// An administrator resets a teammate's token. The teammate must be a

@@ -29,8 +29,7 @@ async fn profile(State(state): State<AppState>, AuthUser(user): AuthUser) -> Api
         (status = 401, body = ErrorBody)),
     security(("api_access_token" = [])))]
 async fn reset_access_token(State(state): State<AppState>, AuthUser(user): AuthUser) -> ApiResult<Json<ProfileJson>> {
-    let token = state.app.reset_own_token(&user).await?;
-    let accounts = state.app.memberships(user.id).await?;
+    let (token, accounts) = state.app.reset_own_token(&user).await?;
     Ok(Json(profile_json(&user, &accounts, Some(token))))
 }
 

@@ -126,3 +126,16 @@ async fn readyz(State(state): State<AppState>) -> Response {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::json_for_html;
+
+    #[test]
+    fn json_blocks_cannot_close_their_script_element() {
+        let json = json_for_html(&serde_json::json!({"name": "</script><script>alert(1)</script> & <!--"}));
+        assert!(!json.contains('<') && !json.contains('>') && !json.contains('&'), "{json}");
+        let back: serde_json::Value = serde_json::from_str(&json).expect("still JSON");
+        assert_eq!(back["name"], "</script><script>alert(1)</script> & <!--");
+    }
+}
