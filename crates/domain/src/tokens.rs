@@ -30,11 +30,7 @@ macro_rules! hex_token {
     ($name:ident, $len:expr) => {
         impl $name {
             pub fn parse(s: &str) -> Result<$name, NotAToken> {
-                if lower_hex(s, $len) {
-                    Ok($name(s.to_owned()))
-                } else {
-                    Err(NotAToken)
-                }
+                Self::try_from(s.to_owned())
             }
 
             pub fn as_str(&self) -> &str {
