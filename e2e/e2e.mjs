@@ -320,6 +320,36 @@ async function run(browser, base) {
       await shot(vPage, 'desktop-widget-dark-de');
       await shot(aPage, 'desktop-inbox-dark-en');
     });
+
+    await step('a visitor whose session the server no longer knows starts afresh (4001)', async () => {
+      await vPage.emulateMedia({ colorScheme: 'light' });
+      const wf = await w.handle();
+      await wf.evaluate(() => {
+        const key = Object.keys(localStorage).find((k) => k.startsWith('parlor:identity:'));
+        if (!key) throw new Error('no stored identity');
+        const identity = JSON.parse(localStorage.getItem(key) || '{}');
+        localStorage.setItem(key, JSON.stringify({ ...identity, pubsub_token: '0'.repeat(64) }));
+      });
+      await vPage.reload();
+      await w.open();
+      await expectCount(bubbles(w.frame, 'Neue Frage zur Lieferung'), 0, 'the old conversation after the socket was refused', LIVE);
+      await w.send('Frisch angefangen');
+      await visible(w.frame.locator('[data-testid="message"][data-status="sent"] .text', { hasText: 'Frisch angefangen' }), 'the fresh visitor\'s message sent', LIVE);
+      await w.online();
+      await visible(a.rows.filter({ hasText: 'Frisch angefangen' }), 'the fresh visitor\'s conversation in the inbox', LIVE);
+    });
+
+    await step('signing out in another tab sends the inbox to the sign-in page at once', async () => {
+      await a.online();
+      const other = await agentCtx.newPage();
+      guard(other, 'agent tab 2');
+      await other.goto(`${base}/app`);
+      await other.locator('[data-testid="logout"]').click();
+      await other.waitForURL('**/login');
+      await aPage.waitForURL('**/login', { timeout: LIVE });
+      await visible(aPage.locator('input[name="email"]'), 'the sign-in form in the first tab');
+      await other.close();
+    });
   } catch (err) {
     for (const [i, p] of pages.entries()) await p.screenshot({ path: path.join(shotsDir, `failure-${i ? 'agent' : 'visitor'}.png`) }).catch(() => {});
     throw err;

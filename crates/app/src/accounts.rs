@@ -3,6 +3,7 @@
 
 use domain::*;
 
+use crate::access::AccessChange;
 use crate::auth::AgentCtx;
 use crate::{tokens, App, AppError, Result};
 
@@ -13,11 +14,13 @@ impl App {
         Ok(self.store().create_account(name.as_str(), self.now()).await?)
     }
 
-    /// A new API token for `user`; the old one stops working at once. Returns
-    /// the new token, the only time it is shown.
+    /// A new API token for `user`; the old one stops working at once, and
+    /// the sockets opened with it close. Returns the new token, the only time
+    /// it is shown.
     async fn new_access_token(&self, user: UserId) -> Result<String> {
         let token = tokens::generate();
         self.store().set_access_token_hash(user, &tokens::hash(&token)).await?;
+        self.publish_access(AccessChange::TokenReset { user }).await?;
         Ok(token)
     }
 

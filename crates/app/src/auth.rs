@@ -2,6 +2,7 @@
 
 use domain::*;
 
+use crate::access::AccessChange;
 use crate::{tokens, App, AppError, Result};
 
 /// How long a browser session lasts without signing in again.
@@ -118,11 +119,17 @@ impl App {
     }
 
     pub async fn session_user(&self, token: &str) -> Result<UserSummary> {
-        self.store().session_user(&tokens::hash(token), self.now()).await?.ok_or(AppError::Unauthorized)
+        let found = self.store().session_user(&tokens::hash(token), self.now()).await?;
+        found.map(|(user, _)| user).ok_or(AppError::Unauthorized)
     }
 
+    /// Signs a session out; its open sockets close.
     pub async fn end_session(&self, token: &str) -> Result<()> {
-        Ok(self.store().delete_session(&tokens::hash(token)).await?)
+        let session = tokens::hash(token);
+        if let Some(user) = self.store().delete_session(&session).await? {
+            self.publish_access(AccessChange::SessionEnded { user, session }).await?;
+        }
+        Ok(())
     }
 
     pub async fn user_by_access_token(&self, token: &str) -> Result<UserSummary> {
@@ -162,7 +169,7 @@ impl App {
 }
 
 /// An agent from what [`store::Store::access_by_credential`] found.
-fn agent_in(access: Option<store::Access>, account_id: AccountId) -> Result<AgentCtx> {
+pub(crate) fn agent_in(access: Option<store::Access>, account_id: AccountId) -> Result<AgentCtx> {
     let store::Access { user, member } = access.ok_or(AppError::Unauthorized)?;
     let (role, member_of) = member.ok_or(AppError::NotFound)?;
     let inboxes = match role {

@@ -27,7 +27,7 @@ pub use auth::AgentCtx;
 pub use clock::{Clock, SharedClock, SystemClock};
 pub use contacts::VisitorCtx;
 pub use domain;
-pub use realtime::{bus, hub, presence, resume};
+pub use realtime::{access, bus, hub, presence, resume};
 pub use store::{Conflict, ContactPatch, ConversationCounts, Store, StoreConfig, StoreError};
 
 /// Who acts: a visitor in its own conversations, or an agent of an account.

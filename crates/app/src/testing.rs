@@ -104,3 +104,25 @@ pub(crate) async fn probe(job: &ClaimedJob) -> Result<()> {
     }
     Ok(())
 }
+
+/// A member's new role, as the agents API will set it (issue 12): the
+/// store's change, then the user's sockets re-read their rights.
+pub async fn set_role(app: &App, account: AccountId, user: UserId, role: Role) -> Result<()> {
+    app.store().set_member_role(account, user, role).await?;
+    app.access_changed(account, user).await;
+    Ok(())
+}
+
+/// A user taken out of one inbox, as the inbox members API will do it.
+pub async fn leave_inbox(app: &App, account: AccountId, inbox: InboxId, user: UserId) -> Result<()> {
+    app.store().remove_inbox_member(account, inbox, user).await?;
+    app.access_changed(account, user).await;
+    Ok(())
+}
+
+/// A user taken out of an account, as removing an agent will do it.
+pub async fn remove_from_account(app: &App, account: AccountId, user: UserId) -> Result<()> {
+    app.store().remove_account_user(account, user).await?;
+    app.access_changed(account, user).await;
+    Ok(())
+}

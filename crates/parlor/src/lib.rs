@@ -44,6 +44,10 @@ pub struct Config {
     /// Seconds one HTTP request may take, its body included (the socket is not a request).
     #[arg(long, global = true, env = "PARLOR_REQUEST_TIMEOUT_SECS", default_value_t = 30)]
     pub request_timeout_secs: u64,
+    /// How often sockets ping their clients and agents' sockets check their
+    /// credentials again; tests shorten it.
+    #[arg(skip = std::time::Duration::from_secs(30))]
+    pub ws_ping_every: std::time::Duration,
     /// The clock use cases read: the system's, or a test's own.
     #[arg(skip)]
     pub clock: app::SharedClock,
@@ -83,6 +87,7 @@ impl Config {
             max_connections_per_ip: self.max_connections_per_ip,
             listen,
             request_deadline: self.request_deadline(),
+            ws_ping_every: self.ws_ping_every,
         }
     }
 }

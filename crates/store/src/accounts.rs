@@ -141,6 +141,35 @@ impl Store {
         Ok(UserId(id))
     }
 
+    /// A member's role in an account; `NotFound` when the user is not in it.
+    pub async fn set_member_role(&self, account_id: AccountId, user: UserId, role: Role) -> Result<()> {
+        let sql = "UPDATE account_users SET role = $3 WHERE account_id = $1 AND user_id = $2";
+        match self.write(q(sql).bind(account_id.0).bind(user.0).bind(role.as_str())).await? {
+            0 => Err(StoreError::NotFound),
+            _ => Ok(()),
+        }
+    }
+
+    /// Takes a user out of one inbox of an account.
+    pub async fn remove_inbox_member(&self, account_id: AccountId, inbox: InboxId, user: UserId) -> Result<()> {
+        let sql = "DELETE FROM inbox_members WHERE account_id = $1 AND inbox_id = $2 AND user_id = $3";
+        self.write(q(sql).bind(account_id.0).bind(inbox.0).bind(user.0)).await?;
+        Ok(())
+    }
+
+    /// Takes a user out of an account and all its inboxes.
+    pub async fn remove_account_user(&self, account_id: AccountId, user: UserId) -> Result<()> {
+        let mut tx = self.begin().await?;
+        for sql in [
+            "DELETE FROM inbox_members WHERE account_id = $1 AND user_id = $2",
+            "DELETE FROM account_users WHERE account_id = $1 AND user_id = $2",
+        ] {
+            tx.execute(q(sql).bind(account_id.0).bind(user.0)).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
     pub async fn user_by_email(&self, email: &EmailAddress) -> Result<Option<UserRecord>> {
         type Row = (i64, String, Option<String>, String, String);
         let row: Option<Row> = self
@@ -246,16 +275,24 @@ impl Store {
         Ok(())
     }
 
-    /// The user of a session that has not expired at `now`.
-    pub async fn session_user(&self, token_hash: &str, now: Millis) -> Result<Option<UserSummary>> {
-        let sql = "SELECT u.id, u.name, u.display_name, u.email FROM sessions s \
+    /// The user of a session that has not expired at `now`, and when it expires.
+    pub async fn session_user(&self, token_hash: &str, now: Millis) -> Result<Option<(UserSummary, Millis)>> {
+        type Row = (i64, String, Option<String>, String, Millis);
+        let sql = "SELECT u.id, u.name, u.display_name, u.email, s.expires_at FROM sessions s \
             JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1 AND s.expires_at > $2";
-        let row: Option<UserRow> = self.point_optional(q(sql).bind(token_hash).bind(now)).await?;
-        Ok(row.map(Into::into))
+        let row: Option<Row> = self.point_optional(q(sql).bind(token_hash).bind(now)).await?;
+        Ok(row.map(|(id, name, display_name, email, expires_at)| {
+            (UserSummary { id: UserId(id), name, display_name, email }, expires_at)
+        }))
     }
 
-    pub async fn delete_session(&self, token_hash: &str) -> Result<()> {
-        self.write(q("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash)).await?;
-        Ok(())
+    /// Ends a session; whose it was, if it existed.
+    pub async fn delete_session(&self, token_hash: &str) -> Result<Option<UserId>> {
+        let mut tx = self.begin().await?;
+        let user: Option<(i64,)> = tx
+            .fetch_optional(q("DELETE FROM sessions WHERE token_hash = $1 RETURNING user_id").bind(token_hash))
+            .await?;
+        tx.commit().await?;
+        Ok(user.map(|(id,)| UserId(id)))
     }
 }

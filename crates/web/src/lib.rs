@@ -47,6 +47,9 @@ pub struct WebConfig {
     /// How long one request may take, body included (the socket's upgrade
     /// request too; the socket itself is not a request). Past it: 408.
     pub request_deadline: std::time::Duration,
+    /// How often a socket pings its client and an agent's socket checks its
+    /// credential again (a revocation no hub heard of ends within this).
+    pub ws_ping_every: std::time::Duration,
 }
 
 impl WebConfig {

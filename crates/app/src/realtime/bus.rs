@@ -15,6 +15,7 @@ use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use store::EventRecord;
 
+use crate::access::AccessChange;
 use crate::hub::{HubEvent, Payload, Typist};
 use crate::presence::Present;
 use crate::App;
@@ -67,6 +68,8 @@ enum Body {
     },
     /// This process's presence changes since its last batch: (account, who, online).
     Presence { changes: Vec<(i64, Present, bool)> },
+    /// A user's access changed in an account (access.rs).
+    Access { account_id: i64, change: AccessChange },
     /// Everyone with a socket on this process, every few seconds: it replaces
     /// what the others knew of it, and its absence makes them forget it.
     PresenceSnapshot { online: Vec<(i64, Present)> },
@@ -208,6 +211,10 @@ impl Bus {
         self.send(e.account_id, body).await;
     }
 
+    pub(crate) async fn send_access(&self, account: AccountId, change: &AccessChange) {
+        self.send(account, Body::Access { account_id: account.0, change: change.clone() }).await;
+    }
+
     pub(crate) async fn send_presence(&self, changes: &[(AccountId, Present, bool)]) {
         let changes = changes.iter().map(|(a, who, on)| (a.0, *who, *on)).collect();
         self.send_on(format!("{}.presence", self.subject), Body::Presence { changes }).await
@@ -297,6 +304,7 @@ impl Bus {
                             visitor_frame: Default::default(),
                         });
                     }
+                    Body::Access { account_id, change } => app.hub().publish_access(AccountId(account_id), change),
                     Body::Presence { changes } => {
                         let changes: Vec<_> = changes.into_iter().map(|(a, who, on)| (AccountId(a), who, on)).collect();
                         app.presence().remote_changes(envelope.origin, &changes);

@@ -43,6 +43,9 @@ pub enum Payload {
     },
     /// Agents only (`Hub::publish_presence`); filtered per agent by inbox.
     Presence(crate::presence::PresenceUpdate),
+    /// Agents only (`Hub::publish_access`): a user's sockets close or re-read
+    /// their rights (access.rs).
+    Access(crate::access::AccessChange),
 }
 
 #[derive(Debug)]
@@ -269,12 +272,22 @@ impl Hub {
         }
     }
 
-    /// Sends a presence update to the account's agents only. It concerns no
-    /// conversation: those fields hold zeros, and `private` keeps it from
-    /// visitors should it ever be routed to them.
+    /// Sends a presence update to the account's agents only.
     pub fn publish_presence(&self, update: crate::presence::PresenceUpdate) {
+        self.publish_to_agents(update.account_id, Payload::Presence(update));
+    }
+
+    /// Tells the account's agents' sockets that a user's access changed.
+    pub fn publish_access(&self, account_id: AccountId, change: crate::access::AccessChange) {
+        self.publish_to_agents(account_id, Payload::Access(change));
+    }
+
+    /// An event about no conversation, for the account's agents only: those
+    /// fields hold zeros, and `private` keeps it from visitors should it ever
+    /// be routed to them.
+    fn publish_to_agents(&self, account_id: AccountId, payload: Payload) {
         let event = HubEvent {
-            account_id: update.account_id,
+            account_id,
             inbox_id: InboxId(0),
             contact_id: ContactId(0),
             conversation_id: ConversationId(0),
@@ -283,12 +296,12 @@ impl Hub {
             seq: None,
             conversation_seq: None,
             private: true,
-            payload: Payload::Presence(update),
+            payload,
             agent_frame: OnceLock::new(),
             visitor_frame: OnceLock::new(),
         };
         let event = Arc::new(event);
-        let topic = Topic::Account(event.account_id);
+        let topic = Topic::Account(account_id);
         let topics = lock(&self.topics);
         if let Some(list) = topics.map.get(&topic) {
             for m in list {

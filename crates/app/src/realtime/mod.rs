@@ -1,6 +1,7 @@
 //! Real time: the in-process hub, the bus between processes, who is online,
 //! and replay from the event log for sockets that resume.
 
+pub mod access;
 pub mod bus;
 pub mod hub;
 pub mod presence;

@@ -4,7 +4,7 @@
  * panes. Rendering lives in list.js, thread.js, composer.js and sidebar.js.
  */
 
-import { Outbox, PermanentError, Realtime, avatar, isPermanent, h, icon, makeFormatters, pickLocale, store, uuid } from '../shared/lib.js';
+import { HttpError, Outbox, PermanentError, REVOKED, Realtime, avatar, isPermanent, h, icon, makeFormatters, pickLocale, store, uuid } from '../shared/lib.js';
 import { Api } from './api.js';
 import { announce, buildShortcuts, reason, toast } from './feedback.js';
 import { mountComposer } from './composer.js';
@@ -235,7 +235,10 @@ async function openConversation(id) {
     renderAll();
     scrollToEnd(true);
   } catch (err) {
-    if (state.openId === id) toast(t('inbox.errorAction', { reason: reason(err) }));
+    if (state.openId !== id) return;
+    toast(t('inbox.errorAction', { reason: reason(err) }));
+    // Gone, or no longer ours to see: show no conversation rather than a broken one.
+    if (err instanceof HttpError && err.status === 404) location.hash = '';
   }
 }
 
@@ -407,6 +410,17 @@ const realtime = new Realtime({
         renderThreadPane();
         break;
       }
+      case 'access.changed':
+        // A new role or other inboxes: what the list and the thread show may
+        // have changed; the socket already serves the new rights.
+        void loadList();
+        if (state.openId !== null) {
+          const id = state.openId;
+          state.openId = null;
+          state.convs.delete(id);
+          void openConversation(id);
+        }
+        break;
       case 'presence.update': {
         // The first one after (re)connecting is everyone online; later ones are changes.
         if (d.full) state.online.clear();
@@ -420,7 +434,9 @@ const realtime = new Realtime({
       default:
     }
   },
-  onState(s) {
+  onState(s, code) {
+    // Signed out (here or in another tab), expired or reset: only signing in helps.
+    if (code === REVOKED) return location.assign('/login');
     // Exposed for tests and for styling; not used for logic.
     document.body.dataset.realtime = s;
     clearTimeout(offlineTimer);

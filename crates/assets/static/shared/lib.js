@@ -589,6 +589,9 @@ const PING_MS = 25_000;
 const MIN_BACKOFF = 500;
 const MAX_BACKOFF = 10_000;
 
+/** The close code of a socket whose credential ended (docs/realtime.md). */
+export const REVOKED = 4001;
+
 export class Realtime {
   /** @param {RealtimeOptions} opts */
   constructor(opts) {
@@ -701,6 +704,9 @@ export class Realtime {
       if (this.ws !== ws) return;
       this.ws = null;
       clearInterval(this.pingTimer);
+      // 4001: the credential ended (signed out, expired, reset). Retrying
+      // with it is pointless; the page decides what comes next.
+      if (ev.code === REVOKED) this.running = false;
       this.setState('offline', ev.code);
       this.scheduleRetry();
     };

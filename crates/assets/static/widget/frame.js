@@ -11,7 +11,7 @@
  * the code the frame loads.
  */
 
-import { Cursors, HttpError, Outbox, PermanentError, Realtime, Timeline, activityText, errorText, isPermanent, makeT, request, avatar, h, icon, linkify, makeFormatters, pickLocale, store, uuid } from '../shared/lib.js';
+import { Cursors, HttpError, Outbox, PermanentError, REVOKED, Realtime, Timeline, activityText, errorText, isPermanent, makeT, request, avatar, h, icon, linkify, makeFormatters, pickLocale, store, uuid } from '../shared/lib.js';
 
 /**
  * @typedef {{source_id: string, pubsub_token: string, contact_id: number}} Identity
@@ -660,16 +660,11 @@ const realtime = new Realtime({
     if (linkState === 'online') showLinkbar(false);
     // Only show "reconnecting" when it lasts; a blink is not news.
     else if (linkState === 'offline') offlineTimer = window.setTimeout(() => showLinkbar(api.hasIdentity()), 1500);
-    // 1008: our pubsub token is unknown; check the identity through REST.
-    if (code === 1008 && api.hasIdentity()) {
-      api.conversations().catch((err) => {
-        if (err instanceof HttpError && (err.status === 404 || err.status === 401)) {
-          resetIdentity();
-          // No identity, nothing to listen to: the next message creates one and restarts.
-          realtime.stop();
-          render();
-        }
-      });
+    // 4001: this visitor's session is gone on the server (the socket does
+    // not retry): start afresh; the next message creates a new identity.
+    if (code === REVOKED && api.hasIdentity()) {
+      resetIdentity();
+      render();
     }
   },
 });

@@ -217,6 +217,19 @@ async fn reset_token_on_the_command_line_stops_the_old_token() {
 }
 
 #[tokio::test]
+async fn a_token_reset_from_another_process_closes_its_sockets_at_their_next_check() {
+    // The command line is another process with no bus to the server: the
+    // server's sockets find out at their periodic check (one ping apart).
+    let app = TestApp::spawn_with(|c| c.ws_ping_every = std::time::Duration::from_millis(300)).await;
+    let (_, token) = app.create_user(1, "yara@example.com", domain::Role::Agent).await;
+    let (mut ws, _) = app.ws_auth(serde_json::json!({"event": "authenticate", "access_token": token})).await;
+    let run = admin_on(&app, "reset-token", &["--email", "yara@example.com"]).await;
+    assert!(run.ok, "{}", run.stderr);
+    assert_eq!(crate::revoke::until_close(&mut ws).await.1, Some(4001));
+    app.stop().await;
+}
+
+#[tokio::test]
 async fn a_user_resets_their_own_token_and_an_administrator_an_agents() {
     let app = TestApp::spawn().await;
     let (agent_id, agent) = app.create_user(1, "xena@example.com", domain::Role::Agent).await;

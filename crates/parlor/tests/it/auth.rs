@@ -196,7 +196,7 @@ async fn logout_ends_the_session_so_the_old_cookie_no_longer_works() {
     assert_eq!(page.headers().get(LOCATION).and_then(|v| v.to_str().ok()), Some("/login"));
     let mut ws = app.ws_with(&[("cookie", &cookie(&session)), ("origin", &app.url)]).await.expect("upgrade");
     send_text(&mut ws, r#"{"event":"authenticate"}"#).await;
-    assert_eq!(close_code(&mut ws).await, Some(1008));
+    assert_eq!(close_code(&mut ws).await, Some(4001));
     app.stop().await;
 }
 

@@ -420,3 +420,39 @@ async fn a_leased_job_moves_to_another_process_when_its_runner_is_gone() {
     assert_eq!(app::testing::pending_jobs(&b.app, account).await.expect("count"), 0);
     b.stop().await;
 }
+
+#[tokio::test]
+async fn signing_out_or_resetting_a_token_on_one_process_closes_the_sockets_on_another() {
+    let (a, b, _b_dir) = two_processes().await;
+    let b_url = format!("http://{}", b.addr);
+    let res = no_redirect_client()
+        .post(format!("{b_url}/login"))
+        .form(&[("email", "owner@example.com"), ("password", "correct horse battery")])
+        .send()
+        .await
+        .expect("sign in on B");
+    let session = session_from(&res).expect("a session cookie");
+    let mut by_session = crate::revoke::session_socket(&a, &session).await;
+    let (mut by_token, _) = socket(&a.url, json!({"event": "authenticate", "access_token": a.admin_token})).await;
+
+    let out = no_redirect_client()
+        .post(format!("{b_url}/logout"))
+        .header("cookie", format!("parlor_session={session}"))
+        .header("origin", &b_url)
+        .send()
+        .await
+        .expect("sign out on B");
+    assert!(out.status().is_redirection(), "{}", out.status());
+    assert_eq!(crate::revoke::until_close(&mut by_session).await.1, Some(4001));
+
+    let res = reqwest::Client::new()
+        .post(format!("{b_url}/api/v1/profile/reset_access_token"))
+        .header("api_access_token", &a.admin_token)
+        .send()
+        .await
+        .expect("reset on B");
+    assert_eq!(res.status(), 200);
+    assert_eq!(crate::revoke::until_close(&mut by_token).await.1, Some(4001));
+    b.stop().await;
+    a.stop().await;
+}

@@ -142,6 +142,7 @@ impl TestApp {
             rate_limit_visitor_messages_per_second: 1000,
             max_connections_per_ip: 4096,
             request_timeout_secs: 30,
+            ws_ping_every: Duration::from_secs(30),
             clock: Default::default(),
         };
         change(&mut config);

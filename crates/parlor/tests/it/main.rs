@@ -19,6 +19,7 @@ mod realtime;
 mod realtime_guards;
 mod realtime_send;
 mod receiver;
+mod revoke;
 mod smoke;
 mod story;
 mod tenancy;

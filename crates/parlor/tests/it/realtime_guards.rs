@@ -16,23 +16,23 @@ async fn close_code_after(app: &TestApp, frame: WsMessage) -> Option<u16> {
 }
 
 #[tokio::test]
-async fn an_unknown_pubsub_token_is_closed_with_1008() {
+async fn an_unknown_pubsub_token_is_closed_with_4001() {
     let app = TestApp::spawn().await;
     let v = app.visitor().await;
     // The contact identifier is not the socket token, and guessed tokens fail too.
     for token in [v.source_id.clone(), "0".repeat(64), String::new()] {
         let frame = json!({"event": "authenticate", "pubsub_token": token}).to_string();
-        assert_eq!(close_code_after(&app, WsMessage::text(frame)).await, Some(1008));
+        assert_eq!(close_code_after(&app, WsMessage::text(frame)).await, Some(4001));
     }
     app.stop().await;
 }
 
 #[tokio::test]
-async fn an_unknown_access_token_is_closed_with_1008() {
+async fn an_unknown_access_token_is_closed_with_4001_and_no_credential_with_1008() {
     let app = TestApp::spawn().await;
     let frame = json!({"event": "authenticate", "access_token": "f".repeat(64)}).to_string();
-    assert_eq!(close_code_after(&app, WsMessage::text(frame)).await, Some(1008));
-    // Without any token nor a session cookie, too.
+    assert_eq!(close_code_after(&app, WsMessage::text(frame)).await, Some(4001));
+    // Without any token nor a session cookie: a bad frame, not a revoked one.
     assert_eq!(close_code_after(&app, WsMessage::text(r#"{"event":"authenticate"}"#)).await, Some(1008));
     app.stop().await;
 }

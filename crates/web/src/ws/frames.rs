@@ -104,6 +104,9 @@ pub fn agent(e: &HubEvent) -> Arc<str> {
             // (`presence`). Should anything send it through here, it names
             // agents only: no visitor of an inbox the reader may not see.
             Payload::Presence(update) => presence(update, |_| false).unwrap_or_default(),
+            // Sockets act on access changes themselves (ws/access.rs); what
+            // the change names (a session's hash) never goes to a client.
+            Payload::Access(_) => simple("access.changed", serde_json::Value::Null),
         })
         .clone()
 }
@@ -128,7 +131,7 @@ pub fn visitor(e: &HubEvent) -> Option<Arc<str>> {
                     Some(typing(e, typist, *on))
                 }
                 Payload::Typing { typist: Typist::Contact { .. }, .. } => None,
-                Payload::Presence(_) => None,
+                Payload::Presence(_) | Payload::Access(_) => None,
             }
         })
         .clone()

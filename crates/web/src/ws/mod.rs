@@ -5,6 +5,7 @@
 //! seq is not above the cursor is a duplicate and dropped; a gap (events
 //! published out of order, or a lagging channel) is filled from the event log.
 
+mod access;
 mod frames;
 mod peer;
 mod send;
@@ -47,11 +48,10 @@ const WRITE_BUFFER: usize = 8 * 1024;
 /// and looks at its client's frames again.
 const BURST: usize = 64;
 const AUTH_TIMEOUT: Duration = Duration::from_secs(10);
-const PING_EVERY: Duration = Duration::from_secs(30);
 const IDLE_LIMIT: Duration = Duration::from_secs(90);
 /// Client frames allowed per second (a token bucket with this burst).
-const FRAMES_PER_SECOND: f64 = 10.0;
-const FRAME_BURST: f64 = 20.0;
+const FRAMES_PER_SECOND: f32 = 10.0;
+const FRAME_BURST: f32 = 20.0;
 
 pub mod close {
     pub const GOING_AWAY: u16 = 1001;
@@ -60,6 +60,9 @@ pub mod close {
     pub const POLICY: u16 = 1008;
     pub const TOO_BIG: u16 = 1009;
     pub const RESYNC: u16 = 4000;
+    /// The credential ended or was revoked: sign in again (or, for a
+    /// visitor, start afresh); do not reconnect with it.
+    pub const REVOKED: u16 = 4001;
 }
 
 pub async fn handler(
@@ -82,7 +85,8 @@ pub async fn handler(
         // in the task for its whole life even after they moved on, so the socket
         // would take its room twice. `Conn::new` puts it in its one place first.
         .on_upgrade(move |socket| {
-            let task = serve(state.app, Conn::new(socket, state.limits.visitor_messages), cookie);
+            let conn = Conn::new(socket, state.limits.visitor_messages, state.config.ws_ping_every);
+            let task = serve(state.app, conn, cookie);
             debug_assert!(
                 std::mem::size_of_val(&task) <= MAX_SOCKET_TASK,
                 "the socket task grew to {} bytes: box what an idle socket does not need",
@@ -123,18 +127,28 @@ struct Close(u16, &'static str);
 /// socket through another allocation, and one task does both anyway.
 struct Conn {
     ws: WebSocket,
-    bucket: f64,
+    /// An `f32` (tokens up to 20 need no more) beside `ping_every_ms`: the two
+    /// share the room one `f64` took.
+    bucket: f32,
     refilled: Instant,
     last_heard: Instant,
     /// The Client API's per-visitor message limit, which `message` frames
     /// share (ws/send.rs). Kept here rather than passed down the live loop:
     /// each argument of that loop is room in every socket's task.
     messages: Limit,
+    /// How often the socket pings its client, and an agent's socket checks
+    /// its credential again (ws/access.rs), in milliseconds: `WebConfig::ws_ping_every`.
+    ping_every_ms: u32,
 }
 
 impl Conn {
-    fn new(ws: WebSocket, messages: Limit) -> Conn {
-        Conn { ws, bucket: FRAME_BURST, refilled: Instant::now(), last_heard: Instant::now(), messages }
+    fn new(ws: WebSocket, messages: Limit, ping_every: Duration) -> Conn {
+        let ping_every_ms = u32::try_from(ping_every.as_millis()).unwrap_or(u32::MAX).max(1);
+        Conn { ws, bucket: FRAME_BURST, refilled: Instant::now(), last_heard: Instant::now(), messages, ping_every_ms }
+    }
+
+    fn ping_every(&self) -> Duration {
+        Duration::from_millis(u64::from(self.ping_every_ms))
     }
 
     /// Queues a frame; [`Conn::flush`] writes what is queued. The buffer also
@@ -186,7 +200,7 @@ impl Conn {
         // Token bucket: a flood of frames closes the socket (threats.md #30).
         let now = Instant::now();
         self.bucket =
-            (self.bucket + now.duration_since(self.refilled).as_secs_f64() * FRAMES_PER_SECOND).min(FRAME_BURST);
+            (self.bucket + now.duration_since(self.refilled).as_secs_f32() * FRAMES_PER_SECOND).min(FRAME_BURST);
         self.refilled = now;
         if self.bucket < 1.0 {
             return Err(Close(close::POLICY, "too many frames"));
@@ -280,7 +294,7 @@ async fn open(
 async fn live(app: &App, conn: &mut Conn, peer: &mut Peer, events: &Subscription) -> Result<(), Close> {
     // A sleep reset after each ping rather than an `Interval`, which would box
     // its sleep: one allocation less per socket.
-    let ping = tokio::time::sleep(PING_EVERY);
+    let ping = tokio::time::sleep(conn.ping_every());
     tokio::pin!(ping);
     loop {
         tokio::select! {
@@ -298,8 +312,8 @@ async fn live(app: &App, conn: &mut Conn, peer: &mut Peer, events: &Subscription
                 if conn.last_heard.elapsed() > IDLE_LIMIT {
                     return Err(Close(close::GOING_AWAY, "idle"));
                 }
-                ping.as_mut().reset(tokio::time::Instant::now() + PING_EVERY);
-                Box::pin(conn.send_message(Message::Ping(Default::default()))).await?;
+                ping.as_mut().reset(tokio::time::Instant::now() + conn.ping_every());
+                Box::pin(tick(app, conn, peer)).await?;
             }
         }
         if events.has_ready() {
@@ -309,6 +323,15 @@ async fn live(app: &App, conn: &mut Conn, peer: &mut Peer, events: &Subscription
         // does not grow the task (it is not alive beside the select's).
         conn.flush().await?;
     }
+}
+
+/// The ping timer: an agent's socket checks its credential, then the client
+/// is pinged.
+async fn tick(app: &App, conn: &mut Conn, peer: &mut Peer) -> Result<(), Close> {
+    if let Peer::Agent { agent, .. } = peer {
+        agent.periodic_check(app, conn).await?;
+    }
+    conn.send_message(Message::Ping(Default::default())).await
 }
 
 /// One hub event for this socket.

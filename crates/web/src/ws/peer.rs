@@ -6,13 +6,12 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use app::auth::AgentCtx;
 use app::hub::{HubEvent, Payload, Received, Subscription, Topic, Typist};
 use app::presence::Present;
-use app::App;
-use app::VisitorCtx;
+use app::{App, AppError, VisitorCtx};
 use domain::*;
 
+use super::access::{revoked, AgentPeer};
 use super::{close, frames, ClientFrame, Close, Conn};
 
 /// Whom a socket serves, and its cursors. It lives as long as the socket, so
@@ -22,9 +21,9 @@ pub(super) enum Peer {
     /// them all (`App::send_message`), and resolving them again per message
     /// would cost a database read each time.
     Visitor { visitor: VisitorCtx, cursors: Cursors },
-    /// Boxed: an agent's context is several times a visitor's ids, and most
-    /// sockets are visitors'.
-    Agent { agent: Box<AgentCtx>, cursor: i64 },
+    /// Boxed: an agent's context and credential are several times a
+    /// visitor's ids, and most sockets are visitors'.
+    Agent { agent: Box<AgentPeer>, cursor: i64 },
 }
 
 /// A visitor's cursor per conversation. A list rather than a map: a visitor has
@@ -45,26 +44,29 @@ impl Cursors {
     }
 }
 
+/// Whom the first frame names. A credential that is unknown, expired or
+/// revoked closes the socket with 4001 (the client signs in again, or a
+/// visitor starts afresh); a frame that names none, with 1008.
 pub(super) async fn authenticate(
     app: &App,
     first: &ClientFrame,
     cookie: Option<String>,
 ) -> Result<(Topic, Peer), Close> {
-    let refused = || Close(close::POLICY, "authentication failed");
+    let refused = |e: AppError| match e {
+        AppError::Unauthorized | AppError::NotFound => revoked(),
+        _ => Close(close::GOING_AWAY, "try again"),
+    };
     if let Some(token) = &first.pubsub_token {
-        let visitor = app.visitor_by_pubsub_token(token).await.map_err(|_| refused())?;
+        let visitor = app.visitor_by_pubsub_token(token).await.map_err(refused)?;
         return Ok((Topic::Contact(visitor.contact_id), Peer::Visitor { visitor, cursors: Cursors::default() }));
     }
-    let user = match (&first.access_token, cookie) {
-        (Some(token), _) => app.user_by_access_token(token).await,
-        (None, Some(session)) => app.session_user(&session).await,
-        (None, None) => return Err(refused()),
+    if first.access_token.is_none() && cookie.is_none() {
+        return Err(Close(close::POLICY, "authentication failed"));
     }
-    .map_err(|_| refused())?;
-    let accounts = app.memberships(user.id).await.map_err(|_| refused())?;
-    let (account_id, _, _) = accounts.first().ok_or_else(refused)?;
-    let agent = app.agent_ctx(user, *account_id).await.map_err(|_| refused())?;
-    Ok((Topic::Account(agent.account_id), Peer::Agent { agent: Box::new(agent), cursor: 0 }))
+    let (ctx, credential) =
+        app.socket_agent(first.access_token.as_deref(), cookie.as_deref()).await.map_err(refused)?;
+    let topic = Topic::Account(ctx.account_id);
+    Ok((topic, Peer::Agent { agent: Box::new(AgentPeer { ctx, credential }), cursor: 0 }))
 }
 
 /// Sets the cursors, sends `authenticated`, then what the client missed after
@@ -106,6 +108,7 @@ pub(super) async fn start(
             (frames::simple("authenticated", data), replay)
         }
         Peer::Agent { agent, cursor } => {
+            let agent = &agent.ctx;
             let current = app.account_seq(agent).await.map_err(unavailable)?;
             let asked = since.and_then(|v| v.as_i64()).filter(|s| *s >= 0 && *s < current);
             let data = serde_json::json!({
@@ -132,8 +135,8 @@ pub(super) async fn start(
     }
     // Then who is online now; `presence.update` changes follow as they happen.
     if let Peer::Agent { agent, .. } = peer {
-        let everyone = app.presence().everyone(agent.account_id);
-        if let Some(frame) = frames::presence(&everyone, |inbox| agent.may_see(inbox)) {
+        let everyone = app.presence().everyone(agent.ctx.account_id);
+        if let Some(frame) = frames::presence(&everyone, |inbox| agent.ctx.may_see(inbox)) {
             conn.send(&frame).await?;
         }
     }
@@ -227,8 +230,9 @@ fn in_order_after(seqs: impl Iterator<Item = i64>, cursor: i64) -> bool {
 async fn deliver_one(app: &App, conn: &mut Conn, peer: &mut Peer, e: &Arc<HubEvent>) -> Result<(), Close> {
     match peer {
         Peer::Visitor { cursors, .. } => {
-            // Presence goes to agents' topics only; never to a visitor.
-            if let Payload::Presence(_) = &e.payload {
+            // Presence and access changes go to agents' topics only; never
+            // to a visitor.
+            if let Payload::Presence(_) | Payload::Access(_) = &e.payload {
                 return Ok(());
             }
             if let Payload::Typing { typist, .. } = &e.payload {
@@ -246,6 +250,12 @@ async fn deliver_one(app: &App, conn: &mut Conn, peer: &mut Peer, e: &Arc<HubEve
             send_event(conn, peer, e).await
         }
         Peer::Agent { agent, cursor } => {
+            if let Payload::Access(change) = &e.payload {
+                return Box::pin(agent.on_change(app, conn, change)).await;
+            }
+            // Nothing more for a session past its end (a clock read, no query).
+            agent.check_expiry(app)?;
+            let agent = &agent.ctx;
             if let Payload::Presence(update) = &e.payload {
                 return match frames::presence(update, |inbox| agent.may_see(inbox)) {
                     Some(frame) => conn.send(&frame).await,
@@ -305,7 +315,7 @@ pub(super) async fn catch_up(
             out
         }
         Peer::Agent { agent, cursor } => {
-            let r = app.agent_replay(agent, *cursor).await.map_err(unavailable)?;
+            let r = app.agent_replay(&agent.ctx, *cursor).await.map_err(unavailable)?;
             let r = r.ok_or(Close(close::RESYNC, "too far behind; reload"))?;
             *cursor = r.last.max(*cursor);
             r.events
@@ -324,7 +334,7 @@ impl Peer {
             Peer::Visitor { visitor, .. } => {
                 (visitor.account_id, Present::Contact { id: visitor.contact_id.0, inbox: visitor.inbox_id.0 })
             }
-            Peer::Agent { agent, .. } => (agent.account_id, Present::User { id: agent.user.id.0 }),
+            Peer::Agent { agent, .. } => (agent.ctx.account_id, Present::User { id: agent.ctx.user.id.0 }),
         }
     }
 }
