@@ -14,6 +14,7 @@ import path from 'node:path';
 
 import { repo, shotsDir, BIN, CHROMIUM, AGENT, LIVE, tally, problems, Failure, fail, step, bubbles, waitFor, expectCount, visible, hidden, texts, assertOrder, shot, freePort, guard, widget, inbox, login } from './lib.mjs';
 import { phonePass } from './phone.mjs';
+import { newcomerPass } from './newcomer.mjs';
 
 // ------------------------------------------------------------------ main
 
@@ -174,6 +175,9 @@ async function run(browser, base) {
       await button.click();
       await waitFor('the conversation to be mine', isMine, LIVE);
       await waitFor('the Mine tab to count 1', async () => (await mineCount()) === '1', LIVE);
+      // The visitor reads who joined, in German, and never the assignment lines.
+      await visible(w.frame.locator('.activity', { hasText: 'Anna Agent ist dem Chat beigetreten' }), 'the joined line in the widget', LIVE);
+      await expectCount(w.frame.locator('.activity', { hasText: /übernommen|Zuweisung/ }), 0, 'assignment lines in the widget', 1000);
     });
 
     await step('an internal comment never reaches the widget', async () => {
@@ -221,6 +225,8 @@ async function run(browser, base) {
       await visible(bubbles(w.frame, 'Hi! How can I help you today?'), 'the agent reply after reload');
       await vPage.locator('a[href="/demo/pricing"]').first().click();
       await vPage.waitForURL('**/demo/pricing');
+      // Open on the last page, open on this one, without a click.
+      await waitFor('the widget open again after navigating', async () => (await w.launcher.getAttribute('aria-expanded')) === 'true', LIVE);
       await w.open();
       await visible(bubbles(w.frame, 'Hallo'), 'history on /demo/pricing', LIVE);
       await expectCount(bubbles(w.frame, 'Hallo'), 1, '"Hallo" after navigation');
@@ -243,6 +249,7 @@ async function run(browser, base) {
       for (const m of aMsgs) await visible(aPage.locator('[data-testid="message"][data-status="pending"] .text', { hasText: m }), `"${m}" pending in the inbox`, 3000);
       await vPage.waitForTimeout(1000); // stay offline a moment: nothing may leak through
       await visible(aPage.locator('[data-testid="offline-banner"]'), 'the offline banner in the inbox', 5000);
+      await expectCount(aPage.locator('[data-testid="presence-online"]'), 0, 'visitors shown online while the inbox is offline', 3000);
       await visible(w.frame.locator('[data-testid="widget-offline"]'), 'the reconnecting line in the widget', 5000);
       await shot(vPage, 'desktop-widget-offline-de');
       await shot(aPage, 'desktop-inbox-offline-en');
@@ -269,8 +276,8 @@ async function run(browser, base) {
       await visible(aPage.locator('[data-testid="reopen-conversation"]'), 'the Reopen button');
       await visible(w.frame.locator('[data-testid="conversation-ended"]'), 'the ended notice in the widget', LIVE);
       await visible(w.frame.locator('[data-testid="start-new-conversation"]'), 'the start-new link');
-      // The system line is in the visitor's language (German), not the server's English.
-      await visible(w.frame.locator('.activity', { hasText: 'Unterhaltung wurde von Anna Agent geschlossen' }), 'the German closing line', LIVE);
+      // Who closed it is the team's business: the visitor sees the notice, no closing line.
+      await expectCount(w.frame.locator('.activity', { hasText: 'geschlossen' }), 0, 'closing lines in the widget', 1500);
       await shot(vPage, 'desktop-widget-ended-de');
       await shot(aPage, 'desktop-inbox-closed-en');
       await aPage.locator('[data-testid="reopen-conversation"]').click();
@@ -311,6 +318,33 @@ async function run(browser, base) {
       await a.input.press('Escape');
       await aPage.keyboard.press('r');
       await waitFor('r to focus the reply editor', async () => (await aPage.locator('[data-testid="composer-tab-reply"]').getAttribute('aria-selected')) === 'true');
+    });
+
+    await step('a tall message keeps both threads at their end; away from it, "New messages" appears', async () => {
+      await a.rows.first().click();
+      const atEnd = (scroller) => scroller.evaluate((el) => el.scrollHeight - el.scrollTop - el.clientHeight < 4);
+      const widgetScroll = w.frame.locator('#scroll');
+      const inboxScroll = aPage.locator('.thread-scroll');
+      const tall = (who) => Array.from({ length: 14 }, (_, i) => `${who} line ${i + 1}`).join('\n');
+      await a.send(tall('Agent'));
+      await visible(w.frame.locator('.bubble', { hasText: 'Agent line 14' }), 'the tall reply in the widget', LIVE);
+      await waitFor('the widget at the end of the tall reply', () => atEnd(widgetScroll));
+      await w.send(tall('Besucher'));
+      await visible(aPage.locator('.bubble', { hasText: 'Besucher line 14' }), 'the tall visitor message in the inbox', LIVE);
+      await waitFor('the inbox at the end of the tall message', () => atEnd(inboxScroll));
+      await w.send('Und kurz');
+      await visible(aPage.locator('.bubble', { hasText: 'Und kurz' }), 'a short message after the tall one', LIVE);
+      await waitFor('the inbox still following', () => atEnd(inboxScroll));
+      await waitFor('the widget still following', () => atEnd(widgetScroll));
+      // The visitor scrolls up to read: a new reply offers a button instead of moving the thread.
+      await widgetScroll.evaluate((el) => el.scrollTo({ top: 0 }));
+      await a.send('A reply while you read back');
+      const jump = w.frame.locator('[data-testid="new-messages"]');
+      await visible(jump, 'the "New messages" button in the widget', LIVE);
+      await shot(vPage, 'desktop-widget-new-messages-de');
+      await jump.click();
+      await waitFor('the widget at the end after the button', () => atEnd(widgetScroll));
+      await hidden(jump, 'the button once at the end');
     });
 
     await step('dark theme renders (screenshots)', async () => {
@@ -357,6 +391,7 @@ async function run(browser, base) {
   await visitorCtx.close();
   await agentCtx.close();
   await phonePass(browser, base);
+  await newcomerPass(browser, base);
 }
 
 main().then(

@@ -208,5 +208,5 @@ pub(crate) fn activity(kind: domain::ActivityKind, actor: Option<&str>, assignee
     if let Some(a) = assignee {
         attributes["assignee_name"] = a.into();
     }
-    store::Activity { text, attributes }
+    store::Activity { text, attributes, private: !kind.visitor_sees() }
 }

@@ -82,6 +82,8 @@
   button.appendChild(badge);
   wrap.appendChild(panel);
   wrap.appendChild(button);
+  // Shown once the frame is ready: a wrong token draws nothing.
+  wrap.hidden = true;
   root.appendChild(wrap);
   var frame = null;
   var ready = false;
@@ -136,14 +138,19 @@
     if (!frame || ev.source !== frame.contentWindow || ev.origin !== origin) return;
     var msg = ev.data;
     if (!msg || typeof msg.type !== 'string') return;
-    if (msg.type === 'parlor:ready') {
+    if (msg.type === 'parlor:unknown') {
+      host.remove();
+      console.warn('Parlor: no inbox has data-website-token "' + token + '"');
+    } else if (msg.type === 'parlor:ready') {
       ready = true;
+      wrap.hidden = false;
       if (typeof msg.color === 'string' && /^#[0-9a-f]{3,8}$/i.test(msg.color)) {
         host.style.setProperty('--c', msg.color);
         if (typeof msg.fg === 'string' && /^#[0-9a-f]{3,8}$/i.test(msg.fg)) host.style.setProperty('--f', msg.fg);
       }
       context();
-      if (isOpen) {
+      if (msg.open === true && !isOpen) open();
+      else if (isOpen) {
         post({ type: 'parlor:open' });
         frame.focus();
       }
@@ -164,9 +171,7 @@
   function mount() {
     document.body.appendChild(host);
     label();
-    // Warm the frame when the page is done, so the first click opens at once.
-    var idle = window.requestIdleCallback || function (fn) { return setTimeout(fn, 1500); };
-    idle(load, { timeout: 5000 });
+    load();
   }
   if (document.body) mount();
   else document.addEventListener('DOMContentLoaded', mount);

@@ -19,6 +19,10 @@ pub enum ActivityKind {
     SelfAssigned,
     Assigned,
     Unassigned,
+    /// What a visitor reads when a person takes the conversation ("Ben
+    /// joined the chat"): written beside the assignment line, which only the
+    /// team sees.
+    Joined,
 }
 
 impl ActivityKind {
@@ -33,6 +37,7 @@ impl ActivityKind {
         ActivityKind::SelfAssigned,
         ActivityKind::Assigned,
         ActivityKind::Unassigned,
+        ActivityKind::Joined,
     ];
 
     /// The stored name (`content_attributes.activity`) and the catalogue key's tail.
@@ -48,7 +53,16 @@ impl ActivityKind {
             ActivityKind::SelfAssigned => "self_assigned",
             ActivityKind::Assigned => "assigned",
             ActivityKind::Unassigned => "unassigned",
+            ActivityKind::Joined => "joined",
         }
+    }
+
+    /// Whether the visitor sees this line. Housekeeping (status, snoozes,
+    /// assignment) is the team's: such lines are stored as private, so every
+    /// visitor path leaves them out as it leaves out internal comments. The
+    /// visitor reads who joined the chat, and sees the chat end by its status.
+    pub fn visitor_sees(self) -> bool {
+        matches!(self, ActivityKind::Joined)
     }
 
     pub fn parse(s: &str) -> Option<ActivityKind> {

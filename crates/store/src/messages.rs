@@ -109,7 +109,7 @@ impl Tx {
             seq,
             content: &activity.text,
             message_type: MessageType::Activity,
-            private: false,
+            private: activity.private,
             sender: Sender::System,
             echo_id: None,
             content_attributes: &attributes,
@@ -122,18 +122,20 @@ impl Tx {
             conversation_id,
             conversation_seq: seq,
             kind: EventKind::MessageCreated,
-            private: false,
+            private: activity.private,
             message_id: Some(MessageId(id)),
         };
         self.append_event(event, now).await
     }
 }
 
-/// A system line in a conversation: its English text (what Chatwoot stores) and
-/// structured attributes clients translate from.
+/// A system line in a conversation: its English text (what Chatwoot stores),
+/// structured attributes clients translate from, and whether only the team
+/// may see it (stored like an internal comment: no visitor path returns it).
 pub struct Activity {
     pub text: String,
     pub attributes: serde_json::Value,
+    pub private: bool,
 }
 
 /// A visitor's message into one of its conversations, named by display id.

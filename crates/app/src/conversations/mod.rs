@@ -197,10 +197,8 @@ impl App {
         let (typist, private) = match actor {
             Actor::Agent(a) => (Typist::User { id: a.user.id, name: a.user.available_name().to_owned() }, private),
             Actor::Visitor(v) => {
-                let contact = &view.contact;
-                let name =
-                    if contact.name.is_empty() { format!("Visitor #{}", contact.id) } else { contact.name.clone() };
-                (Typist::Contact { id: v.contact_id, name }, false)
+                // Empty when the visitor gave none: agents' clients name it.
+                (Typist::Contact { id: v.contact_id, name: view.contact.name.clone() }, false)
             }
         };
         self.emit_typing(HubEvent::new(&view.conversation, None, None, None, private, Payload::Typing { typist, on }))

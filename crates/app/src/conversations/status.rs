@@ -168,10 +168,15 @@ impl App {
             return Ok(target);
         }
         tx.set_assignee(&locked, assignee).await?;
-        let a = tx.insert_activity(c.account_id, c.id, &activity, now).await?;
-        let b = tx.append_conversation_event(c.account_id, c.id, EventKind::AssigneeChanged, now).await?;
+        let mut records = vec![tx.insert_activity(c.account_id, c.id, &activity, now).await?];
+        // The visitor reads who joined, never the assignment itself.
+        if let Some(person) = &target {
+            let joined = crate::activity(ActivityKind::Joined, None, Some(person.available_name()));
+            records.push(tx.insert_activity(c.account_id, c.id, &joined, now).await?);
+        }
+        records.push(tx.append_conversation_event(c.account_id, c.id, EventKind::AssigneeChanged, now).await?);
         tx.commit().await?;
-        self.publish_records(&[a, b]).await;
+        self.publish_records(&records).await;
         Ok(target)
     }
 }

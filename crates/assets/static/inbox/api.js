@@ -9,7 +9,7 @@
  * @typedef {{id: number, name: string, type?: string, avatar_url?: string|null}} Sender
  * @typedef {{id: number, content: string|null, message_type: number, private?: boolean,
  *   created_at: number, conversation_id: number, echo_id?: string|null, seq?: number,
- *   status?: string, sender?: Sender|null}} Message
+ *   status?: string, sender?: Sender|null, content_attributes?: Record<string, unknown>}} Message
  * @typedef {{id: number, name: string, available_name?: string, avatar_url?: string, email?: string}} Assignee
  * @typedef {{id: number, name: string, email?: string|null, phone_number?: string|null,
  *   thumbnail?: string, created_at?: number, last_activity_at?: number}} Contact

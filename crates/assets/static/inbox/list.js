@@ -6,6 +6,7 @@
 
 import { avatar, h, icon } from '../shared/lib.js';
 import { t } from './i18n.js';
+import { contactAvatar, contactName } from './people.js';
 
 /**
  * @typedef {import('./api.js').Conversation} Conversation
@@ -89,7 +90,8 @@ export function lastMessage(c) {
  * @param {HTMLElement} root
  * @param {Conversation[]} convs already filtered and sorted
  * @param {{filter: Filter, selectedId: number | null, loading: boolean, meId: number,
- *   fmt: Fmt, hasMore: boolean, onMore: () => void, online?: Set<number>}} opts
+ *   fmt: Fmt, hasMore: boolean, onMore: () => void, online?: Set<number>,
+ *   failed?: boolean, onRetry?: () => void}} opts
  */
 export function renderList(root, convs, opts) {
   const focusedId = /** @type {HTMLElement | null} */ (document.activeElement)?.closest?.('[data-conversation-id]')?.getAttribute('data-conversation-id');
@@ -99,6 +101,20 @@ export function renderList(root, convs, opts) {
     return;
   }
   root.removeAttribute('aria-busy');
+  if (!convs.length && opts.failed) {
+    // Not the "all done" state: nothing is known about the list.
+    root.replaceChildren(
+      h(
+        'div',
+        { class: 'empty failed', 'data-testid': 'list-failed', role: 'alert' },
+        h('div', { class: 'empty-art' }, icon('wifiOff', 'icon big')),
+        h('p', { class: 'empty-title', text: t('inbox.listFailed') }),
+        h('p', { class: 'empty-hint', text: t('inbox.listFailedHint') }),
+        h('button', { type: 'button', class: 'btn', 'data-testid': 'list-retry', text: t('inbox.retry'), onclick: opts.onRetry }),
+      ),
+    );
+    return;
+  }
   if (!convs.length) {
     const open = opts.filter.status === 'open';
     root.replaceChildren(
@@ -125,7 +141,7 @@ export function renderList(root, convs, opts) {
  */
 function row(c, opts) {
   const contact = c.meta?.sender;
-  const name = contact?.name || `${t('inbox.visitor')} #${contact?.id ?? c.id}`;
+  const name = contactName(contact, c.id);
   const last = lastMessage(c);
   const unread = c.unread_count > 0 && c.id !== opts.selectedId;
   const preview = h('span', { class: 'row-preview' });
@@ -150,7 +166,7 @@ function row(c, opts) {
     badges.appendChild(a);
   }
   const online = opts.online?.has(c.meta?.sender?.id ?? -1);
-  const av = h('span', { class: 'row-avatar' }, avatar(name, 'avatar'), h('span', { class: 'channel-dot', title: 'Web' }, icon('globe', 'icon')), online ? presenceDot() : null);
+  const av = h('span', { class: 'row-avatar' }, contactAvatar(contact, 'avatar'), h('span', { class: 'channel-dot', title: 'Web' }, icon('globe', 'icon')), online ? presenceDot() : null);
   return h(
     'a',
     {

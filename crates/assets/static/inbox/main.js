@@ -4,11 +4,12 @@
  * panes. Rendering lives in list.js, thread.js, composer.js and sidebar.js.
  */
 
-import { HttpError, Outbox, PermanentError, REVOKED, Realtime, avatar, isPermanent, h, icon, makeFormatters, pickLocale, store, uuid } from '../shared/lib.js';
+import { HttpError, Outbox, PermanentError, REVOKED, Realtime, StickyScroll, avatar, isPermanent, h, icon, makeFormatters, pickLocale, store, uuid } from '../shared/lib.js';
 import { Api } from './api.js';
 import { announce, buildShortcuts, reason, toast } from './feedback.js';
 import { mountComposer } from './composer.js';
 import { lang, t } from './i18n.js';
+import { contactName } from './people.js';
 import { mountFilters, renderList } from './list.js';
 import { renderSidebar } from './sidebar.js';
 import { mountThread, renderHead, renderTimeline } from './thread.js';
@@ -42,6 +43,8 @@ const state = {
   /** @type {Partial<import('./api.js').Counts>} */
   counts: {},
   loading: true,
+  /** The last list load failed: with nothing to show, the list says so and offers a retry. */
+  loadFailed: false,
   page: 1,
   hasMore: false,
   /** @type {number | null} */
@@ -77,12 +80,13 @@ const thread = mountThread($('thread-pane'), {
   },
   onOlder: () => void loadOlder(),
 });
+const sticky = new StickyScroll(thread.scroll, thread.list, thread.newMessages);
 
 const composer = mountComposer(thread.composerSlot, {
   onSend(content, isPrivate) {
     if (state.openId === null) return;
     outbox.add({ echo_id: uuid(), content, conversation_id: state.openId, private: isPrivate, created_at: Math.floor(Date.now() / 1000) });
-    scrollToEnd(true);
+    scrollToEnd();
   },
   onTyping(on, isPrivate) {
     if (state.openId !== null) api.typing(state.openId, on, isPrivate).catch(() => {});
@@ -117,6 +121,8 @@ function renderListPane() {
     online: state.online,
     fmt,
     hasMore: state.hasMore,
+    failed: state.loadFailed,
+    onRetry: () => void loadList(),
     onMore: () => {
       state.page += 1;
       void loadList(true);
@@ -139,20 +145,27 @@ function renderThreadPane() {
   thread.typingText.textContent = typer ? t('inbox.typing', { name: typer.name }) : '';
 }
 
+/** The newest stored message rendered in the open thread: a newer one from someone else is news. */
+let newestShown = 0;
+
 function renderTimelinePane() {
   const c = state.openId === null ? null : state.convs.get(state.openId);
   if (!c) return;
-  const nearEnd = thread.scroll.scrollHeight - thread.scroll.scrollTop - thread.scroll.clientHeight < 120;
+  // "… joined the chat" is the visitor's version of the assignment line the team reads.
+  const shown = [...state.messages.values()].filter((m) => m.content_attributes?.activity !== 'joined');
   /** @type {import('./thread.js').Entry[]} */
-  const entries = [...state.messages.values()].sort((a, b) => a.id - b.id).map((m) => ({ m, state: 'sent' }));
+  const entries = shown.sort((a, b) => a.id - b.id).map((m) => ({ m, state: 'sent' }));
   /** @param {import('../shared/lib.js').OutboxItem} i @param {'pending' | 'failed'} s */
   const pend = (i, s) => ({ state: s, m: { id: 0, content: i.content, message_type: 1, private: !!i.private, created_at: i.created_at, conversation_id: c.id, echo_id: i.echo_id, sender: { id: me.id, name: me.name } } });
   const echoes = new Set(entries.map((e) => e.m.echo_id).filter(Boolean));
   for (const i of outbox.items()) if (i.conversation_id === c.id && !echoes.has(i.echo_id)) entries.push(/** @type {any} */ (pend(i, 'pending')));
   for (const i of state.failed) if (i.conversation_id === c.id) entries.push(/** @type {any} */ (pend(i, 'failed')));
-  renderTimeline(thread.list, entries, { fmt, meId: me.id, contactName: c.meta?.sender?.name || t('inbox.visitor') });
+  renderTimeline(thread.list, entries, { fmt, meId: me.id, contact: c.meta?.sender });
   thread.older.hidden = !state.hasOlder;
-  if (nearEnd) scrollToEnd(false);
+  const newest = shown.reduce((top, m) => Math.max(top, m.id), 0);
+  const fromOthers = shown.some((m) => m.id > newestShown && m.id === newest && m.sender?.id !== me.id);
+  newestShown = newest;
+  sticky.update(fromOthers);
 }
 
 function renderAll() {
@@ -160,12 +173,9 @@ function renderAll() {
   renderThreadPane();
 }
 
-/** @param {boolean} force */
-function scrollToEnd(force) {
-  requestAnimationFrame(() => {
-    const s = thread.scroll;
-    if (force || s.scrollHeight - s.scrollTop - s.clientHeight < 240) s.scrollTop = s.scrollHeight;
-  });
+/** To the newest line once the layout is done (a thread opened, a message sent). */
+function scrollToEnd() {
+  requestAnimationFrame(() => sticky.toEnd());
 }
 
 // ------------------------------------------------------------------ data
@@ -190,10 +200,12 @@ async function loadList(append = false) {
     state.counts = r.counts;
     state.hasMore = r.items.length >= 25;
     loadFailing = false;
+    state.loadFailed = false;
   } catch (err) {
     // One toast per outage, then keep retrying quietly.
     if (!loadFailing) toast(t('inbox.errorLoad'));
     loadFailing = true;
+    state.loadFailed = true;
     setTimeout(() => f === state.filter && void loadList(append), 5000);
     return;
   } finally {
@@ -233,7 +245,7 @@ async function openConversation(id) {
     state.hasOlder = list.length >= 100;
     markSeen(id);
     renderAll();
-    scrollToEnd(true);
+    scrollToEnd();
   } catch (err) {
     if (state.openId !== id) return;
     toast(t('inbox.errorAction', { reason: reason(err) }));
@@ -319,7 +331,7 @@ function onMessage(m) {
   }
   const typer = state.typing.get(m.conversation_id);
   if (typer && m.sender?.name === typer.name) clearTyping(m.conversation_id);
-  if (m.message_type === 0) announce(t('inbox.newMessage', { name: c?.meta?.sender?.name || t('inbox.visitor'), text: m.content ?? '' }));
+  if (m.message_type === 0) announce(t('inbox.newMessage', { name: contactName(c?.meta?.sender, c?.id), text: m.content ?? '' }));
   renderAll();
 }
 
@@ -386,7 +398,7 @@ const realtime = new Realtime({
         break;
       case 'conversation.created':
         upsert(d);
-        announce(t('inbox.newConversation', { name: d.meta?.sender?.name || t('inbox.visitor') }));
+        announce(t('inbox.newConversation', { name: contactName(d.meta?.sender, d.id) }));
         refreshCounts();
         renderAll();
         break;
@@ -403,7 +415,7 @@ const realtime = new Realtime({
         clearTyping(cid);
         if (frame.event === 'conversation.typing_on') {
           const c = state.convs.get(cid);
-          const name = d.user?.type === 'contact' ? c?.meta?.sender?.name || d.user?.name || t('inbox.visitor') : d.user?.name || t('inbox.visitor');
+          const name = d.user?.type === 'contact' ? contactName(c?.meta?.sender, d.user?.id) : d.user?.name || t('inbox.visitor');
           // A lost "off" must not leave the line up forever.
           state.typing.set(cid, { name, timer: window.setTimeout(() => (clearTyping(cid), renderThreadPane()), 15000) });
         }
@@ -440,6 +452,11 @@ const realtime = new Realtime({
     // Exposed for tests and for styling; not used for logic.
     document.body.dataset.realtime = s;
     clearTimeout(offlineTimer);
+    // Who is online is unknown while our own link is down: show no one as online.
+    if (s !== 'online' && state.online.size) {
+      state.online.clear();
+      renderAll();
+    }
     if (s === 'online') banner.hidden = true;
     // A short blip is not worth a banner.
     else if (s === 'offline') offlineTimer = window.setTimeout(() => (banner.hidden = false), 1500);

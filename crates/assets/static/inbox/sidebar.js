@@ -5,8 +5,9 @@
  * link only when it is an http(s) URL.
  */
 
-import { avatar, h, icon, safeLink } from '../shared/lib.js';
+import { h, icon, safeLink } from '../shared/lib.js';
 import { t } from './i18n.js';
+import { contactAvatar, contactName } from './people.js';
 
 /**
  * @typedef {import('./api.js').Conversation} Conversation
@@ -24,7 +25,7 @@ export function renderSidebar(root, c, opts) {
     return;
   }
   const contact = c.meta?.sender;
-  const name = contact?.name || `${t('inbox.visitor')} #${contact?.id ?? ''}`;
+  const name = contactName(contact);
   const attrs = c.additional_attributes ?? {};
   const closeBtn = h('button', { type: 'button', class: 'icon-btn', 'aria-label': t('inbox.hideContact'), title: t('inbox.hideContact'), onclick: opts.onClose }, icon('close'));
 
@@ -49,7 +50,7 @@ export function renderSidebar(root, c, opts) {
 
   root.replaceChildren(
     h('div', { class: 'contact-head' }, h('h2', { class: 'pane-title', text: t('inbox.contactInfo') }), closeBtn),
-    h('div', { class: 'contact-card' }, avatar(name, 'avatar lg'), h('p', { class: 'contact-name', 'data-testid': 'contact-name', text: name }), contact?.email ? h('p', { class: 'contact-sub', text: contact.email }) : null),
+    h('div', { class: 'contact-card' }, contactAvatar(contact, 'avatar lg'), h('p', { class: 'contact-name', 'data-testid': 'contact-name', text: name }), contact?.email ? h('p', { class: 'contact-sub', text: contact.email }) : null),
     h('dl', { class: 'facts' }, ...rows),
   );
 }

@@ -7,6 +7,7 @@
 
 import { Timeline, activityText, avatar, h, icon, linkify } from '../shared/lib.js';
 import { t } from './i18n.js';
+import { contactAvatar, contactName } from './people.js';
 import { presenceDot } from './list.js';
 
 /**
@@ -33,7 +34,8 @@ export function mountThread(root, on) {
 
   const older = h('button', { type: 'button', class: 'btn ghost older', hidden: true, text: t('inbox.loadOlder'), onclick: on.onOlder });
   const list = h('ol', { class: 'timeline', 'aria-label': t('inbox.messages') });
-  const scroll = h('div', { class: 'thread-scroll', tabindex: '-1' }, older, list);
+  const newMessages = /** @type {HTMLButtonElement} */ (h('button', { type: 'button', class: 'new-messages', 'data-testid': 'new-messages', hidden: true }, icon('down'), h('span', { text: t('inbox.newMessages') })));
+  const scroll = h('div', { class: 'thread-scroll', tabindex: '-1' }, older, list, newMessages);
   const typingText = h('span');
   const typing = h('div', { class: 'typing-row', 'data-testid': 'typing-indicator', 'aria-live': 'polite', hidden: true }, h('span', { class: 'dots', 'aria-hidden': 'true' }, h('i'), h('i'), h('i')), typingText);
   const composerSlot = h('div', { class: 'composer-slot' });
@@ -47,7 +49,7 @@ export function mountThread(root, on) {
     h('p', { class: 'empty-hint', text: t('inbox.pickHint') }),
   );
   root.replaceChildren(empty, body);
-  return { empty, body, head, who, assign, closeBtn, reopenBtn, info, scroll, older, list, typing, typingText, composerSlot };
+  return { empty, body, head, who, assign, closeBtn, reopenBtn, info, scroll, older, list, newMessages, typing, typingText, composerSlot };
 }
 
 /**
@@ -57,10 +59,10 @@ export function mountThread(root, on) {
  */
 export function renderHead(ui, c, opts) {
   const contact = c.meta?.sender;
-  const name = contact?.name || `${t('inbox.visitor')} #${contact?.id ?? ''}`;
+  const name = contactName(contact);
   const resolved = c.status === 'resolved';
   ui.who.replaceChildren(
-    h('span', { class: 'row-avatar' }, avatar(name, 'avatar'), opts.online ? presenceDot() : null),
+    h('span', { class: 'row-avatar' }, contactAvatar(contact, 'avatar'), opts.online ? presenceDot() : null),
     h(
       'div',
       { class: 'who-text' },
@@ -82,7 +84,7 @@ export function renderHead(ui, c, opts) {
 
 /** @type {WeakMap<HTMLElement, Timeline<Entry>>} */
 const timelines = new WeakMap();
-/** @type {{fmt: Fmt, meId: number, contactName: string}} */
+/** @type {{fmt: Fmt, meId: number, contact: import('./api.js').Contact | undefined}} */
 let current;
 
 /**
@@ -90,7 +92,7 @@ let current;
  * nodes reused by signature, so a new message only creates its own node).
  * @param {HTMLElement} list
  * @param {Entry[]} entries oldest first
- * @param {{fmt: Fmt, meId: number, contactName: string}} opts
+ * @param {{fmt: Fmt, meId: number, contact: import('./api.js').Contact | undefined}} opts
  */
 export function renderTimeline(list, entries, opts) {
   current = opts;
@@ -100,7 +102,7 @@ export function renderTimeline(list, entries, opts) {
       list,
       {
         message: (e) => e.m,
-        key: ({ m, state }) => [m.id, m.echo_id ?? '', state, m.content ?? '', m.sender?.name ?? '', current.contactName].join('|'),
+        key: ({ m, state }) => [m.id, m.echo_id ?? '', state, m.content ?? '', m.sender?.name ?? '', contactName(current.contact)].join('|'),
         build: (e, pos) => buildMessage(e, pos.first, pos.last, current),
         day: (label) => h('li', { class: 'day-sep' }, h('span', { text: label })),
       },
@@ -113,7 +115,7 @@ export function renderTimeline(list, entries, opts) {
 
 /**
  * @param {Entry} e @param {boolean} first @param {boolean} last
- * @param {{fmt: Fmt, meId: number, contactName: string}} opts
+ * @param {{fmt: Fmt, meId: number, contact: import('./api.js').Contact | undefined}} opts
  */
 function buildMessage(e, first, last, opts) {
   const m = e.m;
@@ -138,12 +140,12 @@ function buildMessage(e, first, last, opts) {
     );
   }
   const incoming = m.message_type === 0;
-  const name = incoming ? opts.contactName : m.sender?.name || t('inbox.you');
+  const name = incoming ? contactName(opts.contact) : m.sender?.name || t('inbox.you');
   const bubble = h('div', { class: 'bubble' }, h('span', { class: 'sr-only', text: `${name}: ` }), text);
   const li = h('li', { ...base, class: `msg ${incoming ? 'in' : 'out'}${first ? ' first' : ''}${last ? ' last' : ''} is-${e.state}` });
   if (first) li.appendChild(h('span', { class: 'msg-name', 'aria-hidden': 'true', text: name }));
   const gutter = h('span', { class: 'gutter' });
-  if (first) gutter.appendChild(avatar(name, 'avatar sm'));
+  if (first) gutter.appendChild(incoming ? contactAvatar(opts.contact, 'avatar sm') : avatar(name, 'avatar sm'));
   li.appendChild(h('div', { class: 'msg-line' }, incoming ? gutter : null, bubble, time, incoming ? null : gutter));
   if (status) li.appendChild(status);
   return li;

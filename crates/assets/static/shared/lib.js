@@ -74,6 +74,7 @@ const ICONS = {
   wifiOff: 'M3 3l18 18M8.5 16.5a5 5 0 017 0M5 12.5a10 10 0 015.5-2.8M19 12.5a10 10 0 00-2.4-1.7M12 20h.01',
   logout: 'M15 4h4v16h-4M10 8l-4 4 4 4M6 12h11',
   comment: 'M4 5h16v11H8l-4 4z',
+  down: 'M12 5v14M6 13l6 6 6-6',
 };
 
 /**
@@ -441,6 +442,64 @@ export class Timeline {
     });
     for (const k of this.cache.keys()) if (!used.has(k)) this.cache.delete(k);
     this.list.replaceChildren(...nodes);
+  }
+}
+
+// -------------------------------------------------------------- stick to end
+//
+// A thread follows its newest line while the reader is at the end. Whether the
+// reader is there is decided by their own scrolling, never measured after new
+// lines are in: a tall message would otherwise look as if the reader had
+// scrolled away, and every later line would stop scrolling too.
+
+/** How close to the end still counts as "at the end", in pixels. */
+const AT_END = 48;
+
+export class StickyScroll {
+  /**
+   * @param {HTMLElement} scroller the scrolling element
+   * @param {HTMLElement} content what grows inside it (watched for size changes)
+   * @param {HTMLButtonElement} button "New messages", shown while away from the end
+   */
+  constructor(scroller, content, button) {
+    this.s = scroller;
+    this.button = button;
+    this.pinned = true;
+    button.hidden = true;
+    scroller.addEventListener(
+      'scroll',
+      () => {
+        this.pinned = this.s.scrollHeight - this.s.scrollTop - this.s.clientHeight < AT_END;
+        if (this.pinned) this.button.hidden = true;
+      },
+      { passive: true },
+    );
+    button.addEventListener('click', () => this.toEnd());
+    // A growing composer, a status line, a late font or image: stay at the end.
+    const follow = new ResizeObserver(() => this.pinned && this.jump());
+    follow.observe(scroller);
+    follow.observe(content);
+  }
+
+  jump() {
+    this.s.scrollTop = this.s.scrollHeight;
+  }
+
+  /** To the end and following again (a thread opened, the reader sent something). */
+  toEnd() {
+    this.pinned = true;
+    this.button.hidden = true;
+    this.jump();
+  }
+
+  /**
+   * After lines were added: follow them at the end; elsewhere, offer the
+   * button when someone else wrote (`news`).
+   * @param {boolean} news
+   */
+  update(news) {
+    if (this.pinned) this.jump();
+    else if (news) this.button.hidden = false;
   }
 }
 

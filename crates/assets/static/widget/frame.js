@@ -11,7 +11,7 @@
  * the code the frame loads.
  */
 
-import { Cursors, HttpError, Outbox, PermanentError, REVOKED, Realtime, Timeline, activityText, errorText, isPermanent, makeT, request, avatar, h, icon, linkify, makeFormatters, pickLocale, store, uuid } from '../shared/lib.js';
+import { Cursors, HttpError, Outbox, PermanentError, REVOKED, Realtime, StickyScroll, Timeline, activityText, errorText, isPermanent, makeT, request, avatar, h, icon, linkify, makeFormatters, pickLocale, store, uuid } from '../shared/lib.js';
 
 /**
  * @typedef {{source_id: string, pubsub_token: string, contact_id: number}} Identity
@@ -53,6 +53,7 @@ const ui = {
   scroll: byId('scroll'),
   welcome: byId('welcome'),
   thread: byId('thread'),
+  newMessages: /** @type {HTMLButtonElement} */ (byId('new-messages')),
   typing: byId('typing'),
   typingText: byId('typing-text'),
   ended: byId('ended'),
@@ -181,16 +182,40 @@ addEventListener('message', (ev) => {
     state.host = { url: str(msg.url), title: str(msg.title), referrer: str(msg.referrer) };
   } else if (msg.type === 'parlor:open') {
     state.open = true;
+    remember(true);
     state.unread = 0;
     toHost({ type: 'parlor:unread', count: 0 });
     markSeen();
     // Focus after the panel transition started, so the caret shows in the input.
     requestAnimationFrame(() => ui.input.focus());
-    scrollToEnd(true);
+    scrollToEnd();
   } else if (msg.type === 'parlor:closed') {
     state.open = false;
+    remember(false);
   }
 });
+
+/**
+ * Whether the panel was open on this tab's last page of the site: it opens
+ * again on the next (sessionStorage: this tab only, gone with it).
+ */
+const openKey = `parlor:open:${token}`;
+function wasOpen() {
+  try {
+    return sessionStorage.getItem(openKey) === '1';
+  } catch {
+    return false;
+  }
+}
+/** @param {boolean} open */
+function remember(open) {
+  try {
+    if (open) sessionStorage.setItem(openKey, '1');
+    else sessionStorage.removeItem(openKey);
+  } catch {
+    /* storage blocked: the panel starts closed */
+  }
+}
 
 ui.close.addEventListener('click', () => toHost({ type: 'parlor:close' }));
 addEventListener('keydown', (ev) => {
@@ -225,15 +250,18 @@ function entries() {
 /** @type {Array<import('../shared/lib.js').OutboxItem & {reason?: string}>} */
 const failed = [];
 
+const sticky = new StickyScroll(ui.scroll, ui.thread, ui.newMessages);
+/** The newest stored message rendered so far: a newer one from the team is news. */
+let newestShown = 0;
+
 function render() {
-  const nearEnd = ui.scroll.scrollHeight - ui.scroll.scrollTop - ui.scroll.clientHeight < 80;
   const list = entries();
   renderThread(list);
   ui.welcome.classList.toggle('compact', list.length > 0);
 
   const ended = !state.startNew && state.conversation?.status === 'resolved';
   // The notice takes room from the thread: keep the newest lines in view.
-  if (ended !== !ui.ended.hidden) scrollToEnd(true);
+  if (ended !== !ui.ended.hidden) sticky.toEnd();
   ui.ended.hidden = !ended;
   ui.composer.hidden = ended;
 
@@ -243,15 +271,14 @@ function render() {
 
   ui.typing.hidden = !state.typingName || ended;
   ui.typingText.textContent = state.typingName ? t('widget.typing', { name: state.typingName }) : '';
-  if (nearEnd) scrollToEnd(false);
+  const newest = list.reduce((top, e) => (e.m.id > top.id ? e.m : top), { id: newestShown, message_type: 0 });
+  sticky.update(newest.id > newestShown && newest.message_type !== 0);
+  newestShown = newest.id;
 }
 
-/** @param {boolean} force */
-function scrollToEnd(force) {
-  requestAnimationFrame(() => {
-    const s = ui.scroll;
-    if (force || s.scrollHeight - s.scrollTop - s.clientHeight < 200) s.scrollTop = s.scrollHeight;
-  });
+/** To the newest line, once the layout is done. */
+function scrollToEnd() {
+  requestAnimationFrame(() => sticky.toEnd());
 }
 
 /** @param {string} text */
@@ -515,7 +542,7 @@ function submit() {
   autosize();
   stopTyping();
   outbox.add({ echo_id: uuid(), content, conversation_id: convId, created_at: Math.floor(Date.now() / 1000) });
-  scrollToEnd(true);
+  scrollToEnd();
 }
 
 ui.composer.addEventListener('submit', (ev) => {
@@ -639,10 +666,8 @@ let offlineTimer = 0;
  * @param {boolean} show
  */
 function showLinkbar(show) {
-  const s = ui.scroll;
-  const atEnd = s.scrollHeight - s.scrollTop - s.clientHeight < 80;
+  // The thread keeps its end in view by itself (StickyScroll watches its size).
   ui.status.hidden = !show;
-  if (atEnd) s.scrollTop = s.scrollHeight;
 }
 const realtime = new Realtime({
   auth: () => ({ event: 'authenticate', pubsub_token: api.identity?.pubsub_token, since: { ...cursors.map } }),
@@ -678,10 +703,10 @@ const realtime = new Realtime({
 
 async function boot() {
   render();
-  toHost({ type: 'parlor:ready', color: config.color, fg: config.fg });
+  toHost({ type: 'parlor:ready', color: config.color, fg: config.fg, open: wasOpen() });
   await loadHistory();
   render();
-  scrollToEnd(true);
+  scrollToEnd();
   if (api.hasIdentity()) realtime.start();
   if (outbox.items().length) outbox.kick();
 }

@@ -14,6 +14,7 @@ mod helpers;
 mod jobs;
 mod languages;
 mod leases;
+mod newcomer;
 mod presence;
 mod realtime;
 mod realtime_guards;

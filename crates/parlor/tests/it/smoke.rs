@@ -1,6 +1,6 @@
 //! The whole path once, as a first check: a visitor writes, an agent answers.
 
-use serde_json::json;
+use serde_json::{json, Value};
 
 use crate::helpers::*;
 
@@ -30,22 +30,44 @@ async fn a_visitor_message_reaches_an_agent_socket_and_the_reply_comes_back() {
 }
 
 #[tokio::test]
-async fn activity_lines_carry_structured_attributes_for_translation() {
+async fn activity_lines_carry_attributes_for_translation_and_visitors_read_only_who_joined() {
     let app = TestApp::spawn().await;
     let (v, conversation) = app.visitor_with_conversation().await;
-    let (status, _) = app
-        .post(
-            &app.admin_token,
-            &app.api(&format!("/conversations/{conversation}/toggle_status")),
-            json!({"status": "resolved"}),
-        )
-        .await;
-    assert_eq!(status, 200);
-    let messages = app.visitor_messages(&v, conversation).await;
-    let line = messages.iter().find(|m| m["message_type"] == 2).expect("an activity line");
-    assert_eq!(line["content_attributes"]["activity"], "resolved");
-    assert_eq!(line["content_attributes"]["actor_name"], "owner");
-    assert_eq!(line["content"], "Conversation was closed by owner", "the catalogue's English");
+    let (mut visitor_ws, _) = app.ws_auth(json!({"event": "authenticate", "pubsub_token": v.pubsub_token})).await;
+    let (anna, _) = app.create_user(1, "anna@example.com", domain::Role::Agent).await;
+    let assign = app.api(&format!("/conversations/{conversation}/assignments"));
+    for who in [json!(anna), json!(null)] {
+        assert_eq!(app.post(&app.admin_token, &assign, json!({"assignee_id": who})).await.0, 200);
+    }
+    let toggle = app.api(&format!("/conversations/{conversation}/toggle_status"));
+    assert_eq!(app.post(&app.admin_token, &toggle, json!({"status": "resolved"})).await.0, 200);
+    app.visitor_says(&v, conversation, "marker").await;
+
+    // The team reads every line, in English from the catalogue, with what
+    // clients translate from.
+    let team = app.agent_messages(&app.admin_token, conversation).await;
+    let kinds: Vec<&str> = team.iter().filter_map(|m| m["content_attributes"]["activity"].as_str()).collect();
+    assert_eq!(kinds, ["assigned", "joined", "unassigned", "resolved", "reopened_by_visitor"]);
+    let closed = team.iter().find(|m| m["content_attributes"]["activity"] == "resolved").expect("the closing line");
+    assert_eq!(closed["content_attributes"]["actor_name"], "owner");
+    assert_eq!(closed["content"], "Conversation was closed by owner", "the catalogue's English");
+    assert_eq!(closed["private"], true, "housekeeping is the team's");
+
+    // The visitor reads who joined, by REST and over its socket, and nothing else.
+    let seen = app.visitor_messages(&v, conversation).await;
+    let lines: Vec<&Value> = seen.iter().filter(|m| m["message_type"] == 2).collect();
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert_eq!(lines[0]["content"], "anna joined the chat");
+    assert_eq!(lines[0]["content_attributes"]["assignee_name"], "anna");
+    let mut live = Vec::new();
+    loop {
+        let f = next_event(&mut visitor_ws, "message.created").await;
+        if f["data"]["content"] == "marker" {
+            break;
+        }
+        live.push(f["data"]["content_attributes"]["activity"].as_str().unwrap_or("").to_owned());
+    }
+    assert_eq!(live, ["joined"]);
     app.stop().await;
 }
 

@@ -140,6 +140,7 @@ async fn write_story(store: &Store) -> Vec<Message> {
     let activity = Activity {
         text: "Conversation was marked resolved by Anna".into(),
         attributes: serde_json::json!({"activity": "resolved", "actor_name": "Anna"}),
+        private: true,
     };
     tx.insert_activity(account, conversation, &activity, T0 + 7).await.expect("activity");
     tx.append_conversation_event(account, conversation, EventKind::StatusChanged, T0 + 7).await.expect("event");
@@ -182,7 +183,7 @@ fn check(messages: &[MessageRow], events: &[EventRow], answered: &[Message]) {
     let activity = &messages[3];
     assert_eq!(
         (activity.message_type, activity.private, activity.sender_type.as_str(), activity.sender_id),
-        (2, false, "system", None)
+        (2, true, "system", None)
     );
     assert_eq!(activity.content_attributes, r#"{"activity":"resolved","actor_name":"Anna"}"#);
     // Seqs: the conversation's run 1 (created) … 6 without gaps; the

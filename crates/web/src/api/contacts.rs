@@ -98,14 +98,6 @@ async fn show_contact(
     Ok(Json(ContactShow { payload: ContactJson::from(&contact) }))
 }
 
-pub(crate) fn contact_display_name(c: &Contact) -> String {
-    if c.name.is_empty() {
-        format!("Visitor #{}", c.id)
-    } else {
-        c.name.clone()
-    }
-}
-
 #[derive(Serialize, ToSchema)]
 pub struct ContactJson {
     pub id: i64,
@@ -128,7 +120,9 @@ impl From<&Contact> for ContactJson {
     fn from(c: &Contact) -> Self {
         ContactJson {
             id: c.id.0,
-            name: contact_display_name(c),
+            // Empty for a visitor who gave no name (not "Visitor #2" in
+            // English): the inbox names it in the reader's language.
+            name: c.name.clone(),
             email: c.email.clone(),
             phone_number: c.phone_number.clone(),
             identifier: c.identifier.clone(),

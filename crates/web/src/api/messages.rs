@@ -156,7 +156,8 @@ impl MessageJson {
     fn build(m: &Message) -> Self {
         let (sender_type, sender_id, sender) = match m.sender {
             Sender::Contact(id) => {
-                let name = m.sender_name.clone().filter(|n| !n.is_empty()).unwrap_or_else(|| format!("Visitor #{id}"));
+                // Empty for a visitor who gave no name: clients name it in their language.
+                let name = m.sender_name.clone().unwrap_or_default();
                 (Some("contact"), Some(id.0), Some(sender("contact", id.0, name)))
             }
             Sender::User(id) => {

@@ -11,7 +11,7 @@
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use base64::Engine as _;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -111,6 +111,22 @@ struct FramePage<'a> {
     config: &'a str,
 }
 
+/// The frame for a website token no inbox has: a 404 whose only script tells
+/// the loader, which then shows no launcher (a raw error in the panel helps
+/// no visitor).
+#[derive(Template)]
+#[template(path = "widget_unknown.html")]
+struct UnknownPage {
+    v: &'static str,
+}
+
+fn unknown_token(state: &AppState) -> Response {
+    let csp = "default-src 'none'; script-src 'self'; frame-ancestors *; base-uri 'none'; form-action 'none'";
+    let mut res = pages::page(UnknownPage { v: state.assets.version() }.render(), csp);
+    *res.status_mut() = StatusCode::NOT_FOUND;
+    res
+}
+
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct Config<'a> {
@@ -134,7 +150,7 @@ pub async fn widget_frame(State(state): State<AppState>, headers: HeaderMap, Que
         Some(Ok(token)) => state.app.public_inbox(token.as_str()).await.ok(),
         _ => None,
     };
-    let Some(inbox) = inbox else { return crate::error::ApiError::not_found().into_response() };
+    let Some(inbox) = inbox else { return unknown_token(&state) };
     let lang = pages::language(&headers, q.lang.as_deref());
     let s = i18n::catalogue(lang);
     // Parsed on the way in (HexColor); checked again because it lands in CSS.
