@@ -36,7 +36,7 @@ pub struct CreatedUser {
 }
 
 impl App {
-    async fn hash_password(&self, password: &NewPassword) -> Result<String> {
+    pub(crate) async fn hash_password(&self, password: &NewPassword) -> Result<String> {
         self.inner.hashing.hash(password.expose().to_owned()).await.map_err(AppError::Internal)
     }
 
@@ -81,10 +81,13 @@ impl App {
             Ok(e) => self.store().user_by_email(&e).await?,
             Err(_) => None,
         };
-        let hash = record.as_ref().map(|r| r.password_hash.clone()).unwrap_or_else(|| DUMMY_HASH.to_owned());
+        // An invited user without a password yet ('') signs in with none: their
+        // attempt costs what any other does.
+        let stored = record.as_ref().map(|r| r.password_hash.as_str()).filter(|h| !h.is_empty());
+        let hash = stored.unwrap_or(DUMMY_HASH).to_owned();
         let ok = self.verify_password(password.to_owned(), hash).await?;
         match record {
-            Some(r) if ok => Ok(r.user),
+            Some(r) if ok && !r.password_hash.is_empty() => Ok(r.user),
             _ => Err(AppError::Unauthorized),
         }
     }

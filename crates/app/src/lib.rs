@@ -17,6 +17,7 @@ pub mod inboxes;
 pub mod jobs;
 pub mod messages;
 pub mod realtime;
+pub mod team;
 #[cfg(feature = "test-support")]
 pub mod testing;
 pub mod tokens;
@@ -28,7 +29,7 @@ pub use clock::{Clock, SharedClock, SystemClock};
 pub use contacts::VisitorCtx;
 pub use domain;
 pub use realtime::{access, bus, hub, presence, resume};
-pub use store::{Conflict, ContactPatch, ConversationCounts, Store, StoreConfig, StoreError};
+pub use store::{Conflict, ContactPatch, ConversationCounts, Member, SetupPurpose, Store, StoreConfig, StoreError};
 
 /// Who acts: a visitor in its own conversations, or an agent of an account.
 #[derive(Debug, Clone, Copy)]

@@ -115,7 +115,7 @@ pub async fn set_role(app: &App, account: AccountId, user: UserId, role: Role) -
 
 /// A user taken out of one inbox, as the inbox members API will do it.
 pub async fn leave_inbox(app: &App, account: AccountId, inbox: InboxId, user: UserId) -> Result<()> {
-    app.store().remove_inbox_member(account, inbox, user).await?;
+    app.store().remove_inbox_members(account, inbox, &[user]).await?;
     app.access_changed(account, user).await;
     Ok(())
 }

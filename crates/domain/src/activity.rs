@@ -23,6 +23,8 @@ pub enum ActivityKind {
     /// joined the chat"): written beside the assignment line, which only the
     /// team sees.
     Joined,
+    /// An administrator removed the assignee from the account.
+    AssigneeRemoved,
 }
 
 impl ActivityKind {
@@ -38,6 +40,7 @@ impl ActivityKind {
         ActivityKind::Assigned,
         ActivityKind::Unassigned,
         ActivityKind::Joined,
+        ActivityKind::AssigneeRemoved,
     ];
 
     /// The stored name (`content_attributes.activity`) and the catalogue key's tail.
@@ -54,6 +57,7 @@ impl ActivityKind {
             ActivityKind::Assigned => "assigned",
             ActivityKind::Unassigned => "unassigned",
             ActivityKind::Joined => "joined",
+            ActivityKind::AssigneeRemoved => "assignee_removed",
         }
     }
 

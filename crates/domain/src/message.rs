@@ -110,6 +110,15 @@ pub struct Inbox {
     pub welcome_title: String,
     pub welcome_tagline: String,
     pub greeting_message: String,
+    pub greeting_enabled: bool,
+    /// An IANA time zone name (business hours and dates in mails).
+    pub timezone: String,
+    /// At most one unresolved conversation per visitor (Chatwoot's flag).
+    pub lock_to_single_conversation: bool,
+    /// Sites that may embed the widget, Chatwoot's comma-separated list; empty: any.
+    pub allowed_domains: String,
+    /// `in_a_few_minutes`, `in_a_few_hours` or `in_a_day` (Chatwoot's words).
+    pub reply_time: String,
     pub created_at: Millis,
 }
 

@@ -84,6 +84,34 @@ impl Role {
     }
 }
 
+/// Whether an agent takes chats now, per account (Chatwoot's
+/// `availability_status`): routing and notifications honour it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Availability {
+    Online,
+    Busy,
+    Offline,
+}
+
+impl Availability {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Online => "online",
+            Self::Busy => "busy",
+            Self::Offline => "offline",
+        }
+    }
+
+    pub fn parse(s: &str) -> Result<Self, InvalidInput> {
+        match s {
+            "online" => Ok(Self::Online),
+            "busy" => Ok(Self::Busy),
+            "offline" => Ok(Self::Offline),
+            _ => Err(InvalidInput::new("invalid_availability", "availability must be online, busy or offline.")),
+        }
+    }
+}
+
 /// Who wrote a message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Sender {

@@ -50,6 +50,12 @@ enum AdminCommand {
         #[arg(long)]
         email: String,
     },
+    /// A lost password: prints {"user_id","setup_url"}, a one-time link (7
+    /// days) to choose a new one; using it ends the user's other sessions.
+    ResetPassword {
+        #[arg(long)]
+        email: String,
+    },
 }
 
 fn init_logs() {
@@ -91,11 +97,7 @@ fn main() -> std::process::ExitCode {
 
 async fn serve(config: Config) -> anyhow::Result<std::process::ExitCode> {
     let server = parlor::start(&config).await?;
-    let base = match &config.public_url {
-        Some(u) => u.trim_end_matches('/').to_owned(),
-        None if server.addr.ip().is_unspecified() => format!("http://localhost:{}", server.addr.port()),
-        None => server.url(),
-    };
+    let base = base_url(config.public_url.as_deref(), server.addr);
     println!("Parlor is running at {base} (database: {})", server.app.backend());
     println!("  Inbox:      {base}/app  (website inbox \"{}\")", server.first_run.inbox.name);
     match &server.first_run.admin {
@@ -115,6 +117,15 @@ async fn serve(config: Config) -> anyhow::Result<std::process::ExitCode> {
     tracing::info!("shutting down");
     server.stop().await;
     Ok(std::process::ExitCode::SUCCESS)
+}
+
+/// Where people reach this server: the public URL, else the listen address.
+fn base_url(public_url: Option<&str>, addr: std::net::SocketAddr) -> String {
+    match public_url {
+        Some(u) => u.trim_end_matches('/').to_owned(),
+        None if addr.ip().is_unspecified() => format!("http://localhost:{}", addr.port()),
+        None => format!("http://{addr}"),
+    }
 }
 
 async fn shutdown_signal() {
@@ -174,6 +185,24 @@ async fn admin(config: Config, command: AdminCommand) -> anyhow::Result<std::pro
             match result {
                 Ok((user, token)) => {
                     println!("{}", serde_json::json!({"user_id": user.0, "access_token": token}));
+                    Ok(std::process::ExitCode::SUCCESS)
+                }
+                Err(app::AppError::NotFound) => fail("user_not_found", format!("There is no user {}.", email.as_str())),
+                Err(e) => fail("internal", e),
+            }
+        }
+        AdminCommand::ResetPassword { email } => {
+            let email = match EmailAddress::parse(&email) {
+                Ok(e) => e,
+                Err(e) => return fail(e.code, e.message),
+            };
+            let app = parlor::open_app(&config).await?;
+            let result = app.reset_password_by_email(&email).await;
+            app.close().await;
+            match result {
+                Ok((user, token)) => {
+                    let url = format!("{}/setup/{token}", base_url(config.public_url.as_deref(), config.listen));
+                    println!("{}", serde_json::json!({"user_id": user.0, "setup_url": url}));
                     Ok(std::process::ExitCode::SUCCESS)
                 }
                 Err(app::AppError::NotFound) => fail("user_not_found", format!("There is no user {}.", email.as_str())),

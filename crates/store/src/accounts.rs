@@ -150,13 +150,6 @@ impl Store {
         }
     }
 
-    /// Takes a user out of one inbox of an account.
-    pub async fn remove_inbox_member(&self, account_id: AccountId, inbox: InboxId, user: UserId) -> Result<()> {
-        let sql = "DELETE FROM inbox_members WHERE account_id = $1 AND inbox_id = $2 AND user_id = $3";
-        self.write(q(sql).bind(account_id.0).bind(inbox.0).bind(user.0)).await?;
-        Ok(())
-    }
-
     /// Takes a user out of an account and all its inboxes.
     pub async fn remove_account_user(&self, account_id: AccountId, user: UserId) -> Result<()> {
         let mut tx = self.begin().await?;

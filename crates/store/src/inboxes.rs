@@ -16,7 +16,60 @@ pub struct NewInbox<'a> {
     pub welcome_tagline: &'a str,
 }
 
+/// An inbox's settings as an administrator saves them (every field: the use
+/// case applies a partial update to the stored inbox first).
+pub struct InboxSettings<'a> {
+    pub name: &'a str,
+    pub website_url: &'a str,
+    pub widget_color: &'a HexColor,
+    pub welcome_title: &'a str,
+    pub welcome_tagline: &'a str,
+    pub greeting_enabled: bool,
+    pub greeting_message: &'a str,
+    pub timezone: &'a str,
+    pub lock_to_single_conversation: bool,
+    pub allowed_domains: &'a str,
+    pub reply_time: &'a str,
+}
+
 impl Store {
+    /// Saves an inbox's settings and forgets this process's copy of it;
+    /// the caller tells the other processes (`forget_inbox`).
+    pub async fn update_inbox(&self, account_id: AccountId, id: InboxId, i: &InboxSettings<'_>) -> Result<Inbox> {
+        let sql = format!(
+            "UPDATE inboxes SET name = $3, website_url = $4, widget_color = $5, welcome_title = $6, \
+             welcome_tagline = $7, greeting_enabled = $8, greeting_message = $9, timezone = $10, \
+             lock_to_single_conversation = $11, allowed_domains = $12, reply_time = $13 \
+             WHERE account_id = $1 AND id = $2 RETURNING {INBOX_COLUMNS}"
+        );
+        let row: InboxRow = self
+            .write_one(
+                q(&sql)
+                    .bind(account_id.0)
+                    .bind(id.0)
+                    .bind(i.name)
+                    .bind(i.website_url)
+                    .bind(i.widget_color.as_str())
+                    .bind(i.welcome_title)
+                    .bind(i.welcome_tagline)
+                    .bind(i.greeting_enabled)
+                    .bind(i.greeting_message)
+                    .bind(i.timezone)
+                    .bind(i.lock_to_single_conversation)
+                    .bind(i.allowed_domains)
+                    .bind(i.reply_time),
+            )
+            .await?;
+        let inbox = Inbox::from(row);
+        self.forget_inbox(&inbox.website_token);
+        Ok(inbox)
+    }
+
+    /// Drops the in-memory copy of an inbox: the next read asks the database.
+    pub fn forget_inbox(&self, website_token: &str) {
+        self.memo.inboxes.forget(website_token);
+    }
+
     /// Creates a website inbox and makes every user of the account a member.
     pub async fn create_inbox(&self, i: NewInbox<'_>, now: Millis) -> Result<Inbox> {
         let sql = format!(

@@ -19,6 +19,7 @@ mod memo;
 mod messages;
 mod query;
 mod rows;
+mod team;
 mod tx;
 mod views;
 
@@ -35,9 +36,10 @@ pub use accounts::{Access, Credential, NewUser, UserRecord};
 pub use contacts::ContactPatch;
 pub use conversations::{ConversationCounts, ConversationFilter, Locked, NewConversation};
 pub use events::{EventRecord, NewEvent};
-pub use inboxes::NewInbox;
+pub use inboxes::{InboxSettings, NewInbox};
 pub use jobs::{ClaimedJob, NewJob, MAX_ATTEMPTS};
 pub use messages::{Activity, Appended, NewMessage, NewVisitorMessage};
+pub use team::{Member, SetupPurpose};
 pub use tx::Tx;
 
 #[derive(Debug, thiserror::Error)]

@@ -1,6 +1,6 @@
-//! Answers that do not change once written, kept in memory: an inbox by its
-//! website token (inboxes are neither edited nor deleted yet: the API that
-//! changes one must forget it here), and which inbox session a visitor's
+//! Answers that rarely or never change, kept in memory: an inbox by its
+//! website token (an edit forgets it here, and on every other process over
+//! the bus: `Store::forget_inbox`), and which inbox session a visitor's
 //! contact identifier names. Every visitor request asks both before anything
 //! else; from memory they cost a hash lookup instead of two database reads.
 //! Only rows that exist are kept, so guessing tokens fills nothing, and the map
@@ -21,6 +21,12 @@ impl<V: Clone> Memo<V> {
 
     pub(crate) fn get(&self, key: &str) -> Option<V> {
         self.map.lock().ok()?.get(key).cloned()
+    }
+
+    pub(crate) fn forget(&self, key: &str) {
+        if let Ok(mut map) = self.map.lock() {
+            map.remove(key);
+        }
     }
 
     pub(crate) fn put(&self, key: &str, value: V) {

@@ -214,10 +214,16 @@ pub(crate) struct InboxRow {
     pub welcome_tagline: String,
     pub greeting_message: String,
     pub created_at: i64,
+    pub greeting_enabled: bool,
+    pub timezone: String,
+    pub lock_to_single_conversation: bool,
+    pub allowed_domains: String,
+    pub reply_time: String,
 }
 
 pub(crate) const INBOX_COLUMNS: &str = "id, account_id, name, channel_type, website_token, website_url, \
-    widget_color, welcome_title, welcome_tagline, greeting_message, created_at";
+    widget_color, welcome_title, welcome_tagline, greeting_message, created_at, greeting_enabled, timezone, \
+    lock_to_single_conversation, allowed_domains, reply_time";
 
 impl From<InboxRow> for Inbox {
     fn from(r: InboxRow) -> Self {
@@ -232,6 +238,11 @@ impl From<InboxRow> for Inbox {
             welcome_title: r.welcome_title,
             welcome_tagline: r.welcome_tagline,
             greeting_message: r.greeting_message,
+            greeting_enabled: r.greeting_enabled,
+            timezone: r.timezone,
+            lock_to_single_conversation: r.lock_to_single_conversation,
+            allowed_domains: r.allowed_domains,
+            reply_time: r.reply_time,
             created_at: r.created_at,
         }
     }

@@ -4,6 +4,7 @@
 
 mod api;
 mod assets;
+mod cors;
 pub mod error;
 mod extract;
 mod json;
@@ -143,6 +144,7 @@ pub fn router(app: app::App, config: WebConfig, assets: Assets, mut shutdown: wa
         // Added after the compression and deadline layers, so neither applies to the socket.
         .route("/ws", axum::routing::get(ws::handler))
         .layer(axum::extract::DefaultBodyLimit::max(2 * 1024 * 1024))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), cors::client_api_origin))
         .layer(axum::middleware::from_fn(uniform_errors))
         .layer(axum::middleware::from_fn(log_and_harden))
         .with_state(state)

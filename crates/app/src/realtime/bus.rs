@@ -70,6 +70,8 @@ enum Body {
     Presence { changes: Vec<(i64, Present, bool)> },
     /// A user's access changed in an account (access.rs).
     Access { account_id: i64, change: AccessChange },
+    /// An inbox's settings changed: every process forgets its copy.
+    InboxChanged { website_token: String },
     /// Everyone with a socket on this process, every few seconds: it replaces
     /// what the others knew of it, and its absence makes them forget it.
     PresenceSnapshot { online: Vec<(i64, Present)> },
@@ -215,6 +217,10 @@ impl Bus {
         self.send(account, Body::Access { account_id: account.0, change: change.clone() }).await;
     }
 
+    pub(crate) async fn send_inbox_changed(&self, account: AccountId, website_token: &str) {
+        self.send(account, Body::InboxChanged { website_token: website_token.to_owned() }).await;
+    }
+
     pub(crate) async fn send_presence(&self, changes: &[(AccountId, Present, bool)]) {
         let changes = changes.iter().map(|(a, who, on)| (a.0, *who, *on)).collect();
         self.send_on(format!("{}.presence", self.subject), Body::Presence { changes }).await
@@ -305,6 +311,7 @@ impl Bus {
                         });
                     }
                     Body::Access { account_id, change } => app.hub().publish_access(AccountId(account_id), change),
+                    Body::InboxChanged { website_token } => app.store().forget_inbox(&website_token),
                     Body::Presence { changes } => {
                         let changes: Vec<_> = changes.into_iter().map(|(a, who, on)| (AccountId(a), who, on)).collect();
                         app.presence().remote_changes(envelope.origin, &changes);

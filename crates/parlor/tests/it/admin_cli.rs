@@ -1,4 +1,4 @@
-//! `parlor admin create-user`, `create-account` and `reset-token`, run as the
+//! `parlor admin create-user`, `create-account`, `reset-token` and `reset-password`, run as the
 //! real binary against the test's database: one JSON line on stdout, a
 //! working token, clear failures; and the token resets of the API.
 
@@ -263,5 +263,30 @@ async fn a_user_resets_their_own_token_and_an_administrator_an_agents() {
     .await;
     assert_error(&reset(&app.admin_token, url(agent_id)).await, 403, "forbidden");
     assert_eq!(profile(&app, &agent3).await.0, 200, "refused: the token still works");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn reset_password_prints_a_one_time_setup_link_that_works_once() {
+    let app = TestApp::spawn().await;
+    let out = admin_on(&app, "reset-password", &["--email", "owner@example.com"]).await;
+    assert!(out.ok, "{}", out.stderr);
+    let line = out.json();
+    let url = line["setup_url"].as_str().expect("setup_url");
+    assert!(url.starts_with("http://") && url.contains("/setup/"), "{url}");
+    let token = url.rsplit('/').next().expect("token");
+    let post = || {
+        no_redirect_client()
+            .post(format!("{}/setup/{token}", app.url))
+            .form(&[("password", "from the cli link"), ("confirm", "from the cli link")])
+            .send()
+    };
+    assert_eq!(post().await.expect("send").status(), 303);
+    assert_eq!(post().await.expect("send").status(), 404, "a second use");
+    app.login("owner@example.com", "from the cli link").await;
+
+    let unknown = admin_on(&app, "reset-password", &["--email", "nobody@example.com"]).await;
+    assert!(!unknown.ok);
+    assert_eq!(unknown.json()["code"], "user_not_found");
     app.stop().await;
 }

@@ -456,3 +456,57 @@ async fn signing_out_or_resetting_a_token_on_one_process_closes_the_sockets_on_a
     b.stop().await;
     a.stop().await;
 }
+
+#[tokio::test]
+async fn an_inbox_edited_on_one_process_is_read_afresh_on_another_and_members_follow() {
+    let (a, b, _b_dir) = two_processes().await;
+    let b_url = format!("http://{}", b.addr);
+    // A has the inbox in memory now.
+    let (_, _, page) = crate::inbox_settings::frame(&a.url, &a.website_token).await;
+    assert!(!page.contains("Greetings from B"));
+    let (anna, anna_token) = a.create_user(1, "anna@example.com", domain::Role::Agent).await;
+    let (mut on_a, _) = socket(&a.url, json!({"event": "authenticate", "access_token": anna_token})).await;
+
+    let http = reqwest::Client::new();
+    let inbox = http
+        .get(format!("{b_url}/api/v1/accounts/1/inboxes"))
+        .header("api_access_token", &a.admin_token)
+        .send()
+        .await
+        .expect("send")
+        .json::<Value>()
+        .await
+        .expect("json")["payload"][0]["id"]
+        .as_i64()
+        .expect("inbox");
+    let res = http
+        .patch(format!("{b_url}/api/v1/accounts/1/inboxes/{inbox}"))
+        .header("api_access_token", &a.admin_token)
+        .json(&json!({"greeting_enabled": true, "greeting_message": "Greetings from B"}))
+        .send()
+        .await
+        .expect("patch on B");
+    assert_eq!(res.status(), 200);
+    let mut seen = false;
+    for _ in 0..50 {
+        let (_, _, page) = crate::inbox_settings::frame(&a.url, &a.website_token).await;
+        if page.contains("Greetings from B") {
+            seen = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(seen, "process A forgot its copy of the inbox");
+
+    let res = http
+        .delete(format!("{b_url}/api/v1/accounts/1/inbox_members"))
+        .header("api_access_token", &a.admin_token)
+        .json(&json!({"inbox_id": inbox, "user_ids": [anna]}))
+        .send()
+        .await
+        .expect("remove on B");
+    assert_eq!(res.status(), 200);
+    assert_eq!(next_event(&mut on_a, "access.changed").await["event"], "access.changed");
+    b.stop().await;
+    a.stop().await;
+}

@@ -344,6 +344,14 @@ impl TestApp {
         (status, res.json().await.unwrap_or(Value::Null))
     }
 
+    /// A request with an agent's token and a JSON body (PATCH, DELETE, …).
+    pub async fn send_as(&self, token: &str, method: reqwest::Method, url: &str, body: Value) -> (u16, Value) {
+        let res =
+            self.http.request(method, url).header("api_access_token", token).json(&body).send().await.expect("send");
+        let status = res.status().as_u16();
+        (status, res.json().await.unwrap_or(Value::Null))
+    }
+
     /// POST of a raw body (for malformed JSON), optionally with an agent token.
     pub async fn post_raw(&self, token: Option<&str>, url: &str, body: &str) -> (u16, Value) {
         let mut req = self.http.post(url).header("content-type", "application/json").body(body.to_owned());

@@ -37,6 +37,13 @@ fn endpoints(base: &str, conversation: i64, contact: i64, inbox: i64) -> Vec<(Me
         (Method::GET, format!("{base}/inboxes/{inbox}"), None),
         (Method::POST, format!("{base}/inboxes"), Some(json!({"name": "Hijack"}))),
         (Method::POST, format!("{base}/conversations"), Some(json!({"source_id": "x", "inbox_id": inbox}))),
+        (Method::PATCH, format!("{base}/inboxes/{inbox}"), Some(json!({"name": "Hijacked"}))),
+        (Method::GET, format!("{base}/inbox_members/{inbox}"), None),
+        (Method::POST, format!("{base}/inbox_members"), Some(json!({"inbox_id": inbox, "user_ids": []}))),
+        (Method::PATCH, format!("{base}/inbox_members"), Some(json!({"inbox_id": inbox, "user_ids": []}))),
+        (Method::DELETE, format!("{base}/inbox_members"), Some(json!({"inbox_id": inbox, "user_ids": []}))),
+        (Method::GET, format!("{base}/agents"), None),
+        (Method::POST, format!("{base}/agents"), Some(json!({"name": "Mole", "email": "mole@example.com"}))),
     ]
 }
 
@@ -55,9 +62,12 @@ async fn snapshot(app: &TestApp, token: &str, account: i64, conversation: i64) -
     let (_, c) = app.get(token, &format!("{base}/conversations/{conversation}")).await;
     let (_, m) = app.get(token, &format!("{base}/conversations/{conversation}/messages")).await;
     let (_, i) = app.get(token, &format!("{base}/inboxes")).await;
+    let (_, agents) = app.get(token, &format!("{base}/agents")).await;
+    let inbox_names: Vec<Value> =
+        i["payload"].as_array().map(|l| l.iter().map(|x| x["name"].clone()).collect()).unwrap_or_default();
     json!({
         "status": c["status"], "assignee": c["assignee_id"], "seq": c["seq"], "seen": c["agent_last_seen_at"],
-        "messages": m["payload"].as_array().map(Vec::len), "inboxes": i["payload"].as_array().map(Vec::len),
+        "messages": m["payload"].as_array().map(Vec::len), "inboxes": inbox_names, "agents": agents,
     })
 }
 
@@ -186,6 +196,7 @@ async fn an_agent_does_not_see_conversations_of_an_inbox_it_is_not_a_member_of()
         let names_it = url.contains(&format!("/conversations/{hidden}"))
             || url.ends_with(&format!("/contacts/{contact}"))
             || url.ends_with(&format!("/inboxes/{sales}"))
+            || url.contains("/inbox_members")
             || (method == Method::POST && url.ends_with("/conversations"));
         if names_it {
             let got = call(&app, &anna_token, method.clone(), &url, body).await;
@@ -224,6 +235,23 @@ async fn another_accounts_ids_under_my_own_account_path_are_404_and_change_nothi
     let start =
         json!({"source_id": their_visitor.source_id, "inbox_id": their_inbox, "message": {"content": "hijack"}});
     assert_error(&app.post(&app.admin_token, &app.api("/conversations"), start).await, 404, "not_found");
+    // Their agents and inbox through my account's team routes.
+    let eve_id = app.get(&eve, &format!("{}/api/v1/profile", app.url)).await.1["id"].as_i64().expect("id");
+    let mine = |path: String| app.api(&path);
+    let team_calls = [
+        (Method::PATCH, mine(format!("/agents/{eve_id}")), json!({"role": "agent"})),
+        (Method::DELETE, mine(format!("/agents/{eve_id}")), json!({})),
+        (Method::POST, mine(format!("/agents/{eve_id}/setup_link")), json!({})),
+        (Method::POST, mine(format!("/agents/{eve_id}/reset_access_token")), json!({})),
+        (Method::PATCH, mine(format!("/inboxes/{their_inbox}")), json!({"name": "Hijacked"})),
+        (Method::GET, mine(format!("/inbox_members/{their_inbox}")), json!({})),
+        (Method::POST, mine("/inbox_members".into()), json!({"inbox_id": their_inbox, "user_ids": [1]})),
+        (Method::DELETE, mine("/inbox_members".into()), json!({"inbox_id": their_inbox, "user_ids": [eve_id]})),
+    ];
+    for (method, url, body) in team_calls {
+        let got = app.send_as(&app.admin_token, method.clone(), &url, body).await;
+        assert_error(&got, 404, "not_found");
+    }
 
     assert_eq!(snapshot(&app, &eve, other, their_conversation).await, before);
     let (_, theirs) = app.get(&eve, &format!("{}/api/v1/accounts/{other}/conversations?status=all", app.url)).await;

@@ -14,12 +14,13 @@ use crate::extract::{Agent, ApiJson, ApiPath};
 use crate::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(list_inboxes, create_inbox)).routes(routes!(show_inbox))
+    OpenApiRouter::new().routes(routes!(list_inboxes, create_inbox)).routes(routes!(show_inbox, update_inbox))
 }
 
 // Rails' ParamsWrapper names: a body may come wrapped in them (json.rs).
 crate::json::wrapped!(
     CreateInboxPayload => "inbox",
+    UpdateInboxPayload => "inbox",
 );
 
 #[derive(Serialize, ToSchema)]
@@ -89,6 +90,82 @@ async fn show_inbox(
     Ok(Json(InboxJson::new(&inbox, &state.config.public_url_or_default())))
 }
 
+/// Chatwoot's inbox update: the inbox's own fields at the top, the website
+/// channel's under `channel`. Fields left out keep their value.
+#[derive(Deserialize, ToSchema)]
+pub struct UpdateInboxPayload {
+    pub name: Option<String>,
+    pub greeting_enabled: Option<bool>,
+    pub greeting_message: Option<String>,
+    /// An IANA time zone name, e.g. `Europe/Berlin`.
+    pub timezone: Option<String>,
+    /// At most one unresolved conversation per visitor.
+    pub lock_to_single_conversation: Option<bool>,
+    pub channel: Option<UpdateChannelPayload>,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct UpdateChannelPayload {
+    pub website_url: Option<String>,
+    pub widget_color: Option<String>,
+    pub welcome_title: Option<String>,
+    pub welcome_tagline: Option<String>,
+    /// `in_a_few_minutes`, `in_a_few_hours` or `in_a_day`.
+    pub reply_time: Option<String>,
+    /// The sites that may embed the widget and call the Client API from a
+    /// browser: host names (`*.example.com` for subdomains), comma-separated,
+    /// or a list. Empty: any site.
+    pub allowed_domains: Option<DomainList>,
+}
+
+/// Chatwoot stores a comma-separated string; a list of strings is accepted too.
+#[derive(Deserialize, ToSchema)]
+#[serde(untagged)]
+pub enum DomainList {
+    Text(String),
+    List(Vec<String>),
+}
+
+#[utoipa::path(patch, path = "/api/v1/accounts/{account_id}/inboxes/{id}", tag = "Inboxes",
+    params(("account_id" = i64, Path), ("id" = i64, Path)),
+    request_body = UpdateInboxPayload,
+    responses((status = 200, body = InboxJson), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody)),
+    security(("api_access_token" = [])))]
+async fn update_inbox(
+    State(state): State<AppState>,
+    Agent(admin): Agent,
+    ApiPath(p): ApiPath<ItemPath>,
+    ApiJson(body): ApiJson<UpdateInboxPayload>,
+) -> ApiResult<Json<InboxJson>> {
+    let channel = body.channel.unwrap_or(UpdateChannelPayload {
+        website_url: None,
+        widget_color: None,
+        welcome_title: None,
+        welcome_tagline: None,
+        reply_time: None,
+        allowed_domains: None,
+    });
+    let patch = app::inboxes::InboxPatch {
+        name: body.name,
+        website_url: channel.website_url,
+        widget_color: channel.widget_color,
+        welcome_title: channel.welcome_title,
+        welcome_tagline: channel.welcome_tagline,
+        greeting_enabled: body.greeting_enabled,
+        greeting_message: body.greeting_message,
+        timezone: body.timezone,
+        lock_to_single_conversation: body.lock_to_single_conversation,
+        allowed_domains: channel.allowed_domains.map(|d| match d {
+            DomainList::Text(s) => s,
+            DomainList::List(l) => l.join(","),
+        }),
+        reply_time: channel.reply_time,
+    };
+    let inbox = state.app.update_inbox(&admin, InboxId(p.id), patch).await?;
+    Ok(Json(InboxJson::new(&inbox, &state.config.public_url_or_default())))
+}
+
 #[derive(Serialize, ToSchema)]
 pub struct InboxJson {
     pub id: i64,
@@ -104,6 +181,11 @@ pub struct InboxJson {
     pub welcome_tagline: String,
     pub greeting_enabled: bool,
     pub greeting_message: String,
+    pub timezone: String,
+    pub lock_to_single_conversation: bool,
+    /// Comma-separated host names; empty: any site.
+    pub allowed_domains: String,
+    pub reply_time: String,
     pub enable_auto_assignment: bool,
     pub working_hours_enabled: bool,
     pub csat_survey_enabled: bool,
@@ -125,8 +207,12 @@ impl InboxJson {
             widget_color: i.widget_color.clone(),
             welcome_title: i.welcome_title.clone(),
             welcome_tagline: i.welcome_tagline.clone(),
-            greeting_enabled: !i.greeting_message.is_empty(),
+            greeting_enabled: i.greeting_enabled,
             greeting_message: i.greeting_message.clone(),
+            timezone: i.timezone.clone(),
+            lock_to_single_conversation: i.lock_to_single_conversation,
+            allowed_domains: i.allowed_domains.clone(),
+            reply_time: i.reply_time.clone(),
             enable_auto_assignment: false,
             working_hours_enabled: false,
             csat_survey_enabled: false,

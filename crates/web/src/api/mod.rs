@@ -6,6 +6,7 @@ pub mod agents;
 pub mod client;
 pub mod contacts;
 pub mod conversations;
+pub mod inbox_members;
 pub mod inboxes;
 pub mod messages;
 pub mod profile;
@@ -26,6 +27,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(inboxes::router())
         .merge(contacts::router())
         .merge(agents::router())
+        .merge(inbox_members::router())
 }
 
 /// Chatwoot's timestamps are Unix seconds.

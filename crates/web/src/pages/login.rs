@@ -75,20 +75,23 @@ pub(super) async fn submit(
     let old = session_cookie(&headers);
     match state.app.sign_in_session(&form.email, &form.password, old.as_deref()).await {
         Err(app::AppError::Unauthorized) => error("invalid", StatusCode::UNAUTHORIZED),
-        Ok(token) => {
-            let mut res = Redirect::to("/app").into_response();
-            let secure = if state.config.secure_cookies() { "; Secure" } else { "" };
-            let cookie = format!(
-                "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{secure}",
-                app::auth::SESSION_DAYS * 24 * 3600
-            );
-            if let Ok(v) = HeaderValue::from_str(&cookie) {
-                res.headers_mut().insert(header::SET_COOKIE, v);
-            }
-            res
-        }
+        Ok(token) => signed_in(&state, &token),
         Err(e) => crate::error::ApiError::from(e).into_response(),
     }
+}
+
+/// To the inbox with a new session's cookie (sign-in, a used setup link).
+pub(super) fn signed_in(state: &AppState, token: &str) -> Response {
+    let mut res = Redirect::to("/app").into_response();
+    let secure = if state.config.secure_cookies() { "; Secure" } else { "" };
+    let cookie = format!(
+        "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{secure}",
+        app::auth::SESSION_DAYS * 24 * 3600
+    );
+    if let Ok(v) = HeaderValue::from_str(&cookie) {
+        res.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    res
 }
 
 pub(super) async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Response {

@@ -18,6 +18,7 @@ mod demo;
 mod error;
 mod inbox;
 mod login;
+mod setup;
 mod widget_frame;
 
 pub fn router() -> Router<AppState> {
@@ -25,6 +26,7 @@ pub fn router() -> Router<AppState> {
         .route("/", get(|| async { Redirect::to("/app") }))
         .route("/login", get(login::show).post(login::submit))
         .route("/logout", post(login::logout))
+        .route("/setup/{token}", get(setup::show).post(setup::submit))
         .route("/app", get(inbox::show))
         .route("/demo", get(demo::home))
         .route("/demo/pricing", get(demo::pricing))

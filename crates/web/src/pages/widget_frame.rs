@@ -106,6 +106,10 @@ struct FramePage<'a> {
     inbox_name: &'a str,
     welcome_title: &'a str,
     welcome_tagline: &'a str,
+    /// The inbox's greeting, when it has one switched on.
+    greeting: Option<&'a str>,
+    /// The catalogue key of the header's "Typically replies …" line.
+    reply_time_key: &'static str,
     css: &'static str,
     colors: &'a str,
     config: &'a str,
@@ -178,6 +182,12 @@ pub async fn widget_frame(State(state): State<AppState>, headers: HeaderMap, Que
         } else {
             &inbox.welcome_tagline
         },
+        greeting: Some(inbox.greeting_message.as_str()).filter(|g| inbox.greeting_enabled && !g.is_empty()),
+        reply_time_key: match inbox.reply_time.as_str() {
+            "in_a_few_hours" => "widget.repliesHours",
+            "in_a_day" => "widget.repliesDay",
+            _ => "widget.replies",
+        },
         css: state.assets.text(CSS),
         colors: &color_css,
         config: &config,
@@ -185,9 +195,10 @@ pub async fn widget_frame(State(state): State<AppState>, headers: HeaderMap, Que
     .render();
     let csp = format!(
         "default-src 'self'; script-src 'self'; style-src {} {}; img-src 'self' data:; connect-src 'self'; \
-         frame-ancestors *; base-uri 'none'; form-action 'none'",
+         frame-ancestors {}; base-uri 'none'; form-action 'none'",
         state.assets.get(CSS).map(|a| format!("'sha256-{}'", a.sha256)).unwrap_or_default(),
         csp_hash(&color_css),
+        frame_ancestors(&inbox.allowed_domains),
     );
     // The page is the same for every visitor of an inbox in one language: the
     // browser may keep it but asks each time; unchanged, the answer is a 304.
@@ -212,6 +223,20 @@ pub async fn widget_frame(State(state): State<AppState>, headers: HeaderMap, Que
         h.insert(header::ETAG, v);
     }
     res
+}
+
+/// Who may frame the widget: any site, or Parlor itself (the demo page) and
+/// the inbox's allowed domains. The list holds only validated host names
+/// (`app::inboxes::domain_list`), so it cannot break out of the header.
+fn frame_ancestors(allowed_domains: &str) -> String {
+    if allowed_domains.is_empty() {
+        return "*".into();
+    }
+    let mut out = String::from("'self'");
+    for host in allowed_domains.split(',') {
+        out.push_str(&format!(" https://{host} http://{host}"));
+    }
+    out
 }
 
 #[cfg(test)]
