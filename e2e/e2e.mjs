@@ -12,9 +12,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-import { repo, shotsDir, BIN, CHROMIUM, AGENT, LIVE, tally, problems, Failure, fail, step, bubbles, waitFor, expectCount, visible, hidden, texts, assertOrder, shot, freePort, guard, widget, inbox, login } from './lib.mjs';
+import { repo, shotsDir, BIN, CHROMIUM, AGENT, OWNER, LIVE, tally, problems, Failure, fail, step, bubbles, waitFor, expectCount, visible, hidden, texts, assertOrder, shot, freePort, guard, widget, inbox, login } from './lib.mjs';
 import { phonePass } from './phone.mjs';
 import { newcomerPass } from './newcomer.mjs';
+import { teamPass } from './team.mjs';
 
 // ------------------------------------------------------------------ main
 
@@ -40,6 +41,8 @@ async function main() {
   } catch {
     fail(`admin create-user did not print a JSON line: ${created}`);
   }
+  // An administrator for the team pass (settings pages).
+  execFileSync(BIN, ['admin', 'create-user', '--data-dir', dataDir, '--account', '1', '--email', OWNER.email, '--name', OWNER.name, '--password', OWNER.password, '--role', 'administrator'], { encoding: 'utf8' });
 
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
@@ -392,6 +395,7 @@ async function run(browser, base) {
   await agentCtx.close();
   await phonePass(browser, base);
   await newcomerPass(browser, base);
+  await teamPass(browser, base);
 }
 
 main().then(

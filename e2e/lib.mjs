@@ -10,6 +10,7 @@ export const shotsDir = path.join(repo, 'target', 'e2e');
 export const BIN = process.env.PARLOR_BIN || path.join(repo, 'target', 'debug', 'parlor');
 export const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 export const AGENT = { email: 'agent@example.com', name: 'Anna Agent', password: 'correct horse battery' };
+export const OWNER = { email: 'owner@example.com', name: 'Olga Owner', password: 'correct horse battery' };
 export const T = 10_000; // default wait
 export const LIVE = 20_000; // wait for something to arrive over the network
 
@@ -176,10 +177,10 @@ export function inbox(page) {
   };
 }
 
-export async function login(page, base) {
+export async function login(page, base, who = AGENT) {
   await page.goto(`${base}/login`);
-  await page.locator('input[name="email"]').fill(AGENT.email);
-  await page.locator('input[name="password"]').fill(AGENT.password);
+  await page.locator('input[name="email"]').fill(who.email);
+  await page.locator('input[name="password"]').fill(who.password);
   await Promise.all([page.waitForURL((u) => !u.pathname.startsWith('/login'), { timeout: T }).catch(() => {}), page.locator('button[type="submit"]').click()]);
   await visible(page.locator('[data-testid="status-tab-open"]'), 'the inbox after signing in');
 }

@@ -121,6 +121,12 @@ impl App {
         Ok((user, account_id, role))
     }
 
+    /// The agent behind a session, in their first account (the settings pages).
+    pub async fn session_agent(&self, token: &str) -> Result<AgentCtx> {
+        let (user, account_id, _) = self.session_member(token).await?;
+        self.agent_ctx(user, account_id).await
+    }
+
     pub async fn session_user(&self, token: &str) -> Result<UserSummary> {
         let found = self.store().session_user(&tokens::hash(token), self.now()).await?;
         found.map(|(user, _)| user).ok_or(AppError::Unauthorized)

@@ -211,6 +211,14 @@ impl App {
         self.create_session(user).await
     }
 
+    /// An agent's socket opened or closed: the agents page's "last seen".
+    /// Best effort: a failed write costs a stale date, never the socket.
+    pub async fn agent_seen(&self, account: AccountId, user: UserId) {
+        if let Err(e) = self.store().touch_member(account, user, self.now()).await {
+            tracing::debug!(error = %e, "last seen not recorded");
+        }
+    }
+
     /// An inbox's members.
     pub async fn inbox_members(&self, agent: &AgentCtx, inbox: InboxId) -> Result<Vec<Member>> {
         self.inbox(agent, inbox).await?;

@@ -109,6 +109,13 @@ impl Store {
         }
     }
 
+    /// When a member was last connected (an agent socket opened or closed).
+    pub async fn touch_member(&self, account_id: AccountId, user: UserId, now: Millis) -> Result<()> {
+        let sql = "UPDATE account_users SET last_seen_at = $3 WHERE account_id = $1 AND user_id = $2";
+        self.write(q(sql).bind(account_id.0).bind(user.0).bind(now)).await?;
+        Ok(())
+    }
+
     /// The unresolved conversations assigned to a user in an account.
     pub async fn assigned_open(&self, account_id: AccountId, user: UserId) -> Result<Vec<ConversationId>> {
         let sql = "SELECT id FROM conversations WHERE account_id = $1 AND assignee_id = $2 AND status <> 'resolved' \

@@ -124,6 +124,14 @@ export function renderList(root, convs, opts) {
         h('div', { class: 'empty-art' }, icon(open ? 'check' : 'inbox', 'icon big')),
         h('p', { class: 'empty-title', text: open ? t('inbox.emptyOpen') : t('inbox.emptyClosed') }),
         h('p', { class: 'empty-hint', text: open ? t('inbox.emptyOpenHint') : t('inbox.emptyClosedHint') }),
+        h(
+          'div',
+          { class: 'empty-links' },
+          document.body.dataset.role === 'administrator'
+            ? h('a', { class: 'btn', href: '/app/settings/embed', 'data-testid': 'empty-embed', text: t('inbox.embedLink') })
+            : null,
+          h('a', { class: 'btn ghost', href: '/demo', target: '_blank', rel: 'noopener', 'data-testid': 'empty-demo', text: t('inbox.demoLink') }),
+        ),
       ),
     );
     return;

@@ -75,6 +75,7 @@ const ICONS = {
   logout: 'M15 4h4v16h-4M10 8l-4 4 4 4M6 12h11',
   comment: 'M4 5h16v11H8l-4 4z',
   down: 'M12 5v14M6 13l6 6 6-6',
+  copy: 'M9 9h11v11H9zM5 15H4V4h11v1',
 };
 
 /**

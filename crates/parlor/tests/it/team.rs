@@ -248,6 +248,9 @@ async fn inbox_members_are_listed_added_replaced_and_removed_and_sockets_follow_
     assert!(members_of(&before).contains(&anna), "{before}");
 
     let (mut ws, _) = app.ws_auth(json!({"event": "authenticate", "access_token": anna_token})).await;
+    let (_, agents) = app.get(&app.admin_token, &app.api("/agents")).await;
+    let seen = agents.as_array().expect("list").iter().find(|a| a["id"] == anna).expect("anna")["last_seen_at"].clone();
+    assert!(seen.as_i64().is_some_and(|s| s > 0), "a socket records when the agent was last seen: {agents}");
     let url = app.api("/inbox_members");
     let (status, after) =
         app.send_as(&app.admin_token, Method::DELETE, &url, json!({"inbox_id": sales, "user_ids": [anna]})).await;

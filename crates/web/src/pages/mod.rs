@@ -18,6 +18,7 @@ mod demo;
 mod error;
 mod inbox;
 mod login;
+mod settings;
 mod setup;
 mod widget_frame;
 
@@ -28,6 +29,10 @@ pub fn router() -> Router<AppState> {
         .route("/logout", post(login::logout))
         .route("/setup/{token}", get(setup::show).post(setup::submit))
         .route("/app", get(inbox::show))
+        .route("/app/settings", get(settings::index))
+        .route("/app/settings/agents", get(settings::agents))
+        .route("/app/settings/embed", get(settings::embed))
+        .route("/app/settings/inboxes/{id}", get(settings::inbox))
         .route("/demo", get(demo::home))
         .route("/demo/pricing", get(demo::pricing))
         .route("/widget/frame", get(widget_frame::widget_frame))

@@ -65,8 +65,10 @@ async fn render(
         SetupPage { v: state.assets.version(), lang: lang.code(), s, user: user.map(|u| u.email), reset, lead, error };
     let mut res = page(html.render(), APP_CSP);
     *res.status_mut() = status;
-    // The token is in the address: no page it links to may learn it.
-    res.headers_mut().insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    // The token is in the address: no other site it links to may learn it.
+    // (`no-referrer` would also make the browser send `Origin: null` with
+    // the form, which the origin check then refuses.)
+    res.headers_mut().insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
     res
 }
 

@@ -239,9 +239,12 @@ fn serve(app: App, mut conn: Conn, cookie: Option<String>) -> impl std::future::
             Ok((peer, events, _online)) => live(&app, &mut conn, peer, events).await,
             Err(e) => Err(*e),
         };
-        if let Ok((_, events, online)) = opened {
+        if let Ok((peer, events, online)) = opened {
             app.hub().unsubscribe(events);
             drop(online);
+            if let Some((account, user)) = peer.agent_user() {
+                Box::pin(app.agent_seen(account, user)).await;
+            }
         }
         if let Err(Close(code, reason)) = result {
             Box::pin(conn.close(code, reason)).await;
@@ -273,6 +276,9 @@ async fn open(
     let events = app.hub().subscribe(topic);
     let (account, who) = peer.present();
     let online = app.presence().arrive(account, who);
+    if let Some((account, user)) = peer.agent_user() {
+        app.agent_seen(account, user).await;
+    }
     let started = match start(app, conn, &mut peer, first.since).await {
         // `authenticated` and the replay were queued: send them now.
         Ok(()) => conn.flush().await,

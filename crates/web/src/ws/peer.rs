@@ -337,6 +337,14 @@ impl Peer {
             Peer::Agent { agent, .. } => (agent.ctx.account_id, Present::User { id: agent.ctx.user.id.0 }),
         }
     }
+
+    /// The agent's account and user; `None` for a visitor.
+    pub(super) fn agent_user(&self) -> Option<(AccountId, domain::UserId)> {
+        match self {
+            Peer::Visitor { .. } => None,
+            Peer::Agent { agent, .. } => Some((agent.ctx.account_id, agent.ctx.user.id)),
+        }
+    }
 }
 
 #[cfg(test)]
