@@ -1,6 +1,6 @@
 // The browser test's team pass (issue 12): an administrator invites an
-// agent, who opens the setup link and chooses a password; the administrator
-// sets the agent busy, edits the inbox's greeting and colour and copies the
+// agent, who opens the setup link, chooses a password and goes busy on their
+// profile page; the administrator sees it, edits the inbox's greeting and colour and copies the
 // snippet; a visitor's widget shows the new greeting. Screenshots of each
 // settings page, desktop and phone, English and German.
 
@@ -19,6 +19,7 @@ async function teamPass(browser, base) {
     const page = await ctx.newPage();
     guard(page, 'team admin');
     let setupUrl = '';
+    let ben;
     await step('an administrator opens the settings and invites an agent, getting a setup link to copy', async () => {
       await login(page, base, OWNER);
       await page.locator('[data-testid="open-settings"]').click();
@@ -38,7 +39,7 @@ async function teamPass(browser, base) {
     });
 
     await step('the invited agent opens the link on a phone (German), chooses a password and lands in the inbox', async () => {
-      const ben = await benCtx.newPage();
+      ben = await benCtx.newPage();
       guard(ben, 'team invitee');
       await ben.goto(setupUrl);
       await visible(ben.locator('[data-testid="setup-password"]'), 'the setup form');
@@ -54,14 +55,16 @@ async function teamPass(browser, base) {
       await visible(ben.locator('[data-testid="setup-gone"]'), 'the used-link page');
     });
 
-    await step('the administrator sets the new agent busy', async () => {
-      await page.reload();
-      const row = page.locator(`[data-testid="agent-row"][data-email="${BEN.email}"]`);
-      await row.locator('select[name="availability"]').selectOption('busy');
-      await visible(page.locator('.toast'), 'the saved toast');
+    await step('the new agent goes busy on their profile page, and the administrator sees it', async () => {
+      await ben.goto(`${base}/app`);
+      await ben.locator('[data-testid="open-profile"]').click();
+      await ben.waitForURL('**/app/profile');
+      await ben.locator('[data-testid="profile-availability"]').selectOption('busy');
+      await visible(ben.locator('.toast'), 'the saved toast');
+      await shot(ben, 'phone-profile-de');
       await page.reload();
       const value = await page.locator(`[data-testid="agent-row"][data-email="${BEN.email}"] select[name="availability"]`).inputValue();
-      if (value !== 'busy') fail(`availability after reload: ${value}`);
+      if (value !== 'busy') fail(`availability seen by the administrator: ${value}`);
     });
 
     await step('the administrator edits the greeting and colour and copies the snippet', async () => {
@@ -97,7 +100,7 @@ async function teamPass(browser, base) {
         const p = await phone.newPage();
         guard(p, 'team phone');
         await login(p, base, OWNER);
-        for (const [url, name] of [['/app/settings/agents', 'phone-settings-agents-de'], ['/app/settings/embed', 'phone-settings-inbox-de']]) {
+        for (const [url, name] of [['/app/settings/agents', 'phone-settings-agents-de'], ['/app/settings/embed', 'phone-settings-inbox-de'], ['/app/profile', 'phone-profile-owner-de']]) {
           await p.goto(`${base}${url}`);
           await visible(p.locator('#settings-body > *').first(), `${url} on a phone`);
           const wide = await p.evaluate(() => document.documentElement.scrollWidth > window.innerWidth + 1);

@@ -40,7 +40,7 @@ impl App {
         self.inner.hashing.hash(password.expose().to_owned()).await.map_err(AppError::Internal)
     }
 
-    async fn verify_password(&self, password: String, hash: String) -> Result<bool> {
+    pub(crate) async fn verify_password(&self, password: String, hash: String) -> Result<bool> {
         self.inner.hashing.verify(password, hash).await.map_err(AppError::Internal)
     }
 

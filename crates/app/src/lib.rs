@@ -16,6 +16,7 @@ mod hashing;
 pub mod inboxes;
 pub mod jobs;
 pub mod messages;
+pub mod profile;
 pub mod realtime;
 pub mod team;
 #[cfg(feature = "test-support")]

@@ -207,7 +207,7 @@ impl App {
         let hash = self.hash_password(password).await?;
         let user = self.store().use_setup_token(&tokens::hash(token), &hash, self.now()).await?;
         let user = user.ok_or(AppError::NotFound)?;
-        self.publish_access(crate::access::AccessChange::SessionsEnded { user }).await?;
+        self.publish_access(crate::access::AccessChange::SessionsEnded { user, keep: None }).await?;
         self.create_session(user).await
     }
 

@@ -17,6 +17,7 @@ mod inline;
 mod jobs;
 mod memo;
 mod messages;
+mod profiles;
 mod query;
 mod rows;
 mod team;
@@ -39,6 +40,7 @@ pub use events::{EventRecord, NewEvent};
 pub use inboxes::{InboxSettings, NewInbox};
 pub use jobs::{ClaimedJob, NewJob, MAX_ATTEMPTS};
 pub use messages::{Activity, Appended, NewMessage, NewVisitorMessage};
+pub use profiles::ProfileExtras;
 pub use team::{Member, SetupPurpose};
 pub use tx::Tx;
 

@@ -19,9 +19,9 @@ pub enum AccessChange {
     /// A browser session ended (signed out, or replaced by a new sign-in):
     /// sockets opened with it close. `session` is the session's stored hash.
     SessionEnded { user: UserId, session: String },
-    /// Every browser session of the user ended (a new password was set):
-    /// sockets opened with any session close.
-    SessionsEnded { user: UserId },
+    /// Every browser session of the user but `keep` (a session hash) ended:
+    /// a new password was set. Sockets opened with those sessions close.
+    SessionsEnded { user: UserId, keep: Option<String> },
     /// The user's API token was replaced: sockets opened with the old one close.
     TokenReset { user: UserId },
     /// The user's role or inboxes in the account changed, or the user left it:
@@ -33,7 +33,7 @@ impl AccessChange {
     pub fn user(&self) -> UserId {
         match self {
             AccessChange::SessionEnded { user, .. }
-            | AccessChange::SessionsEnded { user }
+            | AccessChange::SessionsEnded { user, .. }
             | AccessChange::TokenReset { user }
             | AccessChange::Changed { user } => *user,
         }
@@ -57,7 +57,9 @@ impl SocketCredential {
     pub fn ended_by(&self, change: &AccessChange) -> bool {
         match (self, change) {
             (SocketCredential::Session { hash, .. }, AccessChange::SessionEnded { session, .. }) => hash == session,
-            (SocketCredential::Session { .. }, AccessChange::SessionsEnded { .. }) => true,
+            (SocketCredential::Session { hash, .. }, AccessChange::SessionsEnded { keep, .. }) => {
+                keep.as_deref() != Some(hash.as_str())
+            }
             (SocketCredential::AccessToken { .. }, AccessChange::TokenReset { .. }) => true,
             _ => false,
         }

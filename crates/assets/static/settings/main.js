@@ -1,6 +1,7 @@
 // @ts-check
 /**
- * The settings pages: the account's agents (add with a one-time setup link,
+ * The settings pages: the user's profile (names, signature, availability,
+ * password, API token), the account's agents (add with a one-time setup link,
  * role, availability, new link, token reset, removal) and one inbox's
  * settings, members and embed snippet. The page is server-rendered with its
  * navigation; this module fills `#settings-body` from the Application API.
@@ -284,9 +285,98 @@ async function inboxView(/** @type {number} */ id) {
   if (location.hash === '#embed') embed.scrollIntoView();
 }
 
+// ---- The user's own profile ------------------------------------------------
+
+async function profileView() {
+  const profile = await api('GET', '/api/v1/profile');
+  const input = (/** @type {string} */ name, /** @type {string} */ value, extra = {}) => {
+    const node = h('input', { name, ...extra });
+    node.value = value ?? '';
+    return node;
+  };
+  const signature = h('textarea', { name: 'message_signature', rows: 3, maxlength: 1000, 'data-testid': 'profile-signature' });
+  signature.value = profile.message_signature ?? '';
+  const form = h(
+    'form',
+    { class: 'card', 'data-testid': 'profile-form' },
+    h('div', { class: 'profile-who' }, avatar(profile.available_name, 'avatar lg'), h('div', {}, h('strong', { text: profile.available_name }), h('div', { class: 'muted', text: profile.email }))),
+    h('div', { class: 'row' },
+      field(t('settings.name'), input('name', profile.name, { required: true, maxlength: 255, 'data-testid': 'profile-name' })),
+      field(t('settings.displayName'), input('display_name', profile.display_name, { maxlength: 255, 'data-testid': 'profile-display-name' }), t('settings.displayNameHint'))),
+    field(t('settings.signature'), signature),
+    h('button', { type: 'submit', class: 'btn primary', 'data-testid': 'profile-save' }, t('settings.save')),
+  );
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const f = new FormData(form);
+    try {
+      await api('PUT', '/api/v1/profile', { profile: { name: f.get('name'), display_name: f.get('display_name'), message_signature: f.get('message_signature') } });
+      toast(t('settings.saved'));
+    } catch (err) {
+      failed(err);
+    }
+  });
+
+  const availability = select('availability', AVAILABILITY(), profile.availability_status);
+  availability.setAttribute('data-testid', 'profile-availability');
+  availability.addEventListener('change', async () => {
+    try {
+      await api('POST', '/api/v1/profile/availability', { profile: { account_id: account, availability: availability.value } });
+      toast(t('settings.saved'));
+    } catch (err) {
+      failed(err);
+    }
+  });
+  const availabilityCard = h('section', { class: 'card' }, h('h3', { text: t('settings.availability') }), field(t('settings.availability'), availability, t('settings.availabilityHint')));
+
+  const pw = h(
+    'form',
+    { class: 'card', 'data-testid': 'password-form' },
+    h('h3', { text: t('settings.passwordTitle') }),
+    h('input', { type: 'email', name: 'email', value: profile.email, autocomplete: 'username', hidden: true }),
+    field(t('settings.currentPassword'), input('current_password', '', { type: 'password', required: true, autocomplete: 'current-password', 'data-testid': 'password-current' })),
+    h('div', { class: 'row' },
+      field(t('settings.newPassword'), input('password', '', { type: 'password', required: true, minlength: 8, autocomplete: 'new-password', 'data-testid': 'password-new' })),
+      field(t('settings.confirmPassword'), input('password_confirmation', '', { type: 'password', required: true, minlength: 8, autocomplete: 'new-password', 'data-testid': 'password-confirm' }))),
+    h('button', { type: 'submit', class: 'btn', 'data-testid': 'password-save' }, t('settings.changePassword')),
+  );
+  pw.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const f = new FormData(pw);
+    try {
+      await api('PUT', '/api/v1/profile', { profile: { current_password: f.get('current_password'), password: f.get('password'), password_confirmation: f.get('password_confirmation') } });
+      pw.reset();
+      toast(t('settings.passwordChanged'));
+    } catch (err) {
+      failed(err);
+    }
+  });
+
+  const tokenSlot = h('div', {});
+  const tokenButton = h('button', { type: 'button', class: 'btn', 'data-testid': 'profile-reset-token' }, t('settings.resetOwnToken'));
+  tokenButton.addEventListener('click', async () => {
+    try {
+      const r = await api('POST', '/api/v1/profile/reset_access_token');
+      tokenSlot.replaceChildren(h('div', { class: 'notice ok' }, h('p', { text: t('settings.tokenOwnShown') }), copyBox(r.access_token, 'own-token')));
+    } catch (err) {
+      failed(err);
+    }
+  });
+  const tokenCard = h('section', { class: 'card' }, h('h3', { text: t('settings.apiToken') }), h('p', { class: 'muted', text: t('settings.apiTokenHint') }), tokenSlot, tokenButton);
+
+  root.replaceChildren(
+    h('header', { class: 'settings-head' }, h('h2', { text: t('settings.profile') }), h('p', { class: 'lead', text: t('settings.profileLead') })),
+    form,
+    availabilityCard,
+    pw,
+    tokenCard,
+  );
+}
+
 async function start() {
   try {
-    if (body.view === 'inbox') await inboxView(Number(body.inboxId));
+    if (body.view === 'profile') await profileView();
+    else if (body.view === 'inbox') await inboxView(Number(body.inboxId));
     else await agentsView();
   } catch (err) {
     root.replaceChildren(h('div', { class: 'notice bad', role: 'alert', 'data-testid': 'settings-failed', text: errorText(err, t, 'settings.loadFailed') }));

@@ -17,6 +17,7 @@ mod languages;
 mod leases;
 mod newcomer;
 mod presence;
+mod profile;
 mod realtime;
 mod realtime_guards;
 mod realtime_send;

@@ -313,3 +313,39 @@ async fn the_operator_resets_a_lost_password_with_a_one_time_link_that_ends_othe
     assert_eq!(sign_in_status(&app, "owner@example.com", "brand new secret").await, 303);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn the_settings_pages_need_a_session_and_show_the_team_only_to_administrators() {
+    let app = TestApp::spawn().await;
+    app.create_user(1, "anna@example.com", Role::Agent).await;
+    let get = |path: &'static str, session: Option<String>| {
+        let client = no_redirect_client();
+        let url = format!("{}{path}", app.url);
+        async move {
+            let mut req = client.get(url);
+            if let Some(s) = session {
+                req = req.header("cookie", format!("parlor_session={s}"));
+            }
+            let res = req.send().await.expect("send");
+            (res.status().as_u16(), res.text().await.unwrap_or_default())
+        }
+    };
+    assert_eq!(get("/app/settings/agents", None).await.0, 303);
+    assert_eq!(get("/app/profile", None).await.0, 303);
+    let owner = app.login("owner@example.com", "correct horse battery").await;
+    let (status, page) = get("/app/settings/agents", Some(owner.clone())).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("data-testid=\"nav-agents\"") && !page.contains("settings-admin-only"));
+    assert_eq!(get("/app/settings/inboxes/9999", Some(owner.clone())).await.0, 404);
+    let (status, _) = get("/app/settings/embed", Some(owner)).await;
+    assert_eq!(status, 303, "to the first inbox's snippet");
+
+    let anna = app.login("anna@example.com", "correct horse battery").await;
+    let (status, page) = get("/app/settings/agents", Some(anna.clone())).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("settings-admin-only") && !page.contains("data-testid=\"nav-agents\""), "{page}");
+    let (status, page) = get("/app/profile", Some(anna)).await;
+    assert_eq!(status, 200);
+    assert!(!page.contains("settings-admin-only"));
+    app.stop().await;
+}

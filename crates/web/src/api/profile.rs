@@ -1,27 +1,114 @@
-//! The signed-in user (`/api/v1/profile`) and teammates as other teammates see them.
+//! The signed-in user (`/api/v1/profile`): read, change (names, signature,
+//! password), availability per account, token reset; and teammates as other
+//! teammates see them.
 
 use axum::extract::State;
+use axum::http::HeaderMap;
 use axum::Json;
 use domain::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::error::{ApiResult, ErrorBody};
-use crate::extract::AuthUser;
+use crate::extract::{session_cookie, ApiJson, AuthUser};
 use crate::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(profile)).routes(routes!(reset_access_token))
+    OpenApiRouter::new()
+        .routes(routes!(profile, update_profile))
+        .routes(routes!(reset_access_token))
+        .routes(routes!(set_availability))
+}
+
+crate::json::wrapped!(
+    ProfilePayload => "profile",
+    AvailabilityPayload => "profile",
+);
+
+/// Chatwoot's profile update (`{profile: {…}}`). A password change needs
+/// `current_password`; it ends every other session of the user.
+#[derive(Deserialize, ToSchema)]
+pub struct ProfilePayload {
+    pub name: Option<String>,
+    /// Empty clears it.
+    pub display_name: Option<String>,
+    pub message_signature: Option<String>,
+    pub password: Option<String>,
+    pub password_confirmation: Option<String>,
+    pub current_password: Option<String>,
+}
+
+#[utoipa::path(put, path = "/api/v1/profile", tag = "Profile",
+    request_body = ProfilePayload,
+    responses((status = 200, body = ProfileJson),
+        (status = 401, body = ErrorBody),
+        (status = 422, body = ErrorBody, description = "A bad value, or `invalid_current_password`")),
+    security(("api_access_token" = [])))]
+async fn update_profile(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+    headers: HeaderMap,
+    ApiJson(body): ApiJson<ProfilePayload>,
+) -> ApiResult<Json<ProfileJson>> {
+    let password = match (body.password, body.current_password) {
+        (Some(new), current) => Some(app::profile::PasswordChange {
+            current: current.unwrap_or_default(),
+            new,
+            confirmation: body.password_confirmation,
+        }),
+        (None, _) => None,
+    };
+    let patch = app::profile::ProfilePatch {
+        name: body.name,
+        display_name: body.display_name,
+        signature: body.message_signature,
+        password,
+    };
+    // The session this request came with stays; a token-authenticated
+    // change ends every session.
+    let keep = if headers.contains_key("api_access_token") { None } else { session_cookie(&headers) };
+    state.app.update_profile(&user, patch, keep.as_deref()).await?;
+    let user = state.app.user(user.id).await?;
+    Ok(Json(full_profile(&state, &user, None).await?))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct AvailabilityPayload {
+    pub account_id: i64,
+    /// `online`, `busy` or `offline`.
+    pub availability: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/profile/availability", tag = "Profile",
+    request_body = AvailabilityPayload,
+    responses((status = 200, body = ProfileJson), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody)),
+    security(("api_access_token" = [])))]
+async fn set_availability(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+    ApiJson(body): ApiJson<AvailabilityPayload>,
+) -> ApiResult<Json<ProfileJson>> {
+    let availability = Availability::parse(&body.availability)?;
+    state.app.set_own_availability(user.id, AccountId(body.account_id), availability).await?;
+    Ok(Json(full_profile(&state, &user, None).await?))
+}
+
+/// The profile answer: memberships, availabilities and signature read afresh.
+async fn full_profile(state: &AppState, user: &UserSummary, token: Option<String>) -> ApiResult<ProfileJson> {
+    let accounts = state.app.memberships(user.id).await?;
+    let availability = state.app.availabilities(user.id).await?;
+    let signature = state.app.signature(user.id).await?;
+    Ok(profile_json(user, &accounts, &availability, signature, token))
 }
 
 #[utoipa::path(get, path = "/api/v1/profile", tag = "Profile",
     responses((status = 200, body = ProfileJson), (status = 401, body = ErrorBody)),
     security(("api_access_token" = [])))]
 async fn profile(State(state): State<AppState>, AuthUser(user): AuthUser) -> ApiResult<Json<ProfileJson>> {
-    let accounts = state.app.memberships(user.id).await?;
-    Ok(Json(profile_json(&user, &accounts, None)))
+    Ok(Json(full_profile(&state, &user, None).await?))
 }
 
 #[utoipa::path(post, path = "/api/v1/profile/reset_access_token", tag = "Profile",
@@ -29,16 +116,20 @@ async fn profile(State(state): State<AppState>, AuthUser(user): AuthUser) -> Api
         (status = 401, body = ErrorBody)),
     security(("api_access_token" = [])))]
 async fn reset_access_token(State(state): State<AppState>, AuthUser(user): AuthUser) -> ApiResult<Json<ProfileJson>> {
-    let (token, accounts) = state.app.reset_own_token(&user).await?;
-    Ok(Json(profile_json(&user, &accounts, Some(token))))
+    let (token, _) = state.app.reset_own_token(&user).await?;
+    Ok(Json(full_profile(&state, &user, Some(token)).await?))
 }
 
 fn profile_json(
     user: &UserSummary,
     accounts: &[(AccountId, String, Role)],
+    availability: &[(AccountId, Availability)],
+    message_signature: String,
     access_token: Option<String>,
 ) -> ProfileJson {
     let (account_id, role) = accounts.first().map(|(id, _, role)| (id.0, role.as_str())).unwrap_or((0, "agent"));
+    let status_in =
+        |account: AccountId| availability.iter().find(|(a, _)| *a == account).map_or("online", |(_, s)| s.as_str());
     ProfileJson {
         id: user.id.0,
         name: user.name.clone(),
@@ -49,6 +140,8 @@ fn profile_json(
         confirmed: true,
         role,
         account_id,
+        availability_status: accounts.first().map_or("online", |(id, _, _)| status_in(*id)),
+        message_signature,
         accounts: accounts
             .iter()
             .map(|(id, name, role)| AccountMembershipJson {
@@ -56,6 +149,7 @@ fn profile_json(
                 name: name.clone(),
                 role: role.as_str(),
                 status: "active",
+                availability_status: status_in(*id),
             })
             .collect(),
         kind: "User",
@@ -69,6 +163,8 @@ pub struct AccountMembershipJson {
     pub name: String,
     pub role: &'static str,
     pub status: &'static str,
+    /// `online`, `busy` or `offline` in this account.
+    pub availability_status: &'static str,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -83,6 +179,9 @@ pub struct ProfileJson {
     /// The role in `account_id`, the user's first account.
     pub role: &'static str,
     pub account_id: i64,
+    /// In `account_id`.
+    pub availability_status: &'static str,
+    pub message_signature: String,
     pub accounts: Vec<AccountMembershipJson>,
     #[serde(rename = "type")]
     pub kind: &'static str,

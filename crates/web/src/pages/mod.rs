@@ -29,6 +29,7 @@ pub fn router() -> Router<AppState> {
         .route("/logout", post(login::logout))
         .route("/setup/{token}", get(setup::show).post(setup::submit))
         .route("/app", get(inbox::show))
+        .route("/app/profile", get(settings::profile))
         .route("/app/settings", get(settings::index))
         .route("/app/settings/agents", get(settings::agents))
         .route("/app/settings/embed", get(settings::embed))

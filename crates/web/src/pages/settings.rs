@@ -1,5 +1,6 @@
-//! The settings pages (`/app/settings/…`), administrators only: the agents
-//! of the account and each inbox's settings, members and embed snippet.
+//! The settings pages: the user's own profile (`/app/profile`) and, for
+//! administrators, the agents of the account and each inbox's settings,
+//! members and embed snippet (`/app/settings/…`).
 //! Server-rendered shells with their navigation; settings/main.js fills them
 //! from the Application API (the session cookie authenticates).
 
@@ -25,7 +26,7 @@ struct SettingsPage {
     strings: String,
     account_id: i64,
     user_id: i64,
-    /// `agents` or `inbox`.
+    /// `profile`, `agents` or `inbox`.
     view: &'static str,
     /// The inbox shown (`view == "inbox"`), else 0.
     inbox_id: i64,
@@ -47,6 +48,10 @@ pub(super) async fn embed(State(state): State<AppState>, headers: HeaderMap) -> 
         Some(inbox) => Redirect::to(&format!("/app/settings/inboxes/{}#embed", inbox.id.0)).into_response(),
         None => Redirect::to("/app/settings/agents").into_response(),
     }
+}
+
+pub(super) async fn profile(State(state): State<AppState>, headers: HeaderMap, Query(q): Query<LangQuery>) -> Response {
+    render(&state, &headers, q.lang.as_deref(), "profile", 0).await
 }
 
 pub(super) async fn agents(State(state): State<AppState>, headers: HeaderMap, Query(q): Query<LangQuery>) -> Response {

@@ -1,0 +1,97 @@
+//! A user's own profile (A2) and availability (A3): names, message
+//! signature, a new password (with the current one; the user's other
+//! sessions end), and whether they take chats in an account now.
+
+use domain::*;
+
+use crate::access::AccessChange;
+use crate::{tokens, App, AppError, Result};
+
+/// What a user changes about themselves; `None` keeps it.
+#[derive(Default)]
+pub struct ProfilePatch {
+    pub name: Option<String>,
+    /// `Some("")` clears it: the name is shown instead.
+    pub display_name: Option<String>,
+    pub signature: Option<String>,
+    pub password: Option<PasswordChange>,
+}
+
+pub struct PasswordChange {
+    pub current: String,
+    pub new: String,
+    pub confirmation: Option<String>,
+}
+
+/// The longest message signature.
+const MAX_SIGNATURE: usize = 1000;
+
+impl App {
+    pub async fn user(&self, id: UserId) -> Result<UserSummary> {
+        Ok(self.store().user(id).await?)
+    }
+
+    /// The profile's signature.
+    pub async fn signature(&self, user: UserId) -> Result<String> {
+        Ok(self.store().profile_extras(user).await?.signature)
+    }
+
+    /// Applies a profile change. `session` is the cookie of the request's
+    /// session, kept alive by a password change; every other session ends
+    /// and its sockets close.
+    pub async fn update_profile(&self, user: &UserSummary, patch: ProfilePatch, session: Option<&str>) -> Result<()> {
+        let extras = self.store().profile_extras(user.id).await?;
+        if let Some(change) = patch.password {
+            if change.confirmation.as_deref().is_some_and(|c| c != change.new) {
+                return Err(InvalidInput::new("password_mismatch", "The password confirmation differs.").into());
+            }
+            let new = NewPassword::parse(change.new)?;
+            let ok = !extras.password_hash.is_empty()
+                && change.current.len() <= 1024
+                && self.verify_password(change.current, extras.password_hash.clone()).await?;
+            if !ok {
+                return Err(
+                    InvalidInput::new("invalid_current_password", "The current password is not correct.").into()
+                );
+            }
+            let hash = self.hash_password(&new).await?;
+            let keep = session.map(tokens::hash);
+            self.store().change_password(user.id, &hash, keep.as_deref()).await?;
+            self.publish_access(AccessChange::SessionsEnded { user: user.id, keep }).await?;
+        }
+        let name = match patch.name {
+            Some(n) => PersonName::parse(&n)?,
+            None => PersonName::parse(&user.name)?,
+        };
+        let display = match patch.display_name {
+            Some(d) if d.trim().is_empty() => None,
+            Some(d) => Some(PersonName::parse(&d)?.as_str().to_owned()),
+            None => user.display_name.clone(),
+        };
+        let signature = match patch.signature {
+            Some(s) if s.chars().count() > MAX_SIGNATURE => {
+                return Err(
+                    InvalidInput::new("invalid_signature", "A signature may have at most 1000 characters.").into()
+                )
+            }
+            Some(s) => s.trim().to_owned(),
+            None => extras.signature,
+        };
+        self.store().update_profile(user.id, &name, display.as_deref(), &signature).await?;
+        Ok(())
+    }
+
+    /// Sets the user's availability in one of their accounts (`NotFound`
+    /// when they are not in it).
+    pub async fn set_own_availability(&self, user: UserId, account: AccountId, a: Availability) -> Result<()> {
+        match self.store().set_availability(account, user, a).await {
+            Err(store::StoreError::NotFound) => Err(AppError::NotFound),
+            other => Ok(other?),
+        }
+    }
+
+    /// The user's availability in each account.
+    pub async fn availabilities(&self, user: UserId) -> Result<Vec<(AccountId, Availability)>> {
+        Ok(self.store().availabilities(user).await?)
+    }
+}

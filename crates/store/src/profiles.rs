@@ -1,0 +1,59 @@
+//! A user's own profile: names, message signature, password.
+
+use domain::*;
+
+use crate::query::q;
+use crate::{Result, Store, StoreError};
+
+/// What a profile shows beyond [`UserSummary`].
+pub struct ProfileExtras {
+    pub signature: String,
+    pub password_hash: String,
+}
+
+impl Store {
+    pub async fn profile_extras(&self, user: UserId) -> Result<ProfileExtras> {
+        let (signature, password_hash): (String, String) =
+            self.read_one(q("SELECT signature, password_hash FROM users WHERE id = $1").bind(user.0)).await?;
+        Ok(ProfileExtras { signature, password_hash })
+    }
+
+    pub async fn update_profile(
+        &self,
+        user: UserId,
+        name: &PersonName,
+        display_name: Option<&str>,
+        signature: &str,
+    ) -> Result<()> {
+        let sql = "UPDATE users SET name = $2, display_name = $3, signature = $4 WHERE id = $1";
+        match self.write(q(sql).bind(user.0).bind(name.as_str()).bind(display_name).bind(signature)).await? {
+            0 => Err(StoreError::NotFound),
+            _ => Ok(()),
+        }
+    }
+
+    /// A new password; every session of the user but `keep` ends with it.
+    pub async fn change_password(&self, user: UserId, hash: &str, keep: Option<&str>) -> Result<()> {
+        let mut tx = self.begin().await?;
+        tx.execute(q("UPDATE users SET password_hash = $2 WHERE id = $1").bind(user.0).bind(hash)).await?;
+        tx.execute(
+            q("DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2").bind(user.0).bind(keep.unwrap_or("")),
+        )
+        .await?;
+        tx.commit().await
+    }
+
+    /// A member's availability in each of their accounts.
+    pub async fn availabilities(&self, user: UserId) -> Result<Vec<(AccountId, Availability)>> {
+        let rows: Vec<(i64, String)> = self
+            .read_all(
+                q("SELECT account_id, availability FROM account_users WHERE user_id = $1 ORDER BY account_id")
+                    .bind(user.0),
+            )
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(a, s)| (AccountId(a), Availability::parse(&s).unwrap_or(Availability::Online)))
+            .collect())
+    }
+}
