@@ -8,6 +8,8 @@ import { LIVE, OWNER, fail, step, visible, shot, guard, login } from './lib.mjs'
 
 const BEN = { name: 'Ben Berger', email: 'ben@example.com', password: 'bens own password' };
 const GREETING = 'Moin! We usually answer within minutes.';
+// A 2×2 PNG (orange): the photo the new agent uploads.
+const PHOTO = 'iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAEklEQVR4nGP40KPx60QUA4QCADX2B4EXNVm9AAAAAElFTkSuQmCC';
 
 export /** Invitations, setup links, inbox settings and the widget that follows them. */
 async function teamPass(browser, base) {
@@ -59,6 +61,8 @@ async function teamPass(browser, base) {
       await ben.goto(`${base}/app`);
       await ben.locator('[data-testid="open-profile"]').click();
       await ben.waitForURL('**/app/profile');
+      await ben.locator('[data-testid="profile-photo-input"]').setInputFiles({ name: 'ben.png', mimeType: 'image/png', buffer: Buffer.from(PHOTO, 'base64') });
+      await visible(ben.locator('[data-testid="profile-photo"] img[src^="/blobs/avatars/"]'), 'the uploaded photo', LIVE);
       await ben.locator('[data-testid="profile-availability"]').selectOption('busy');
       await visible(ben.locator('.toast'), 'the saved toast');
       await shot(ben, 'phone-profile-de');
@@ -81,8 +85,9 @@ async function teamPass(browser, base) {
       await shot(page, 'desktop-settings-inbox-en');
     });
 
+    let visitor;
     await step('a visitor opening the widget sees the new greeting', async () => {
-      const v = await visitorCtx.newPage();
+      const v = (visitor = await visitorCtx.newPage());
       guard(v, 'team visitor');
       await v.goto(`${base}/demo`);
       const launcher = v.locator('parlor-widget [data-testid="launcher"]');
@@ -92,6 +97,33 @@ async function teamPass(browser, base) {
       await visible(greeting, 'the greeting in the widget', LIVE);
       if ((await greeting.innerText()).trim() !== GREETING) fail(`greeting: ${await greeting.innerText()}`);
       await shot(v, 'desktop-widget-greeting-en');
+    });
+
+    await step('once the chat is assigned to the new agent, the widget shows their name and photo', async () => {
+      const frame = visitor.frameLocator('parlor-widget iframe');
+      await frame.locator('[data-testid="widget-input"]').fill('Who will help me?');
+      await frame.locator('[data-testid="widget-input"]').press('Enter');
+      await visible(frame.locator('[data-testid="message-status"]').first().or(frame.locator('.bubble').first()), 'the sent message', LIVE);
+      const assigned = await page.evaluate(async (email) => {
+        const base = `/api/v1/accounts/${document.body.dataset.accountId}`;
+        const agents = await (await fetch(`${base}/agents`)).json();
+        const ben = agents.find((a) => a.email === email);
+        for (let i = 0; i < 50; i++) {
+          const list = await (await fetch(`${base}/conversations?status=open&assignee_type=all`)).json();
+          const newest = list.data.payload.sort((a, b) => b.id - a.id)[0];
+          if (newest) {
+            const r = await fetch(`${base}/conversations/${newest.id}/assignments`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ assignee_id: ben.id }) });
+            return r.status;
+          }
+          await new Promise((r) => setTimeout(r, 100));
+        }
+        return 0;
+      }, BEN.email);
+      if (assigned !== 200) fail(`assigning answered ${assigned}`);
+      await visible(frame.locator('#head-avatar img[src^="/blobs/avatars/"]'), "the agent's photo in the widget header", LIVE);
+      const title = await frame.locator('#head-title').innerText();
+      if (title.trim() !== BEN.name) fail(`widget header names "${title}", not ${BEN.name}`);
+      await shot(visitor, 'desktop-widget-assigned-photo-en');
     });
 
     await step('the settings pages fit a phone in German', async () => {

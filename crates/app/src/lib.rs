@@ -59,6 +59,8 @@ pub struct App {
 
 struct Inner {
     store: Store,
+    /// Where photos (and later attachments) live.
+    blobs: blobs::Blobs,
     clock: SharedClock,
     hub: hub::Hub,
     presence: Arc<presence::Presence>,
@@ -73,19 +75,23 @@ struct Inner {
 }
 
 impl App {
-    pub fn new(store: Store) -> App {
-        Self::with_bus(store, None, SharedClock::default())
+    pub fn new(store: Store, blobs: blobs::Blobs) -> App {
+        Self::with_bus(store, blobs, None, SharedClock::default())
     }
 
     /// An app joined to other processes by a bus, on `clock`. Call
     /// [`bus::Bus::listen`] to receive their events.
-    pub fn with_bus(store: Store, bus: Option<bus::Bus>, clock: SharedClock) -> App {
+    pub fn with_bus(store: Store, blobs: blobs::Blobs, bus: Option<bus::Bus>, clock: SharedClock) -> App {
         let presence = Arc::default();
         let hashing = hashing::Hasher::start();
         let runner = tokens::generate_short();
         let marks = coalesce::Coalescer::default();
         let hub = hub::Hub::default();
-        App { inner: Arc::new(Inner { store, clock, hub, presence, bus, hashing, runner, marks }) }
+        App { inner: Arc::new(Inner { store, blobs, clock, hub, presence, bus, hashing, runner, marks }) }
+    }
+
+    pub(crate) fn blobs(&self) -> &blobs::Blobs {
+        &self.inner.blobs
     }
 
     pub fn bus(&self) -> Option<&bus::Bus> {

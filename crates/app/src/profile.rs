@@ -26,6 +26,22 @@ pub struct PasswordChange {
 /// The longest message signature.
 const MAX_SIGNATURE: usize = 1000;
 
+/// A profile photo as uploaded: at most this many bytes and pixels a side.
+pub const MAX_PHOTO_BYTES: usize = 5 * 1024 * 1024;
+const MAX_PHOTO_SIDE: u32 = 4096;
+/// The stored photo: a square PNG of this side.
+const AVATAR_SIDE: u32 = 256;
+
+fn photo_error(e: blobs::image::ImageError) -> AppError {
+    use blobs::image::ImageError as E;
+    match e {
+        E::Unsupported => InvalidInput::new("invalid_image_type", "The photo must be a PNG, JPEG or WebP image."),
+        E::TooLarge { .. } => InvalidInput::new("image_too_large", "The photo may be at most 4096×4096 pixels."),
+        E::Corrupt => InvalidInput::new("invalid_image", "The photo could not be read."),
+    }
+    .into()
+}
+
 impl App {
     pub async fn user(&self, id: UserId) -> Result<UserSummary> {
         Ok(self.store().user(id).await?)
@@ -81,6 +97,50 @@ impl App {
         Ok(())
     }
 
+    /// A new profile photo: decoded within limits (off the async threads),
+    /// re-encoded as a square PNG (no EXIF, nothing hidden), stored under a
+    /// fresh key; the old photo is deleted.
+    pub async fn set_avatar(&self, user: UserId, bytes: Vec<u8>) -> Result<()> {
+        if bytes.len() > MAX_PHOTO_BYTES {
+            return Err(InvalidInput::new("file_too_large", "The photo may be at most 5 MB.").into());
+        }
+        let png = tokio::task::spawn_blocking(move || {
+            blobs::image::decode(&bytes, MAX_PHOTO_SIDE).map(|img| blobs::image::square_png(&img, AVATAR_SIDE))
+        })
+        .await
+        .map_err(|e| AppError::Internal(format!("photo decoding: {e}")))?
+        .map_err(photo_error)?;
+        let key = blobs::Key::new(blobs::Kind::Avatar, "png");
+        self.blobs().put(&key, png.into(), MAX_PHOTO_BYTES).await.map_err(blob_error)?;
+        let old = self.store().set_avatar_key(user, Some(key.as_str())).await?;
+        self.forget_blob(old).await;
+        Ok(())
+    }
+
+    /// Removes the profile photo (initials show again).
+    pub async fn delete_avatar(&self, user: UserId) -> Result<()> {
+        let old = self.store().set_avatar_key(user, None).await?;
+        self.forget_blob(old).await;
+        Ok(())
+    }
+
+    /// A stored photo by its key, as its URL names it; `NotFound` for any
+    /// other string.
+    pub async fn avatar_bytes(&self, key: &str) -> Result<(Vec<u8>, &'static str)> {
+        let key = blobs::Key::parse(key).ok_or(AppError::NotFound)?;
+        let bytes = self.blobs().get(&key).await.map_err(blob_error)?;
+        Ok((bytes.to_vec(), key.content_type()))
+    }
+
+    /// Deletes a replaced blob; a failure leaves an orphan, never an error.
+    async fn forget_blob(&self, key: Option<String>) {
+        if let Some(key) = key.as_deref().and_then(blobs::Key::parse) {
+            if let Err(e) = self.blobs().delete(&key).await {
+                tracing::warn!(error = %e, "an old photo stays in the blob store");
+            }
+        }
+    }
+
     /// Sets the user's availability in one of their accounts (`NotFound`
     /// when they are not in it).
     pub async fn set_own_availability(&self, user: UserId, account: AccountId, a: Availability) -> Result<()> {
@@ -93,5 +153,13 @@ impl App {
     /// The user's availability in each account.
     pub async fn availabilities(&self, user: UserId) -> Result<Vec<(AccountId, Availability)>> {
         Ok(self.store().availabilities(user).await?)
+    }
+}
+
+fn blob_error(e: blobs::BlobError) -> AppError {
+    match e {
+        blobs::BlobError::NotFound => AppError::NotFound,
+        blobs::BlobError::TooLarge(_) => InvalidInput::new("file_too_large", "The file is too large.").into(),
+        blobs::BlobError::Store(m) => AppError::Unavailable(m),
     }
 }

@@ -58,6 +58,10 @@ pub struct UserSummary {
     pub name: String,
     pub display_name: Option<String>,
     pub email: String,
+    /// The photo's blob key. Read where a user is shown (a user by id, the
+    /// team, a conversation's assignee); `None` on the credential paths,
+    /// which only decide who acts.
+    pub avatar: Option<String>,
 }
 
 impl UserSummary {

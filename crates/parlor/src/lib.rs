@@ -44,6 +44,18 @@ pub struct Config {
     /// Seconds one HTTP request may take, its body included (the socket is not a request).
     #[arg(long, global = true, env = "PARLOR_REQUEST_TIMEOUT_SECS", default_value_t = 30)]
     pub request_timeout_secs: u64,
+    /// `http(s)://…` of an S3-compatible store for photos and files, instead
+    /// of the data folder's `blobs/`.
+    #[arg(long, global = true, env = "PARLOR_S3_URL")]
+    pub s3_url: Option<String>,
+    #[arg(long, global = true, env = "PARLOR_S3_BUCKET", default_value = "parlor")]
+    pub s3_bucket: String,
+    #[arg(long, global = true, env = "PARLOR_S3_REGION", default_value = "us-east-1")]
+    pub s3_region: String,
+    #[arg(long, global = true, env = "PARLOR_S3_ACCESS_KEY_ID", hide_env_values = true, default_value = "")]
+    pub s3_access_key_id: String,
+    #[arg(long, global = true, env = "PARLOR_S3_SECRET_ACCESS_KEY", hide_env_values = true, default_value = "")]
+    pub s3_secret_access_key: String,
     /// How often sockets ping their clients and agents' sockets check their
     /// credentials again; tests shorten it.
     #[arg(skip = std::time::Duration::from_secs(30))]
@@ -54,6 +66,22 @@ pub struct Config {
 }
 
 impl Config {
+    /// Where bytes live: the S3 store when `PARLOR_S3_URL` is set, else the
+    /// data folder's `blobs/`.
+    pub fn blobs(&self) -> anyhow::Result<blobs::Blobs> {
+        let blobs = match &self.s3_url {
+            Some(url) => blobs::Blobs::s3(&blobs::S3Config {
+                endpoint: url.clone(),
+                bucket: self.s3_bucket.clone(),
+                access_key_id: self.s3_access_key_id.clone(),
+                secret_access_key: self.s3_secret_access_key.clone(),
+                region: self.s3_region.clone(),
+            }),
+            None => blobs::Blobs::local(&self.data_dir.join("blobs")),
+        };
+        blobs.map_err(|e| anyhow::anyhow!("cannot open the file store: {e}"))
+    }
+
     pub fn store_config(&self) -> anyhow::Result<StoreConfig> {
         match &self.database_url {
             Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
@@ -97,7 +125,7 @@ pub async fn open_app(config: &Config) -> anyhow::Result<App> {
     let store_config = config.store_config()?;
     let store =
         app::Store::open(&store_config).await.with_context(|| format!("cannot open the database {store_config:?}"))?;
-    Ok(App::with_bus(store, None, config.clock.clone()))
+    Ok(App::with_bus(store, config.blobs()?, None, config.clock.clone()))
 }
 
 /// The application for `serve`: joined to the other processes when a bus is set.
@@ -110,7 +138,7 @@ async fn open_serving_app(config: &Config) -> anyhow::Result<App> {
     let store =
         app::Store::open(&store_config).await.with_context(|| format!("cannot open the database {store_config:?}"))?;
     let bus = app::bus::Bus::connect(url, &store).await.map_err(|e| anyhow::anyhow!("cannot connect to NATS: {e}"))?;
-    let app = App::with_bus(store, Some(bus.clone()), config.clock.clone());
+    let app = App::with_bus(store, config.blobs()?, Some(bus.clone()), config.clock.clone());
     bus.listen(app.clone()).await.map_err(|e| anyhow::anyhow!("cannot subscribe on NATS: {e}"))?;
     Ok(app)
 }

@@ -172,7 +172,7 @@ impl Store {
             )
             .await?;
         Ok(row.map(|(id, name, display_name, email, password_hash)| UserRecord {
-            user: UserSummary { id: UserId(id), name, display_name, email },
+            user: UserSummary { id: UserId(id), name, display_name, email, avatar: None },
             password_hash,
         }))
     }
@@ -184,9 +184,10 @@ impl Store {
     }
 
     pub async fn user(&self, id: UserId) -> Result<UserSummary> {
-        let row: UserRow =
-            self.read_one(q("SELECT id, name, display_name, email FROM users WHERE id = $1").bind(id.0)).await?;
-        Ok(row.into())
+        type Row = (i64, String, Option<String>, String, Option<String>);
+        let sql = "SELECT id, name, display_name, email, avatar_key FROM users WHERE id = $1";
+        let (id, name, display_name, email, avatar): Row = self.read_one(q(sql).bind(id.0)).await?;
+        Ok(UserSummary { id: UserId(id), name, display_name, email, avatar })
     }
 
     /// The accounts a user belongs to, with the role in each, oldest first.
@@ -242,6 +243,7 @@ impl Store {
             name: name.clone(),
             display_name: display_name.clone(),
             email: email.clone(),
+            avatar: None,
         };
         let member = role
             .as_deref()
@@ -275,7 +277,7 @@ impl Store {
             JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1 AND s.expires_at > $2";
         let row: Option<Row> = self.point_optional(q(sql).bind(token_hash).bind(now)).await?;
         Ok(row.map(|(id, name, display_name, email, expires_at)| {
-            (UserSummary { id: UserId(id), name, display_name, email }, expires_at)
+            (UserSummary { id: UserId(id), name, display_name, email, avatar: None }, expires_at)
         }))
     }
 

@@ -43,6 +43,17 @@ impl Store {
         tx.commit().await
     }
 
+    /// Sets (or clears) a user's photo; the key it replaces, for the caller to
+    /// delete from the blob store.
+    pub async fn set_avatar_key(&self, user: UserId, key: Option<&str>) -> Result<Option<String>> {
+        let mut tx = self.begin().await?;
+        let (old,): (Option<String>,) =
+            tx.fetch_one(q("SELECT avatar_key FROM users WHERE id = $1").bind(user.0)).await?;
+        tx.execute(q("UPDATE users SET avatar_key = $2 WHERE id = $1").bind(user.0).bind(key)).await?;
+        tx.commit().await?;
+        Ok(old)
+    }
+
     /// A member's availability in each of their accounts.
     pub async fn availabilities(&self, user: UserId) -> Result<Vec<(AccountId, Availability)>> {
         let rows: Vec<(i64, String)> = self

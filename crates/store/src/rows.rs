@@ -266,6 +266,7 @@ impl<'a> TryFrom<&'a rusqlite::Row<'a>> for UserRow {
 
 impl From<UserRow> for UserSummary {
     fn from(r: UserRow) -> Self {
-        UserSummary { id: UserId(r.id), name: r.name, display_name: r.display_name, email: r.email }
+        // Only the credential path reads this row (`user_by_access_token_hash`).
+        UserSummary { id: UserId(r.id), name: r.name, display_name: r.display_name, email: r.email, avatar: None }
     }
 }

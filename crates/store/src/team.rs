@@ -17,15 +17,15 @@ pub struct Member {
     pub last_seen_at: Option<Millis>,
 }
 
-type MemberRow = (i64, String, Option<String>, String, String, String, bool, Option<i64>);
+type MemberRow = (i64, String, Option<String>, String, String, String, bool, Option<i64>, Option<String>);
 
 const MEMBER_COLUMNS: &str = "u.id, u.name, u.display_name, u.email, au.role, au.availability, \
-    (u.password_hash <> '') AS confirmed, au.last_seen_at";
+    (u.password_hash <> '') AS confirmed, au.last_seen_at, u.avatar_key";
 
 fn member(r: MemberRow) -> Member {
-    let (id, name, display_name, email, role, availability, confirmed, last_seen_at) = r;
+    let (id, name, display_name, email, role, availability, confirmed, last_seen_at, avatar) = r;
     Member {
-        user: UserSummary { id: UserId(id), name, display_name, email },
+        user: UserSummary { id: UserId(id), name, display_name, email, avatar },
         // The columns only ever hold values written from these types.
         role: Role::parse(&role).unwrap_or(Role::Agent),
         availability: Availability::parse(&availability).unwrap_or(Availability::Online),
@@ -147,7 +147,7 @@ impl Store {
         let row: Option<Row> = self.read_optional(q(sql).bind(hash).bind(now)).await?;
         Ok(row.map(|(id, name, display_name, email, purpose)| {
             let purpose = if purpose == "reset" { SetupPurpose::Reset } else { SetupPurpose::Invitation };
-            (UserSummary { id: UserId(id), name, display_name, email }, purpose)
+            (UserSummary { id: UserId(id), name, display_name, email, avatar: None }, purpose)
         }))
     }
 

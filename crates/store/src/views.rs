@@ -21,6 +21,8 @@ pub(crate) struct ViewRow {
     au_name: Option<String>,
     au_display_name: Option<String>,
     au_email: Option<String>,
+    /// Last in the column list, read by name (added later).
+    au_avatar_key: Option<String>,
     lm_id: Option<i64>,
     lm_seq: Option<i64>,
     lm_content: Option<String>,
@@ -42,7 +44,7 @@ pub(crate) const VIEW_SELECT: &str = "SELECT c.id, c.account_id, c.display_id, c
     au.name AS au_name, au.display_name AS au_display_name, au.email AS au_email, \
     lm.id AS lm_id, lm.seq AS lm_seq, lm.content AS lm_content, lm.message_type AS lm_message_type, \
     lm.private AS lm_private, lm.sender_type AS lm_sender_type, lm.sender_id AS lm_sender_id, \
-    lm.echo_id AS lm_echo_id, lm.created_at AS lm_created_at, c.snoozed_until \
+    lm.echo_id AS lm_echo_id, lm.created_at AS lm_created_at, c.snoozed_until, au.avatar_key AS au_avatar_key \
     FROM conversations c \
     JOIN inboxes i ON i.id = c.inbox_id \
     JOIN contacts ct ON ct.id = c.contact_id \
@@ -66,6 +68,7 @@ impl<'a> TryFrom<&'a rusqlite::Row<'a>> for ViewRow {
             au_name: r.get(22)?,
             au_display_name: r.get(23)?,
             au_email: r.get(24)?,
+            au_avatar_key: r.get("au_avatar_key")?,
             lm_id: r.get(25)?,
             lm_seq: r.get(26)?,
             lm_content: r.get(27)?,
@@ -95,7 +98,7 @@ impl From<ViewRow> for ConversationView {
         };
         let assignee = match (conversation.assignee_id, r.au_name, r.au_email) {
             (Some(id), Some(name), Some(email)) => {
-                Some(UserSummary { id, name, display_name: r.au_display_name, email })
+                Some(UserSummary { id, name, display_name: r.au_display_name, email, avatar: r.au_avatar_key })
             }
             _ => None,
         };

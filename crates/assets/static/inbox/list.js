@@ -166,7 +166,7 @@ function row(c, opts) {
   const badges = h('span', { class: 'row-badges' });
   if (unread) badges.appendChild(h('span', { class: 'unread-badge', 'aria-label': t('inbox.unreadCount', { n: c.unread_count }), text: c.unread_count > 99 ? '99+' : String(c.unread_count) }));
   if (assignee) {
-    const a = avatar(assignee.available_name || assignee.name, 'avatar xs');
+    const a = avatar(assignee.available_name || assignee.name, 'avatar xs', assignee.avatar_url);
     a.removeAttribute('aria-hidden');
     a.setAttribute('title', t('inbox.assignedTo', { name: assignee.available_name || assignee.name }));
     a.setAttribute('role', 'img');

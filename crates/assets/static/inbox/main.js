@@ -516,6 +516,8 @@ document.addEventListener('visibilitychange', () => {
 
 banner.replaceChildren(icon('wifiOff'), h('span', { text: t('inbox.offline') }));
 $('me-avatar').replaceChildren(avatar(me.name, 'avatar sm'));
+// The photo, when there is one (the page knows the name only).
+api.profile().then((p) => p?.avatar_url && $('me-avatar').replaceChildren(avatar(me.name, 'avatar sm', p.avatar_url)), () => {});
 api.inboxes().then(
   (list) => {
     for (const i of list) state.inboxes.set(i.id, i.name);

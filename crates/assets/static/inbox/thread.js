@@ -74,7 +74,7 @@ export function renderHead(ui, c, opts) {
   const aName = a ? a.available_name || a.name : '';
   const mine = !!a && a.id === opts.meId;
   const label = mine ? t('inbox.unassign') : t('inbox.assignToMe');
-  ui.assign.replaceChildren(a ? avatar(aName, 'avatar xs') : icon('user', 'icon'), h('span', { class: 'label', text: label }));
+  ui.assign.replaceChildren(a ? avatar(aName, 'avatar xs', a.avatar_url) : icon('user', 'icon'), h('span', { class: 'label', text: label }));
   ui.assign.setAttribute('aria-label', label);
   ui.assign.title = a ? t('inbox.assignedTo', { name: aName }) : t('inbox.unassignedLabel');
   ui.closeBtn.hidden = resolved;

@@ -7,7 +7,7 @@
  * navigation; this module fills `#settings-body` from the Application API.
  */
 
-import { errorText, h, icon, makeFormatters, makeT, pickLocale, request, avatar } from '../shared/lib.js';
+import { HttpError, errorText, h, icon, makeFormatters, makeT, pickLocale, request, avatar } from '../shared/lib.js';
 
 const body = document.body.dataset;
 const account = Number(body.accountId);
@@ -68,7 +68,7 @@ const AVAILABILITY = () => /** @type {Array<[string, string]>} */ ([['online', t
 // ---- Agents ---------------------------------------------------------------
 
 /** @typedef {{id: number, name: string, available_name: string, email: string, role: string,
- *   availability_status: string, confirmed: boolean, last_seen_at: number|null}} Agent */
+ *   availability_status: string, confirmed: boolean, last_seen_at: number|null, thumbnail?: string}} Agent */
 
 async function agentsView() {
   const list = h('ul', { class: 'agents', 'data-testid': 'agents-list' });
@@ -172,7 +172,7 @@ function agentRow(a, notice, refresh) {
   return h(
     'li',
     { class: 'agent', 'data-testid': 'agent-row', 'data-email': a.email },
-    h('span', { class: `avatar-wrap ${a.availability_status}` }, avatar(a.available_name), h('span', { class: 'dot', title: t(`settings.${a.availability_status}`) })),
+    h('span', { class: `avatar-wrap ${a.availability_status}` }, avatar(a.available_name, 'avatar', a.thumbnail), h('span', { class: 'dot', title: t(`settings.${a.availability_status}`) })),
     h('div', { class: 'who' }, h('strong', { text: a.id === me ? `${a.available_name} (${t('settings.you')})` : a.available_name }), h('span', { class: 'muted', text: a.email }), status),
     h('div', { class: 'controls' }, role, avail),
     actions,
@@ -253,7 +253,7 @@ async function inboxView(/** @type {number} */ id) {
     h('ul', { class: 'members' }, ...agents.map((/** @type {Agent} */ a) => {
       const box = h('input', { type: 'checkbox', name: 'user', value: String(a.id), 'data-testid': 'member-box', 'data-email': a.email });
       box.checked = memberIds.has(a.id);
-      return h('li', {}, h('label', { class: 'check' }, box, avatar(a.available_name, 'avatar sm'), h('span', { text: a.available_name }), a.role === 'administrator' ? h('span', { class: 'badge', text: t('settings.roleAdministrator') }) : null));
+      return h('li', {}, h('label', { class: 'check' }, box, avatar(a.available_name, 'avatar sm', a.thumbnail), h('span', { text: a.available_name }), a.role === 'administrator' ? h('span', { class: 'badge', text: t('settings.roleAdministrator') }) : null));
     })),
     h('button', { type: 'submit', class: 'btn', 'data-testid': 'members-save' }, t('settings.saveMembers')),
   );
@@ -287,6 +287,49 @@ async function inboxView(/** @type {number} */ id) {
 
 // ---- The user's own profile ------------------------------------------------
 
+/** The photo with "Upload photo" and "Remove": sent at once, as Chatwoot's multipart profile update. */
+function photoPicker(/** @type {any} */ profile) {
+  const face = h('span', { class: 'profile-face', 'data-testid': 'profile-photo' });
+  const show = (/** @type {string} */ url) => face.replaceChildren(avatar(profile.available_name, 'avatar lg', url || null));
+  show(profile.avatar_url);
+  const file = h('input', { type: 'file', accept: 'image/png,image/jpeg,image/webp', class: 'sr-only', 'data-testid': 'profile-photo-input' });
+  const pick = h('button', { type: 'button', class: 'btn', 'data-testid': 'profile-photo-upload' }, t('settings.uploadPhoto'));
+  const remove = h('button', { type: 'button', class: 'btn ghost', 'data-testid': 'profile-photo-remove', hidden: !profile.avatar_url }, t('settings.removePhoto'));
+  pick.addEventListener('click', () => file.click());
+  file.addEventListener('change', async () => {
+    const chosen = file.files?.[0];
+    if (!chosen) return;
+    const form = new FormData();
+    form.append('profile[avatar]', chosen);
+    try {
+      const res = await fetch('/api/v1/profile', { method: 'PUT', body: form, credentials: 'same-origin' });
+      const body = await res.json().catch(() => ({}));
+      if (!res.ok) throw new HttpError(res.status, body.code || '', body.message || '');
+      show(body.avatar_url);
+      remove.hidden = !body.avatar_url;
+      toast(t('settings.saved'));
+    } catch (err) {
+      failed(err);
+    }
+    file.value = '';
+  });
+  remove.addEventListener('click', async () => {
+    try {
+      const body = await api('DELETE', '/api/v1/profile/avatar');
+      show(body?.avatar_url);
+      remove.hidden = true;
+    } catch (err) {
+      failed(err);
+    }
+  });
+  return h(
+    'div',
+    { class: 'profile-who' },
+    face,
+    h('div', { class: 'who' }, h('strong', { text: profile.available_name }), h('div', { class: 'muted', text: profile.email }), h('div', { class: 'photo-actions' }, pick, remove, file), h('span', { class: 'hint', text: t('settings.photoHint') })),
+  );
+}
+
 async function profileView() {
   const profile = await api('GET', '/api/v1/profile');
   const input = (/** @type {string} */ name, /** @type {string} */ value, extra = {}) => {
@@ -299,7 +342,7 @@ async function profileView() {
   const form = h(
     'form',
     { class: 'card', 'data-testid': 'profile-form' },
-    h('div', { class: 'profile-who' }, avatar(profile.available_name, 'avatar lg'), h('div', {}, h('strong', { text: profile.available_name }), h('div', { class: 'muted', text: profile.email }))),
+    photoPicker(profile),
     h('div', { class: 'row' },
       field(t('settings.name'), input('name', profile.name, { required: true, maxlength: 255, 'data-testid': 'profile-name' })),
       field(t('settings.displayName'), input('display_name', profile.display_name, { maxlength: 255, 'data-testid': 'profile-display-name' }), t('settings.displayNameHint'))),

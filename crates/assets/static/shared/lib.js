@@ -161,14 +161,23 @@ export function hueFor(name) {
 }
 
 /**
- * An initials avatar. The colour is passed as a CSS custom property (allowed by
+ * An avatar: the photo when there is one (only Parlor's own `/blobs/` URLs),
+ * else initials. The colour is passed as a CSS custom property (allowed by
  * CSP, unlike a style attribute).
  * @param {string | null | undefined} name
  * @param {string} [cls]
+ * @param {string | null} [photo]
  */
-export function avatar(name, cls = 'avatar') {
+export function avatar(name, cls = 'avatar', photo = null) {
   const node = h('span', { class: cls, 'aria-hidden': 'true', text: initials(name) });
   node.style.setProperty('--hue', String(hueFor(name)));
+  if (photo && photo.startsWith('/blobs/')) {
+    const img = h('img', { src: photo, alt: '', loading: 'lazy', decoding: 'async' });
+    // A photo that fails to load leaves the initials.
+    img.addEventListener('error', () => img.remove());
+    node.appendChild(img);
+    node.classList.add('has-photo');
+  }
   return node;
 }
 

@@ -132,6 +132,9 @@ const api = {
 };
 api.identity = store.get(api.identityKey);
 
+/** The server's "Typically replies …" line, in the inbox's reply time. */
+const replyLine = ui.sub.textContent || t('widget.replies');
+
 const state = {
   /** @type {Conversation | null} */
   conversation: null,
@@ -139,7 +142,8 @@ const state = {
   messages: new Map(),
   /** The visitor asked for a fresh conversation: the next message creates one. */
   startNew: false,
-  /** @type {{name: string} | null} */
+  /** Who answers: the assignee (name and photo), else the last agent who wrote.
+   * @type {{name: string, photo?: string | null} | null} */
   agent: null,
   /** @type {string | null} */
   typingName: null,
@@ -266,8 +270,8 @@ function render() {
   ui.composer.hidden = ended;
 
   ui.title.textContent = state.agent?.name || inboxName;
-  ui.sub.textContent = state.agent ? inboxName : t('widget.replies');
-  ui.headAvatar.replaceChildren(state.agent ? avatar(state.agent.name, 'avatar agent-face') : icon('chat', 'icon head-logo'));
+  ui.sub.textContent = state.agent ? inboxName : replyLine;
+  ui.headAvatar.replaceChildren(state.agent ? avatar(state.agent.name, 'avatar agent-face', state.agent.photo) : icon('chat', 'icon head-logo'));
 
   ui.typing.hidden = !state.typingName || ended;
   ui.typingText.textContent = state.typingName ? t('widget.typing', { name: state.typingName }) : '';
@@ -362,7 +366,8 @@ function buildMessage(m, pos) {
 /** @param {Message} m */
 function learnAgent(m) {
   if (m.message_type === 1 && m.sender && m.sender.type !== 'contact' && m.sender.name) {
-    state.agent = { name: m.sender.name };
+    // The assignee's photo stays while they write; another writer replaces it.
+    if (state.agent?.name !== m.sender.name) state.agent = { name: m.sender.name, photo: m.sender.avatar_url || null };
   }
 }
 
@@ -378,7 +383,7 @@ function showConversation(conv, messages) {
   cursors.bump(conv.id, conv.seq);
   for (const m of messages) addMessage(m, false);
   const assignee = conv.meta?.assignee ?? conv.assignee;
-  if (assignee?.name && !state.agent) state.agent = { name: assignee.available_name || assignee.name };
+  if (assignee?.name) state.agent = { name: assignee.available_name || assignee.name, photo: assignee.avatar_url || null };
 }
 
 /**
@@ -630,7 +635,7 @@ function onEvent(frame) {
       state.conversation = { ...state.conversation, ...d, messages: undefined };
       const assignee = d.meta?.assignee ?? d.assignee;
       if (frame.event === 'assignee.changed') {
-        state.agent = assignee?.name ? { name: assignee.available_name || assignee.name } : state.agent;
+        state.agent = assignee?.name ? { name: assignee.available_name || assignee.name, photo: assignee.avatar_url || null } : state.agent;
       }
       if (frame.event === 'conversation.status_changed' && d.status === 'open') state.startNew = false;
       render();

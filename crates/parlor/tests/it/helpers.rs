@@ -143,6 +143,11 @@ impl TestApp {
             max_connections_per_ip: 4096,
             request_timeout_secs: 30,
             ws_ping_every: Duration::from_secs(30),
+            s3_url: None,
+            s3_bucket: "parlor".into(),
+            s3_region: "us-east-1".into(),
+            s3_access_key_id: String::new(),
+            s3_secret_access_key: String::new(),
             clock: Default::default(),
         };
         change(&mut config);

@@ -16,6 +16,7 @@ mod jobs;
 mod languages;
 mod leases;
 mod newcomer;
+mod photos;
 mod presence;
 mod profile;
 mod realtime;

@@ -63,7 +63,7 @@ impl MemberJson {
             name: m.user.name.clone(),
             display_name: m.user.display_name.clone(),
             role: m.role.as_str(),
-            thumbnail: String::new(),
+            thumbnail: super::avatar_url(&m.user.avatar),
             last_seen_at: m.last_seen_at.map(secs),
         }
     }

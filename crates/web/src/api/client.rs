@@ -388,7 +388,7 @@ impl PublicConversationJson {
                 id: u.id.0,
                 name: u.available_name().to_owned(),
                 available_name: u.available_name().to_owned(),
-                avatar_url: String::new(),
+                avatar_url: super::avatar_url(&u.avatar),
             }),
             seq: c.last_seq,
         }

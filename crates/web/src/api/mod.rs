@@ -30,6 +30,12 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(inbox_members::router())
 }
 
+/// Where a stored photo is served (`pages::blob`); empty without one.
+/// Relative: the widget and the inbox are on Parlor's own origin.
+pub(crate) fn avatar_url(key: &Option<String>) -> String {
+    key.as_deref().map(|k| format!("/blobs/{k}")).unwrap_or_default()
+}
+
 /// Chatwoot's timestamps are Unix seconds.
 pub(crate) fn secs(ms: Millis) -> i64 {
     ms.div_euclid(1000)

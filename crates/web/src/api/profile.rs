@@ -2,8 +2,8 @@
 //! password), availability per account, token reset; and teammates as other
 //! teammates see them.
 
-use axum::extract::State;
-use axum::http::HeaderMap;
+use axum::extract::{FromRequest, Multipart, Request, State};
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::Json;
 use domain::*;
 use serde::{Deserialize, Serialize};
@@ -11,13 +11,16 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::error::{ApiResult, ErrorBody};
+use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{session_cookie, ApiJson, AuthUser};
 use crate::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
+        // A photo of up to 5 MB and the form around it.
         .routes(routes!(profile, update_profile))
+        .layer(axum::extract::DefaultBodyLimit::max(app::profile::MAX_PHOTO_BYTES + 64 * 1024))
+        .routes(routes!(delete_avatar))
         .routes(routes!(reset_access_token))
         .routes(routes!(set_availability))
 }
@@ -41,7 +44,9 @@ pub struct ProfilePayload {
 }
 
 #[utoipa::path(put, path = "/api/v1/profile", tag = "Profile",
-    request_body = ProfilePayload,
+    request_body(content = ProfilePayload, description = "JSON, or `multipart/form-data` with the same fields as \
+        `profile[name]` … and a photo as `profile[avatar]` (PNG, JPEG or WebP, at most 5 MB and 4096×4096; \
+        stored as a 256×256 square)"),
     responses((status = 200, body = ProfileJson),
         (status = 401, body = ErrorBody),
         (status = 422, body = ErrorBody, description = "A bad value, or `invalid_current_password`")),
@@ -50,8 +55,21 @@ async fn update_profile(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
     headers: HeaderMap,
-    ApiJson(body): ApiJson<ProfilePayload>,
+    req: Request,
 ) -> ApiResult<Json<ProfileJson>> {
+    let multipart = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|c| c.to_ascii_lowercase().starts_with("multipart/form-data"));
+    let (body, photo) = if multipart {
+        read_multipart(req).await?
+    } else {
+        let ApiJson(body) = ApiJson::<ProfilePayload>::from_request(req, &state).await?;
+        (body, None)
+    };
+    if let Some(bytes) = photo {
+        state.app.set_avatar(user.id, bytes).await?;
+    }
     let password = match (body.password, body.current_password) {
         (Some(new), current) => Some(app::profile::PasswordChange {
             current: current.unwrap_or_default(),
@@ -70,7 +88,58 @@ async fn update_profile(
     // change ends every session.
     let keep = if headers.contains_key("api_access_token") { None } else { session_cookie(&headers) };
     state.app.update_profile(&user, patch, keep.as_deref()).await?;
-    let user = state.app.user(user.id).await?;
+    Ok(Json(full_profile(&state, &user, None).await?))
+}
+
+/// The multipart form of a profile update: Rails-style `profile[field]` names
+/// (plain `field` too), the photo as `profile[avatar]`.
+async fn read_multipart(req: Request) -> ApiResult<(ProfilePayload, Option<Vec<u8>>)> {
+    fn bad<E>(_: E) -> ApiError {
+        ApiError::bad_request("malformed_multipart", "The multipart body could not be read.")
+    }
+    let mut form = Multipart::from_request(req, &()).await.map_err(bad)?;
+    let mut body = ProfilePayload {
+        name: None,
+        display_name: None,
+        message_signature: None,
+        password: None,
+        password_confirmation: None,
+        current_password: None,
+    };
+    let mut photo = None;
+    let failed = |e: axum::extract::multipart::MultipartError| match e.status() {
+        StatusCode::PAYLOAD_TOO_LARGE => {
+            ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "file_too_large", "The photo may be at most 5 MB.")
+        }
+        _ => bad(e),
+    };
+    while let Some(field) = form.next_field().await.map_err(failed)? {
+        let name = field.name().unwrap_or("").trim_start_matches("profile[").trim_end_matches(']').to_owned();
+        if name == "avatar" {
+            photo = Some(field.bytes().await.map_err(failed)?.to_vec());
+            continue;
+        }
+        let text = field.text().await.map_err(failed)?;
+        let slot = match name.as_str() {
+            "name" => &mut body.name,
+            "display_name" => &mut body.display_name,
+            "message_signature" => &mut body.message_signature,
+            "password" => &mut body.password,
+            "password_confirmation" => &mut body.password_confirmation,
+            "current_password" => &mut body.current_password,
+            _ => continue,
+        };
+        *slot = Some(text);
+    }
+    Ok((body, photo))
+}
+
+#[utoipa::path(delete, path = "/api/v1/profile/avatar", tag = "Profile",
+    responses((status = 200, body = ProfileJson, description = "The photo is gone; initials show"),
+        (status = 401, body = ErrorBody)),
+    security(("api_access_token" = [])))]
+async fn delete_avatar(State(state): State<AppState>, AuthUser(user): AuthUser) -> ApiResult<Json<ProfileJson>> {
+    state.app.delete_avatar(user.id).await?;
     Ok(Json(full_profile(&state, &user, None).await?))
 }
 
@@ -98,6 +167,8 @@ async fn set_availability(
 
 /// The profile answer: memberships, availabilities and signature read afresh.
 async fn full_profile(state: &AppState, user: &UserSummary, token: Option<String>) -> ApiResult<ProfileJson> {
+    // The credential's user carries no photo: read the user afresh.
+    let user = &state.app.user(user.id).await?;
     let accounts = state.app.memberships(user.id).await?;
     let availability = state.app.availabilities(user.id).await?;
     let signature = state.app.signature(user.id).await?;
@@ -136,7 +207,7 @@ fn profile_json(
         display_name: user.display_name.clone(),
         available_name: user.available_name().to_owned(),
         email: user.email.clone(),
-        avatar_url: String::new(),
+        avatar_url: super::avatar_url(&user.avatar),
         confirmed: true,
         role,
         account_id,
@@ -210,8 +281,8 @@ impl From<&UserSummary> for AgentJson {
             available_name: u.available_name().to_owned(),
             display_name: u.display_name.clone(),
             email: u.email.clone(),
-            avatar_url: String::new(),
-            thumbnail: String::new(),
+            avatar_url: super::avatar_url(&u.avatar),
+            thumbnail: super::avatar_url(&u.avatar),
         }
     }
 }

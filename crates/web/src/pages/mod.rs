@@ -44,8 +44,29 @@ pub fn router() -> Router<AppState> {
                 static_file(&s, &p, &headers)
             }),
         )
+        .route("/blobs/{kind}/{file}", get(blob))
         .route("/healthz", get(|| async { axum::Json(serde_json::json!({"status": "ok"})) }))
         .route("/readyz", get(readyz))
+}
+
+/// A stored photo. Its key is random and never reused, so it is cached for
+/// good; it is served as an image that can run nothing, whatever it holds.
+async fn blob(
+    State(state): State<AppState>,
+    axum::extract::Path((kind, file)): axum::extract::Path<(String, String)>,
+) -> Response {
+    match state.app.avatar_bytes(&format!("{kind}/{file}")).await {
+        Ok((bytes, content_type)) => {
+            let mut res = bytes.into_response();
+            let h = res.headers_mut();
+            h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+            h.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=31536000, immutable"));
+            h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+            h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("default-src 'none'; sandbox"));
+            res
+        }
+        Err(e) => crate::error::ApiError::from(e).into_response(),
+    }
 }
 
 /// Content Security Policy of the team's pages: our own scripts only, never framed.
