@@ -112,18 +112,29 @@ impl App {
         self.create_session(user.id).await
     }
 
-    /// The user behind a session, with their first account and their role there
-    /// (the inbox page). `Unauthorized` without a valid session or an account.
-    pub async fn session_member(&self, token: &str) -> Result<(UserSummary, AccountId, Role)> {
+    /// The user behind a session, with the account a page shows (`wanted`,
+    /// else their first) and their role there, and all their accounts (the
+    /// switcher). `Unauthorized` without a valid session or any account;
+    /// `NotFound` when `wanted` is not one of theirs.
+    pub async fn session_member(
+        &self,
+        token: &str,
+        wanted: Option<AccountId>,
+    ) -> Result<(UserSummary, AccountId, Role, Vec<(AccountId, String, Role)>)> {
         let user = self.session_user(token).await?;
         let accounts = self.memberships(user.id).await?;
-        let (account_id, _, role) = accounts.into_iter().next().ok_or(AppError::Unauthorized)?;
-        Ok((user, account_id, role))
+        let chosen = match wanted {
+            Some(id) => accounts.iter().find(|(a, _, _)| *a == id).ok_or(AppError::NotFound)?,
+            None => accounts.first().ok_or(AppError::Unauthorized)?,
+        };
+        let (account_id, role) = (chosen.0, chosen.2);
+        Ok((user, account_id, role, accounts))
     }
 
-    /// The agent behind a session, in their first account (the settings pages).
-    pub async fn session_agent(&self, token: &str) -> Result<AgentCtx> {
-        let (user, account_id, _) = self.session_member(token).await?;
+    /// The agent behind a session, in `wanted` or their first account (the
+    /// settings pages).
+    pub async fn session_agent(&self, token: &str, wanted: Option<AccountId>) -> Result<AgentCtx> {
+        let (user, account_id, _, _) = self.session_member(token, wanted).await?;
         self.agent_ctx(user, account_id).await
     }
 

@@ -75,13 +75,14 @@ impl SocketCredential {
 
 impl App {
     /// The agent a socket serves, from its API token or its session cookie: the
-    /// user in its first account, and the credential to check again later.
-    /// `Unauthorized` when the credential is unknown or expired, or the user is
-    /// in no account.
+    /// user in `account` (default: their first), and the credential to check
+    /// again later. `Unauthorized` when the credential is unknown or expired,
+    /// or the user is in no account; `NotFound` when not in `account`.
     pub async fn socket_agent(
         &self,
         access_token: Option<&str>,
         session: Option<&str>,
+        account: Option<AccountId>,
     ) -> Result<(crate::AgentCtx, SocketCredential)> {
         let (user, credential) = match (access_token, session) {
             (Some(token), _) => {
@@ -96,9 +97,11 @@ impl App {
             }
             (None, None) => return Err(AppError::Unauthorized),
         };
-        let accounts = self.memberships(user.id).await?;
-        let (account_id, _, _) = accounts.first().ok_or(AppError::Unauthorized)?;
-        let agent = self.agent_ctx(user, *account_id).await?;
+        let account_id = match account {
+            Some(id) => id,
+            None => self.memberships(user.id).await?.first().map(|(id, _, _)| *id).ok_or(AppError::Unauthorized)?,
+        };
+        let agent = self.agent_ctx(user, account_id).await?;
         Ok((agent, credential))
     }
 

@@ -128,7 +128,7 @@ export function renderList(root, convs, opts) {
           'div',
           { class: 'empty-links' },
           document.body.dataset.role === 'administrator'
-            ? h('a', { class: 'btn', href: '/app/settings/embed', 'data-testid': 'empty-embed', text: t('inbox.embedLink') })
+            ? h('a', { class: 'btn', href: `/app/settings/embed?account=${document.body.dataset.accountId}`, 'data-testid': 'empty-embed', text: t('inbox.embedLink') })
             : null,
           h('a', { class: 'btn ghost', href: '/demo', target: '_blank', rel: 'noopener', 'data-testid': 'empty-demo', text: t('inbox.demoLink') }),
         ),

@@ -376,7 +376,7 @@ let firstAuth = true;
 let offlineTimer = 0;
 
 const realtime = new Realtime({
-  auth: () => (cursor === null ? { event: 'authenticate' } : { event: 'authenticate', since: cursor }),
+  auth: () => (cursor === null ? { event: 'authenticate', account_id: me.accountId } : { event: 'authenticate', account_id: me.accountId, since: cursor }),
   onAuthenticated(d) {
     if (cursor === null && typeof d?.seq === 'number') cursor = d.seq;
     // Events between the first list load and this socket are not replayed: reload once.
@@ -516,6 +516,10 @@ document.addEventListener('visibilitychange', () => {
 
 banner.replaceChildren(icon('wifiOff'), h('span', { text: t('inbox.offline') }));
 $('me-avatar').replaceChildren(avatar(me.name, 'avatar sm'));
+// A user in several accounts switches between them (the page is per account).
+document.getElementById('account-switcher')?.addEventListener('change', (e) => {
+  location.assign(`/app?account=${/** @type {HTMLSelectElement} */ (e.target).value}`);
+});
 // The photo, when there is one (the page knows the name only).
 api.profile().then((p) => p?.avatar_url && $('me-avatar').replaceChildren(avatar(me.name, 'avatar sm', p.avatar_url)), () => {});
 api.inboxes().then(

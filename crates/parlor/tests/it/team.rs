@@ -349,3 +349,60 @@ async fn the_settings_pages_need_a_session_and_show_the_team_only_to_administrat
     assert!(!page.contains("settings-admin-only"));
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_user_in_two_accounts_picks_one_for_the_socket_and_the_inbox_page() {
+    let app = TestApp::spawn().await;
+    let other = app::testing::create_account(app.app(), "Second shop").await.expect("account");
+    let (_, their_token) = app.create_user(other.0, "boss@second.example", Role::Administrator).await;
+    let (_, website) = app.new_inbox(other.0, "Second website").await;
+    // The owner of account 1 joins account 2 as an agent.
+    let base2 = format!("{}/api/v1/accounts/{}", app.url, other.0);
+    let got = app
+        .post(&their_token, &format!("{base2}/agents"), json!({"name": "Owner", "email": "owner@example.com"}))
+        .await;
+    assert_eq!(got.0, 200, "{}", got.1);
+
+    let (mut second, hello) =
+        app.ws_auth(json!({"event": "authenticate", "access_token": app.admin_token, "account_id": other.0})).await;
+    assert_eq!(hello["account_id"], other.0, "{hello}");
+    let (mut first, hello) = app.ws_auth(json!({"event": "authenticate", "access_token": app.admin_token})).await;
+    assert_eq!(hello["account_id"], 1, "the first account by default");
+    let (_, c2) = app.conversation_in(&website).await;
+    let created = next_event(&mut second, "conversation.created").await;
+    assert_eq!(created["data"]["id"], c2);
+    // Account 1's socket hears nothing of account 2: the next thing it sees
+    // is account 1's own conversation.
+    let (_, c1) = app.visitor_with_conversation().await;
+    let seen = next_event(&mut first, "conversation.created").await;
+    assert_eq!(seen["data"]["id"], c1);
+    assert_eq!(seen["data"]["account_id"], 1);
+
+    // Not a member of the account named: 4001.
+    let third = app::testing::create_account(app.app(), "Third").await.expect("account");
+    let mut ws = app.ws().await;
+    send_text(
+        &mut ws,
+        &json!({"event": "authenticate", "access_token": app.admin_token, "account_id": third.0}).to_string(),
+    )
+    .await;
+    assert_eq!(close_code(&mut ws).await, Some(4001));
+
+    // The inbox page: the account asked for, with a switcher; a stranger's account → the first.
+    let session = app.login("owner@example.com", "correct horse battery").await;
+    let page = |q: String| {
+        let client = no_redirect_client();
+        let url = format!("{}/app{q}", app.url);
+        let cookie = format!("parlor_session={session}");
+        async move {
+            let res = client.get(url).header("cookie", cookie).send().await.expect("send");
+            (res.status().as_u16(), res.text().await.unwrap_or_default())
+        }
+    };
+    let (status, html) = page(format!("?account={}", other.0)).await;
+    assert_eq!(status, 200);
+    assert!(html.contains(&format!("data-account-id=\"{}\"", other.0)), "the second account's inbox");
+    assert!(html.contains("data-testid=\"account-switcher\"") && html.contains("Second shop"));
+    assert_eq!(page(format!("?account={}", third.0)).await.0, 303);
+    app.stop().await;
+}

@@ -25,13 +25,18 @@ struct InboxPage {
     user_id: i64,
     user_name: String,
     role: String,
+    /// The user's accounts, for the switcher (shown with two or more).
+    accounts: Vec<(i64, String)>,
 }
 
 pub(super) async fn show(State(state): State<AppState>, headers: HeaderMap, Query(q): Query<LangQuery>) -> Response {
     let Some(token) = session_cookie(&headers) else { return Redirect::to("/login").into_response() };
-    let (user, account_id, role) = match state.app.session_member(&token).await {
+    let wanted = q.account.map(domain::AccountId);
+    let (user, account_id, role, accounts) = match state.app.session_member(&token, wanted).await {
         Ok(member) => member,
         Err(app::AppError::Unauthorized) => return Redirect::to("/login").into_response(),
+        // Not one of theirs: their first account, as if none was named.
+        Err(app::AppError::NotFound) => return Redirect::to("/app").into_response(),
         Err(e) => return crate::error::ApiError::from(e).into_response(),
     };
     let lang = language(&headers, q.lang.as_deref());
@@ -45,6 +50,7 @@ pub(super) async fn show(State(state): State<AppState>, headers: HeaderMap, Quer
         user_id: user.id.0,
         user_name: user.available_name().to_owned(),
         role: role.as_str().to_owned(),
+        accounts: accounts.into_iter().map(|(id, name, _)| (id.0, name)).collect(),
     }
     .render();
     page(html, APP_CSP)

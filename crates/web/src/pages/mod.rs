@@ -133,6 +133,8 @@ pub(crate) fn json_for_html(value: &impl serde::Serialize) -> String {
 #[derive(Deserialize)]
 pub(crate) struct LangQuery {
     pub lang: Option<String>,
+    /// The account a team page shows, for a user in several (default: the first).
+    pub account: Option<i64>,
 }
 
 fn static_file(state: &AppState, path: &str, headers: &HeaderMap) -> Response {

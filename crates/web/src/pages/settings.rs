@@ -36,26 +36,35 @@ struct SettingsPage {
     public_url: String,
 }
 
-pub(super) async fn index() -> Redirect {
-    Redirect::to("/app/settings/agents")
+pub(super) async fn index(Query(q): Query<LangQuery>) -> Redirect {
+    match q.account {
+        Some(a) => Redirect::to(&format!("/app/settings/agents?account={a}")),
+        None => Redirect::to("/app/settings/agents"),
+    }
 }
 
 /// The empty inbox's "put the chat on your website": the first inbox's snippet.
-pub(super) async fn embed(State(state): State<AppState>, headers: HeaderMap) -> Response {
+pub(super) async fn embed(State(state): State<AppState>, headers: HeaderMap, Query(q): Query<LangQuery>) -> Response {
     let Some(token) = session_cookie(&headers) else { return Redirect::to("/login").into_response() };
-    let Ok(agent) = state.app.session_agent(&token).await else { return Redirect::to("/login").into_response() };
+    let wanted = q.account.map(domain::AccountId);
+    let Ok(agent) = state.app.session_agent(&token, wanted).await else {
+        return Redirect::to("/login").into_response();
+    };
+    let account = agent.account_id.0;
     match state.app.inboxes(&agent).await.ok().and_then(|l| l.into_iter().next()) {
-        Some(inbox) => Redirect::to(&format!("/app/settings/inboxes/{}#embed", inbox.id.0)).into_response(),
-        None => Redirect::to("/app/settings/agents").into_response(),
+        Some(inbox) => {
+            Redirect::to(&format!("/app/settings/inboxes/{}?account={account}#embed", inbox.id.0)).into_response()
+        }
+        None => Redirect::to(&format!("/app/settings/agents?account={account}")).into_response(),
     }
 }
 
 pub(super) async fn profile(State(state): State<AppState>, headers: HeaderMap, Query(q): Query<LangQuery>) -> Response {
-    render(&state, &headers, q.lang.as_deref(), "profile", 0).await
+    render(&state, &headers, &q, "profile", 0).await
 }
 
 pub(super) async fn agents(State(state): State<AppState>, headers: HeaderMap, Query(q): Query<LangQuery>) -> Response {
-    render(&state, &headers, q.lang.as_deref(), "agents", 0).await
+    render(&state, &headers, &q, "agents", 0).await
 }
 
 pub(super) async fn inbox(
@@ -64,18 +73,13 @@ pub(super) async fn inbox(
     Path(id): Path<i64>,
     Query(q): Query<LangQuery>,
 ) -> Response {
-    render(&state, &headers, q.lang.as_deref(), "inbox", id).await
+    render(&state, &headers, &q, "inbox", id).await
 }
 
-async fn render(
-    state: &AppState,
-    headers: &HeaderMap,
-    forced: Option<&str>,
-    view: &'static str,
-    inbox_id: i64,
-) -> Response {
+async fn render(state: &AppState, headers: &HeaderMap, q: &LangQuery, view: &'static str, inbox_id: i64) -> Response {
+    let forced = q.lang.as_deref();
     let Some(token) = session_cookie(headers) else { return Redirect::to("/login").into_response() };
-    let agent = match state.app.session_agent(&token).await {
+    let agent = match state.app.session_agent(&token, q.account.map(domain::AccountId)).await {
         Ok(agent) => agent,
         Err(app::AppError::Unauthorized) => return Redirect::to("/login").into_response(),
         Err(e) => return crate::error::ApiError::from(e).into_response(),

@@ -113,6 +113,8 @@ struct ClientFrame {
     event: String,
     pubsub_token: Option<String>,
     access_token: Option<String>,
+    /// An agent's account (a user in several); default: their first.
+    account_id: Option<i64>,
     since: Option<serde_json::Value>,
     conversation: Option<i64>,
     content: Option<String>,

@@ -63,8 +63,10 @@ pub(super) async fn authenticate(
     if first.access_token.is_none() && cookie.is_none() {
         return Err(Close(close::POLICY, "authentication failed"));
     }
-    let (ctx, credential) =
-        app.socket_agent(first.access_token.as_deref(), cookie.as_deref()).await.map_err(refused)?;
+    let (ctx, credential) = app
+        .socket_agent(first.access_token.as_deref(), cookie.as_deref(), first.account_id.map(AccountId))
+        .await
+        .map_err(refused)?;
     let topic = Topic::Account(ctx.account_id);
     Ok((topic, Peer::Agent { agent: Box::new(AgentPeer { ctx, credential }), cursor: 0 }))
 }
