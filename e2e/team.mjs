@@ -25,7 +25,7 @@ async function teamPass(browser, base) {
     await step('an administrator opens the settings and invites an agent, getting a setup link to copy', async () => {
       await login(page, base, OWNER);
       await page.locator('[data-testid="open-settings"]').click();
-      await page.waitForURL('**/app/settings/agents');
+      await page.waitForURL(/\/app\/settings\/agents/);
       await visible(page.locator('[data-testid="agent-row"]').first(), 'the agents list');
       await page.locator('[data-testid="agent-name"]').fill(BEN.name);
       await page.locator('[data-testid="agent-email"]').fill(BEN.email);
@@ -60,7 +60,7 @@ async function teamPass(browser, base) {
     await step('the new agent goes busy on their profile page, and the administrator sees it', async () => {
       await ben.goto(`${base}/app`);
       await ben.locator('[data-testid="open-profile"]').click();
-      await ben.waitForURL('**/app/profile');
+      await ben.waitForURL(/\/app\/profile/);
       await ben.locator('[data-testid="profile-photo-input"]').setInputFiles({ name: 'ben.png', mimeType: 'image/png', buffer: Buffer.from(PHOTO, 'base64') });
       await visible(ben.locator('[data-testid="profile-photo"] img[src^="/blobs/avatars/"]'), 'the uploaded photo', LIVE);
       await ben.locator('[data-testid="profile-availability"]').selectOption('busy');

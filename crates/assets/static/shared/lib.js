@@ -475,24 +475,45 @@ export class StickyScroll {
     this.s = scroller;
     this.button = button;
     this.pinned = true;
+    /** Where the last scroll event or jump left the scroller. */
+    this.top = scroller.scrollTop;
     button.hidden = true;
     scroller.addEventListener(
       'scroll',
       () => {
-        this.pinned = this.s.scrollHeight - this.s.scrollTop - this.s.clientHeight < AT_END;
+        this.top = this.s.scrollTop;
+        this.pinned = this.atEnd();
         if (this.pinned) this.button.hidden = true;
       },
       { passive: true },
     );
     button.addEventListener('click', () => this.toEnd());
     // A growing composer, a status line, a late font or image: stay at the end.
-    const follow = new ResizeObserver(() => this.pinned && this.jump());
+    const follow = new ResizeObserver(() => this.following() && this.jump());
     follow.observe(scroller);
     follow.observe(content);
   }
 
+  atEnd() {
+    return this.s.scrollHeight - this.s.scrollTop - this.s.clientHeight < AT_END;
+  }
+
+  /**
+   * Whether the reader follows the end. A scroll whose event has not arrived
+   * yet (the reader moved, then a resize or a message came first) counts:
+   * then where they are now decides, not where they were.
+   */
+  following() {
+    if (Math.abs(this.s.scrollTop - this.top) > 1) {
+      this.top = this.s.scrollTop;
+      this.pinned = this.atEnd();
+    }
+    return this.pinned;
+  }
+
   jump() {
     this.s.scrollTop = this.s.scrollHeight;
+    this.top = this.s.scrollTop;
   }
 
   /** To the end and following again (a thread opened, the reader sent something). */
@@ -508,7 +529,7 @@ export class StickyScroll {
    * @param {boolean} news
    */
   update(news) {
-    if (this.pinned) this.jump();
+    if (this.following()) this.jump();
     else if (news) this.button.hidden = false;
   }
 }
