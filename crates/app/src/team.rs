@@ -9,6 +9,10 @@ use store::{Member, SetupPurpose};
 use crate::auth::AgentCtx;
 use crate::{tokens, App, AppError, Result};
 
+/// An agent whose last socket closed longer ago than this shows offline,
+/// whatever they chose (a closed laptop is not "online").
+pub const OFFLINE_AFTER: Millis = 5 * 60 * 1000;
+
 /// How long a setup link works: long enough for an invitation sent on a
 /// Friday, short enough that an old one in a mailbox is worthless.
 pub const SETUP_LINK_DAYS: i64 = 7;
@@ -36,9 +40,22 @@ fn admin_only(agent: &AgentCtx) -> Result<()> {
 }
 
 impl App {
-    /// The account's members (every agent may list their teammates).
+    /// The account's members (every agent may list their teammates), each
+    /// shown as available as they are.
     pub async fn agents(&self, agent: &AgentCtx) -> Result<Vec<Member>> {
-        Ok(self.store().members(agent.account_id).await?)
+        let members = self.store().members(agent.account_id).await?;
+        Ok(members.into_iter().map(|m| self.with_presence(agent.account_id, m)).collect())
+    }
+
+    /// A member's shown availability: their choice while a socket of theirs is
+    /// open or closed less than [`OFFLINE_AFTER`] ago, else offline.
+    fn with_presence(&self, account: AccountId, mut m: Member) -> Member {
+        let online = self.presence().is_online(account, crate::presence::Present::User { id: m.user.id.0 });
+        let lately = m.last_seen_at.is_some_and(|t| self.now() - t < OFFLINE_AFTER);
+        if !online && !lately {
+            m.shown = Availability::Offline;
+        }
+        m
     }
 
     /// Adds a teammate by email. A new user gets a setup link to choose a
@@ -78,7 +95,8 @@ impl App {
                 (user, Some(self.new_setup_token(user, SetupPurpose::Invitation).await?))
             }
         };
-        Ok(AddedAgent { member: self.store().member(account, user).await?, setup_token })
+        let member = self.with_presence(account, self.store().member(account, user).await?);
+        Ok(AddedAgent { member, setup_token })
     }
 
     /// Changes a teammate's name, role or availability. The last
@@ -100,7 +118,7 @@ impl App {
             self.store().set_member_role(account, user, role).await?;
             self.access_changed(account, user).await;
         }
-        Ok(self.store().member(account, user).await?)
+        Ok(self.with_presence(account, self.store().member(account, user).await?))
     }
 
     /// Removes a teammate from the account: their open conversations there
@@ -223,7 +241,7 @@ impl App {
     pub async fn inbox_members(&self, agent: &AgentCtx, inbox: InboxId) -> Result<Vec<Member>> {
         self.inbox(agent, inbox).await?;
         let ids = self.store().inbox_members(agent.account_id, inbox).await?;
-        let all = self.store().members(agent.account_id).await?;
+        let all = self.agents(agent).await?;
         Ok(all.into_iter().filter(|m| ids.contains(&m.user.id)).collect())
     }
 

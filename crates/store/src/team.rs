@@ -11,7 +11,11 @@ use crate::{Result, Store, StoreError};
 pub struct Member {
     pub user: UserSummary,
     pub role: Role,
+    /// What the member chose.
     pub availability: Availability,
+    /// What others see: the choice while connected (or lately), else
+    /// offline (`App::agents`); the store fills in the choice.
+    pub shown: Availability,
     /// `false` for an invited user who has not chosen a password yet.
     pub confirmed: bool,
     pub last_seen_at: Option<Millis>,
@@ -29,6 +33,7 @@ fn member(r: MemberRow) -> Member {
         // The columns only ever hold values written from these types.
         role: Role::parse(&role).unwrap_or(Role::Agent),
         availability: Availability::parse(&availability).unwrap_or(Availability::Online),
+        shown: Availability::parse(&availability).unwrap_or(Availability::Online),
         confirmed,
         last_seen_at,
     }

@@ -112,6 +112,11 @@ impl Presence {
         }
     }
 
+    /// Whether `who` has a socket open in the account, on any process.
+    pub fn is_online(&self, account: AccountId, who: Present) -> bool {
+        lock(&self.state).online(&(account, who))
+    }
+
     /// Everyone of the account online now, for a socket's first update.
     pub fn everyone(&self, account: AccountId) -> PresenceUpdate {
         let s = lock(&self.state);

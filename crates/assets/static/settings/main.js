@@ -68,7 +68,7 @@ const AVAILABILITY = () => /** @type {Array<[string, string]>} */ ([['online', t
 // ---- Agents ---------------------------------------------------------------
 
 /** @typedef {{id: number, name: string, available_name: string, email: string, role: string,
- *   availability_status: string, confirmed: boolean, last_seen_at: number|null, thumbnail?: string}} Agent */
+ *   availability_status: string, availability?: string, confirmed: boolean, last_seen_at: number|null, thumbnail?: string}} Agent */
 
 async function agentsView() {
   const list = h('ul', { class: 'agents', 'data-testid': 'agents-list' });
@@ -131,7 +131,7 @@ function agentRow(a, notice, refresh) {
   const role = select('role', ROLES(), a.role);
   role.setAttribute('aria-label', `${t('settings.role')}: ${a.available_name}`);
   role.addEventListener('change', () => patch({ role: role.value }));
-  const avail = select('availability', AVAILABILITY(), a.availability_status);
+  const avail = select('availability', AVAILABILITY(), a.availability || a.availability_status);
   avail.setAttribute('aria-label', `${t('settings.availability')}: ${a.available_name}`);
   avail.addEventListener('change', () => patch({ availability: avail.value }));
   const status = !a.confirmed

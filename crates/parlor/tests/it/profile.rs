@@ -102,10 +102,45 @@ async fn availability_is_set_per_account_and_shown_to_the_team() {
     let (_, agents) = app.get(&app.admin_token, &app.api("/agents")).await;
     let me = p["id"].clone();
     let mine = agents.as_array().expect("list").iter().find(|a| a["id"] == me).cloned().expect("listed");
-    assert_eq!(mine["availability_status"], "busy");
+    assert_eq!(mine["availability"], "busy", "the choice");
     let bad = app.post(&app.admin_token, &url, json!({"profile": {"account_id": 1, "availability": "away"}})).await;
     assert_error(&bad, 422, "invalid_availability");
     let other = app.post(&app.admin_token, &url, json!({"profile": {"account_id": 999, "availability": "busy"}})).await;
     assert_error(&other, 404, "not_found");
     app.stop().await;
+}
+
+#[tokio::test]
+async fn others_see_an_agents_choice_while_connected_and_offline_some_minutes_after_the_last_socket() {
+    let (app, clock) = TestApp::spawn_on_manual_clock(|_| {}).await;
+    let (anna, anna_token) = app.create_user(1, "anna@example.com", domain::Role::Agent).await;
+    let shown = || async {
+        let (_, agents) = app.get(&app.admin_token, &app.api("/agents")).await;
+        let a = agents.as_array().expect("list").iter().find(|a| a["id"] == anna).cloned().expect("anna");
+        (
+            a["availability"].as_str().unwrap_or("").to_owned(),
+            a["availability_status"].as_str().unwrap_or("").to_owned(),
+        )
+    };
+    assert_eq!(shown().await, ("online".into(), "offline".into()), "never connected");
+    let url = format!("{}/api/v1/profile/availability", app.url);
+    app.post(&anna_token, &url, json!({"profile": {"account_id": 1, "availability": "busy"}})).await;
+    let (ws, _) = app.ws_auth(json!({"event": "authenticate", "access_token": anna_token})).await;
+    assert_eq!(shown().await, ("busy".into(), "busy".into()), "connected: the choice");
+    drop(ws);
+    // The socket's close is recorded as last seen; within the grace the choice still shows.
+    let mut closed = false;
+    for _ in 0..50 {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        let (_, agents) = app.get(&app.admin_token, &app.api("/agents")).await;
+        let online = app.app().presence().is_online(domain::AccountId(1), app::presence::Present::User { id: anna });
+        if !online && agents.is_array() {
+            closed = true;
+            break;
+        }
+    }
+    assert!(closed, "the socket closed");
+    assert_eq!(shown().await.1, "busy", "just closed: still the choice");
+    clock.advance(app::team::OFFLINE_AFTER + 1000);
+    assert_eq!(shown().await, ("busy".into(), "offline".into()), "gone for a while: offline");
 }

@@ -54,7 +54,8 @@ async fn an_invited_agent_chooses_a_password_once_through_the_setup_link() {
     let app = TestApp::spawn().await;
     let added = invite(&app, "nina@example.com", "agent").await;
     assert_eq!((added["role"].as_str(), added["confirmed"].as_bool()), (Some("agent"), Some(false)), "{added}");
-    assert_eq!(added["availability_status"], "online");
+    assert_eq!(added["availability"], "online", "the default choice");
+    assert_eq!(added["availability_status"], "offline", "never connected: shown offline");
     let token = token_of(&added["setup_url"]);
     assert_eq!(token.len(), 64, "256 random bits");
 
@@ -172,7 +173,7 @@ async fn an_administrator_changes_roles_and_availability_but_never_the_last_admi
         .send_as(&app.admin_token, Method::PATCH, &url, json!({"role": "administrator", "availability": "busy"}))
         .await;
     assert_eq!(status, 200, "{body}");
-    assert_eq!((body["role"].as_str(), body["availability_status"].as_str()), (Some("administrator"), Some("busy")));
+    assert_eq!((body["role"].as_str(), body["availability"].as_str()), (Some("administrator"), Some("busy")));
     // Anna is an administrator now: she sees every inbox and may add agents.
     let (status, _) = app.post(&anna_token, &app.api("/agents"), json!({"name": "B", "email": "b@example.com"})).await;
     assert_eq!(status, 200);

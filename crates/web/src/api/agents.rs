@@ -35,8 +35,11 @@ crate::json::wrapped!(
 pub struct MemberJson {
     pub id: i64,
     pub account_id: i64,
-    /// `online`, `busy` or `offline`, as Chatwoot's server sends it.
+    /// What others see, as Chatwoot computes it: the agent's choice while
+    /// connected (or within 5 minutes of their last socket), else `offline`.
     pub availability_status: &'static str,
+    /// The agent's own choice: `online`, `busy` or `offline`.
+    pub availability: &'static str,
     pub auto_offline: bool,
     /// `false` until an invited agent has chosen a password.
     pub confirmed: bool,
@@ -55,7 +58,8 @@ impl MemberJson {
         MemberJson {
             id: m.user.id.0,
             account_id: account.0,
-            availability_status: m.availability.as_str(),
+            availability_status: m.shown.as_str(),
+            availability: m.availability.as_str(),
             auto_offline: true,
             confirmed: m.confirmed,
             email: m.user.email.clone(),

@@ -221,6 +221,7 @@ fn profile_json(
                 role: role.as_str(),
                 status: "active",
                 availability_status: status_in(*id),
+                availability: status_in(*id),
             })
             .collect(),
         kind: "User",
@@ -234,8 +235,10 @@ pub struct AccountMembershipJson {
     pub name: String,
     pub role: &'static str,
     pub status: &'static str,
-    /// `online`, `busy` or `offline` in this account.
+    /// `online`, `busy` or `offline` in this account, as chosen.
     pub availability_status: &'static str,
+    /// The same (Chatwoot's name for the choice).
+    pub availability: &'static str,
 }
 
 #[derive(Serialize, ToSchema)]
