@@ -124,6 +124,9 @@ async function teamPass(browser, base) {
       const title = await frame.locator('#head-title').innerText();
       if (title.trim() !== BEN.name) fail(`widget header names "${title}", not ${BEN.name}`);
       await shot(visitor, 'desktop-widget-assigned-photo-en');
+      // In the inbox, the assignee's avatar carries their availability (busy, chosen above).
+      await page.goto(`${base}/app`);
+      await visible(page.locator('[data-testid="conversation-row"] [data-availability="busy"]').first(), "the assignee's busy dot in the list", LIVE);
     });
 
     await step('the settings pages fit a phone in German', async () => {

@@ -42,6 +42,11 @@ export class Api {
     return this.call('GET', '/api/v1/profile');
   }
 
+  /** The team, for the availability dots. @returns {Promise<Array<{id: number, availability_status: string}>>} */
+  async agents() {
+    return (await this.call('GET', `${this.base}/agents`)) ?? [];
+  }
+
   /** @returns {Promise<any[]>} */
   async inboxes() {
     const r = await this.call('GET', `${this.base}/inboxes`);

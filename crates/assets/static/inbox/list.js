@@ -6,7 +6,7 @@
 
 import { avatar, h, icon } from '../shared/lib.js';
 import { t } from './i18n.js';
-import { contactAvatar, contactName } from './people.js';
+import { contactAvatar, contactName, withAvailability } from './people.js';
 
 /**
  * @typedef {import('./api.js').Conversation} Conversation
@@ -90,7 +90,7 @@ export function lastMessage(c) {
  * @param {HTMLElement} root
  * @param {Conversation[]} convs already filtered and sorted
  * @param {{filter: Filter, selectedId: number | null, loading: boolean, meId: number,
- *   fmt: Fmt, hasMore: boolean, onMore: () => void, online?: Set<number>,
+ *   fmt: Fmt, hasMore: boolean, onMore: () => void, online?: Set<number>, team?: Map<number, string>,
  *   failed?: boolean, onRetry?: () => void}} opts
  */
 export function renderList(root, convs, opts) {
@@ -145,7 +145,7 @@ export function renderList(root, convs, opts) {
 
 /**
  * @param {Conversation} c
- * @param {{selectedId: number | null, meId: number, fmt: Fmt, online?: Set<number>}} opts
+ * @param {{selectedId: number | null, meId: number, fmt: Fmt, online?: Set<number>, team?: Map<number, string>}} opts
  */
 function row(c, opts) {
   const contact = c.meta?.sender;
@@ -171,7 +171,7 @@ function row(c, opts) {
     a.setAttribute('title', t('inbox.assignedTo', { name: assignee.available_name || assignee.name }));
     a.setAttribute('role', 'img');
     a.setAttribute('aria-label', t('inbox.assignedTo', { name: assignee.available_name || assignee.name }));
-    badges.appendChild(a);
+    badges.appendChild(withAvailability(a, opts.team?.get(assignee.id)));
   }
   const online = opts.online?.has(c.meta?.sender?.id ?? -1);
   const av = h('span', { class: 'row-avatar' }, contactAvatar(contact, 'avatar'), h('span', { class: 'channel-dot', title: 'Web' }, icon('globe', 'icon')), online ? presenceDot() : null);

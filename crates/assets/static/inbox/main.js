@@ -40,6 +40,8 @@ const state = {
   convs: new Map(),
   /** @type {Set<number>} contacts with the widget open now (presence.update) */
   online: new Set(),
+  /** @type {Map<number, string>} each agent's availability as the team sees it */
+  team: new Map(),
   /** @type {Partial<import('./api.js').Counts>} */
   counts: {},
   loading: true,
@@ -119,6 +121,7 @@ function renderListPane() {
     loading: state.loading,
     meId: me.id,
     online: state.online,
+    team: state.team,
     fmt,
     hasMore: state.hasMore,
     failed: state.loadFailed,
@@ -138,7 +141,7 @@ function renderThreadPane() {
   app.classList.toggle('contact-open', state.contactOpen && !!c);
   renderSidebar(contactPane, c, { fmt, locale, onClose: () => ((state.contactOpen = false), renderAll()) });
   if (!c) return;
-  renderHead(thread, c, { meId: me.id, inboxName: state.inboxes.get(c.inbox_id) || '', contactOpen: state.contactOpen, online: state.online.has(c.meta?.sender?.id ?? -1) });
+  renderHead(thread, c, { meId: me.id, inboxName: state.inboxes.get(c.inbox_id) || '', contactOpen: state.contactOpen, online: state.online.has(c.meta?.sender?.id ?? -1), team: state.team });
   renderTimelinePane();
   const typer = state.typing.get(c.id);
   thread.typing.hidden = !typer;
@@ -440,6 +443,8 @@ const realtime = new Realtime({
           if (s === 'online') state.online.add(Number(id));
           else state.online.delete(Number(id));
         }
+        // An agent came or went: their dot may change (the server decides it).
+        if (d.full || Object.keys(d.users ?? {}).length) void loadTeam();
         renderAll();
         break;
       }
@@ -513,6 +518,16 @@ document.addEventListener('visibilitychange', () => {
 });
 
 // ------------------------------------------------------------------ start
+
+async function loadTeam() {
+  try {
+    const agents = await api.agents();
+    state.team = new Map(agents.map((a) => [a.id, a.availability_status]));
+    renderAll();
+  } catch {
+    // No dots is a fine fallback; the next presence change tries again.
+  }
+}
 
 banner.replaceChildren(icon('wifiOff'), h('span', { text: t('inbox.offline') }));
 $('me-avatar').replaceChildren(avatar(me.name, 'avatar sm'));

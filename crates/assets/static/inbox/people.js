@@ -27,3 +27,14 @@ export function contactAvatar(contact, cls = 'avatar') {
   node.style.setProperty('--hue', String(Math.round((contact.id * 137.508) % 360)));
   return node;
 }
+
+/**
+ * An agent's avatar with their availability dot (online, busy, offline), as
+ * the team list says; the bare avatar when it does not know them.
+ * @param {HTMLElement} face
+ * @param {string | undefined} status
+ */
+export function withAvailability(face, status) {
+  if (!status) return face;
+  return h('span', { class: `avatar-wrap ${status}`, 'data-availability': status }, face, h('span', { class: 'dot', 'aria-hidden': 'true' }));
+}

@@ -7,7 +7,7 @@
 
 import { Timeline, activityText, avatar, h, icon, linkify } from '../shared/lib.js';
 import { t } from './i18n.js';
-import { contactAvatar, contactName } from './people.js';
+import { contactAvatar, contactName, withAvailability } from './people.js';
 import { presenceDot } from './list.js';
 
 /**
@@ -55,7 +55,7 @@ export function mountThread(root, on) {
 /**
  * @param {ReturnType<typeof mountThread>} ui
  * @param {Conversation} c
- * @param {{meId: number, inboxName: string, contactOpen: boolean, online: boolean}} opts
+ * @param {{meId: number, inboxName: string, contactOpen: boolean, online: boolean, team?: Map<number, string>}} opts
  */
 export function renderHead(ui, c, opts) {
   const contact = c.meta?.sender;
@@ -74,7 +74,7 @@ export function renderHead(ui, c, opts) {
   const aName = a ? a.available_name || a.name : '';
   const mine = !!a && a.id === opts.meId;
   const label = mine ? t('inbox.unassign') : t('inbox.assignToMe');
-  ui.assign.replaceChildren(a ? avatar(aName, 'avatar xs', a.avatar_url) : icon('user', 'icon'), h('span', { class: 'label', text: label }));
+  ui.assign.replaceChildren(a ? withAvailability(avatar(aName, 'avatar xs', a.avatar_url), opts.team?.get(a.id)) : icon('user', 'icon'), h('span', { class: 'label', text: label }));
   ui.assign.setAttribute('aria-label', label);
   ui.assign.title = a ? t('inbox.assignedTo', { name: aName }) : t('inbox.unassignedLabel');
   ui.closeBtn.hidden = resolved;
