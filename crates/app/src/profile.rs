@@ -144,10 +144,7 @@ impl App {
     /// Sets the user's availability in one of their accounts (`NotFound`
     /// when they are not in it).
     pub async fn set_own_availability(&self, user: UserId, account: AccountId, a: Availability) -> Result<()> {
-        match self.store().set_availability(account, user, a).await {
-            Err(store::StoreError::NotFound) => Err(AppError::NotFound),
-            other => Ok(other?),
-        }
+        Ok(self.store().set_availability(account, user, a).await?)
     }
 
     /// The user's availability in each account.

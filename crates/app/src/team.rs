@@ -124,6 +124,9 @@ impl App {
     /// Removes a teammate from the account: their open conversations there
     /// are unassigned (a line each in the team's timeline), and their
     /// sockets in this account close. Their user stays (other accounts).
+    /// Unassigning comes first, so a failure half-way leaves a member who can
+    /// be removed again, never conversations assigned to someone gone; a
+    /// second sweep after the removal catches one they took meanwhile.
     pub async fn remove_agent(&self, admin: &AgentCtx, user: UserId) -> Result<()> {
         admin_only(admin)?;
         let account = admin.account_id;
@@ -136,6 +139,9 @@ impl App {
         }
         let who = admin.user.available_name().to_owned();
         let activity = crate::activity(ActivityKind::AssigneeRemoved, Some(&who), Some(member.user.available_name()));
+        for conversation in self.store().assigned_open(account, user).await? {
+            self.unassign_removed(account, conversation, user, &activity).await?;
+        }
         self.store().remove_account_user(account, user).await?;
         self.access_changed(account, user).await;
         for conversation in self.store().assigned_open(account, user).await? {

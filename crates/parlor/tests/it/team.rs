@@ -249,9 +249,17 @@ async fn inbox_members_are_listed_added_replaced_and_removed_and_sockets_follow_
     assert!(members_of(&before).contains(&anna), "{before}");
 
     let (mut ws, _) = app.ws_auth(json!({"event": "authenticate", "access_token": anna_token})).await;
-    let (_, agents) = app.get(&app.admin_token, &app.api("/agents")).await;
-    let seen = agents.as_array().expect("list").iter().find(|a| a["id"] == anna).expect("anna")["last_seen_at"].clone();
-    assert!(seen.as_i64().is_some_and(|s| s > 0), "a socket records when the agent was last seen: {agents}");
+    // Recorded beside the socket's start, not before it: wait for it.
+    let mut seen = Value::Null;
+    for _ in 0..100 {
+        let (_, agents) = app.get(&app.admin_token, &app.api("/agents")).await;
+        seen = agents.as_array().expect("list").iter().find(|a| a["id"] == anna).expect("anna")["last_seen_at"].clone();
+        if seen.is_i64() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert!(seen.as_i64().is_some_and(|s| s > 0), "a socket records when the agent was last seen: {seen}");
     let url = app.api("/inbox_members");
     let (status, after) =
         app.send_as(&app.admin_token, Method::DELETE, &url, json!({"inbox_id": sales, "user_ids": [anna]})).await;

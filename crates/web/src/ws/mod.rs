@@ -278,8 +278,10 @@ async fn open(
     let events = app.hub().subscribe(topic);
     let (account, who) = peer.present();
     let online = app.presence().arrive(account, who);
+    // Off the socket's way: authenticating does not wait for this write.
     if let Some((account, user)) = peer.agent_user() {
-        app.agent_seen(account, user).await;
+        let app = app.clone();
+        tokio::spawn(async move { app.agent_seen(account, user).await });
     }
     let started = match start(app, conn, &mut peer, first.since).await {
         // `authenticated` and the replay were queued: send them now.
