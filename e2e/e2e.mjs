@@ -16,6 +16,7 @@ import { repo, shotsDir, BIN, CHROMIUM, AGENT, OWNER, LIVE, tally, problems, Fai
 import { phonePass } from './phone.mjs';
 import { newcomerPass } from './newcomer.mjs';
 import { teamPass } from './team.mjs';
+import { conversationsPass } from './conversations.mjs';
 
 // ------------------------------------------------------------------ main
 
@@ -396,6 +397,7 @@ async function run(browser, base) {
   await phonePass(browser, base);
   await newcomerPass(browser, base);
   await teamPass(browser, base);
+  await conversationsPass(browser, base);
 }
 
 main().then(

@@ -131,6 +131,10 @@ impl App {
         match appended {
             Appended::New(m, record, status) => {
                 self.publish_message(v.contact_id, &m, &record).await;
+                if m.display_id != display_id {
+                    // The store moved it into the visitor's open conversation.
+                    self.note_moved(&m, display_id).await;
+                }
                 // A snooze lasts until the visitor writes, as in Chatwoot.
                 if matches!(status, ConversationStatus::Resolved | ConversationStatus::Snoozed) {
                     self.reopen_for_visitor(m.account_id, m.conversation_id).await;
@@ -138,6 +142,26 @@ impl App {
                 Ok(m)
             }
             Appended::Existing(m) => Ok(m),
+        }
+    }
+
+    /// The team's line beside a visitor's message that was meant for the
+    /// closed conversation `from` and went into the open one instead.
+    async fn note_moved(&self, m: &Message, from: DisplayId) {
+        let mut activity = crate::activity(ActivityKind::MovedFromClosed, None, None);
+        let number = from.0.to_string();
+        activity.text =
+            i18n::catalogue(i18n::Lang::En).activity(ActivityKind::MovedFromClosed, &[("conversation", &number)]);
+        activity.attributes["conversation_display_id"] = from.0.into();
+        let written = async {
+            let mut tx = self.store().begin().await?;
+            let record = tx.insert_activity(m.account_id, m.conversation_id, &activity, self.now()).await?;
+            tx.commit().await?;
+            store::Result::Ok(record)
+        };
+        match written.await {
+            Ok(record) => self.publish_records(&[record]).await,
+            Err(e) => tracing::warn!(error = %e, "could not note a message moved from a closed conversation"),
         }
     }
 }

@@ -25,6 +25,10 @@ pub enum ActivityKind {
     Joined,
     /// An administrator removed the assignee from the account.
     AssigneeRemoved,
+    /// The visitor wrote into a closed conversation that could not open again
+    /// (another is open, `lock_to_single_conversation`): the message went into
+    /// the open one, and this line there names the closed one.
+    MovedFromClosed,
 }
 
 impl ActivityKind {
@@ -41,6 +45,7 @@ impl ActivityKind {
         ActivityKind::Unassigned,
         ActivityKind::Joined,
         ActivityKind::AssigneeRemoved,
+        ActivityKind::MovedFromClosed,
     ];
 
     /// The stored name (`content_attributes.activity`) and the catalogue key's tail.
@@ -58,6 +63,7 @@ impl ActivityKind {
             ActivityKind::Unassigned => "unassigned",
             ActivityKind::Joined => "joined",
             ActivityKind::AssigneeRemoved => "assignee_removed",
+            ActivityKind::MovedFromClosed => "moved_from_closed",
         }
     }
 

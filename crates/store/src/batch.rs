@@ -25,8 +25,8 @@ pub(crate) struct OwnedMessage {
     pub sender: Sender,
     pub echo_id: Option<String>,
     /// What the stored message shows that the batch does not write, so nothing
-    /// is read back: the conversation's display id, and the sender's name as the
-    /// caller knows it (for a contact sender the writer reads the name as it
+    /// is read back: the conversation's display id (for a visitor's, the one
+    /// named), and the sender's name as the caller knows it (for a contact sender the writer reads the name as it
     /// updates the contact's row, and that one is used).
     pub display_id: DisplayId,
     pub sender_name: Option<String>,
@@ -42,8 +42,23 @@ pub(crate) enum Target {
     /// writer checks, in the statement that writes the message, that it belongs
     /// to this contact in this inbox, and writes nothing otherwise (`NotFound`).
     /// So a visitor's message needs no read before its write (BENCHMARKS.md, M2b).
+    /// A message into a resolved conversation of an inbox with
+    /// `lock_to_single_conversation`, while another of the visitor's is open
+    /// there, goes into the open one ([`VISITOR_TARGET`]): it could not reopen
+    /// its own, and it must not be lost in a closed one.
     Visitor { inbox_id: InboxId, contact_id: ContactId },
 }
+
+/// The conversation a visitor's message goes into (see [`Target::Visitor`]);
+/// the same statement on both databases. `$1` account, `$2` the display id
+/// named, `$12` contact, `$13` inbox. The inner query runs only for a resolved
+/// conversation, so an ordinary message costs no more than the lookup.
+pub(crate) const VISITOR_TARGET: &str = "SELECT CASE WHEN n.status <> 'resolved' THEN n.id ELSE COALESCE(( \
+        SELECT o.id FROM conversations o JOIN inboxes i ON i.id = o.inbox_id \
+        WHERE o.contact_inbox_id = n.contact_inbox_id AND o.status <> 'resolved' \
+        AND i.lock_to_single_conversation ORDER BY o.id DESC LIMIT 1), n.id) END AS id \
+    FROM conversations n \
+    WHERE n.account_id = $1 AND n.display_id = $2 AND n.contact_id = $12 AND n.inbox_id = $13";
 
 /// What a writer answers for a stored message.
 pub(crate) struct Written {
@@ -61,6 +76,9 @@ pub(crate) struct Wrote {
     pub conversation_id: i64,
     pub inbox_id: i64,
     pub conversation_seq: i64,
+    /// The conversation's display id: the one named, unless a visitor's
+    /// message was moved to their open conversation.
+    pub display_id: i64,
     pub seq: i64,
     pub status: String,
     pub contact_name: Option<String>,
@@ -86,7 +104,7 @@ pub(crate) fn stored(m: &OwnedMessage, w: Wrote) -> Written {
         account_id: m.account_id,
         inbox_id: InboxId(w.inbox_id),
         conversation_id,
-        display_id: m.display_id,
+        display_id: DisplayId(w.display_id),
         seq: w.conversation_seq,
         content: m.body.clone(),
         message_type: m.message_type,

@@ -20,7 +20,9 @@ use domain::*;
 use rusqlite::{params, Connection, TransactionBehavior};
 use tokio::sync::mpsc;
 
-use crate::batch::{reply_all, stored, Done, Job, OwnedMessage, OwnedVisitor, Target, Written, Wrote, MAX_BATCH};
+use crate::batch::{
+    reply_all, stored, Done, Job, OwnedMessage, OwnedVisitor, Target, Written, Wrote, MAX_BATCH, VISITOR_TARGET,
+};
 use crate::inline::from_sqlite;
 use crate::messages::MessageInsert;
 use crate::{Result, StoreError};
@@ -97,21 +99,22 @@ fn message(db: &Connection, m: &OwnedMessage) -> rusqlite::Result<Written> {
             if m.sender != Sender::Contact(contact_id) {
                 return Err(rusqlite::Error::QueryReturnedNoRows);
             }
-            db.prepare_cached(
-                "SELECT id FROM conversations \
-                 WHERE account_id = ?1 AND display_id = ?2 AND contact_id = ?3 AND inbox_id = ?4",
+            db.prepare_cached(VISITOR_TARGET)?.query_row(
+                rusqlite::named_params! {
+                    "$1": m.account_id.0, "$2": m.display_id.0, "$12": contact_id.0, "$13": inbox_id.0
+                },
+                |r| r.get(0),
             )?
-            .query_row(params![m.account_id.0, m.display_id.0, contact_id.0, inbox_id.0], |r| r.get(0))?
         }
     };
-    let (cseq, inbox, status): (i64, i64, String) = db
+    let (cseq, inbox, status, display_id): (i64, i64, String, i64) = db
         .prepare_cached(
             "UPDATE conversations SET last_seq = last_seq + 1, last_activity_at = ?3, \
              unread_count = unread_count + ?4 WHERE account_id = ?1 AND id = ?2 \
-             RETURNING last_seq, inbox_id, status",
+             RETURNING last_seq, inbox_id, status, display_id",
         )?
         .query_row(params![m.account_id.0, conversation, now, i64::from(incoming)], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
         })?;
     let row = MessageInsert {
         account_id: m.account_id,
@@ -163,6 +166,7 @@ fn message(db: &Connection, m: &OwnedMessage) -> rusqlite::Result<Written> {
         conversation_id: conversation,
         inbox_id: inbox,
         conversation_seq: cseq,
+        display_id,
         seq,
         status,
         contact_name,

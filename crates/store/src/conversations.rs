@@ -21,7 +21,8 @@ pub struct Locked {
 impl Tx {
     /// Creates a conversation (the account's next display id) and its
     /// `conversation.created` event. A visitor with an unresolved conversation
-    /// in the inbox already is `Conflict(OpenConversation)`.
+    /// in an inbox with `lock_to_single_conversation` already is
+    /// `Conflict(OpenConversation)`.
     pub async fn create_conversation(
         &mut self,
         n: &NewConversation,
@@ -37,8 +38,9 @@ impl Tx {
         let (id,): (i64,) = self
             .fetch_one(
                 q("INSERT INTO conversations (account_id, display_id, inbox_id, contact_id, contact_inbox_id, \
-                   status, last_seq, last_activity_at, additional_attributes, created_at) \
-                   VALUES ($1, $2, $3, $4, $5, 'open', 1, $6, $7, $6) RETURNING id")
+                   status, last_seq, last_activity_at, additional_attributes, created_at, single_open) \
+                   VALUES ($1, $2, $3, $4, $5, 'open', 1, $6, $7, $6, \
+                   (SELECT lock_to_single_conversation FROM inboxes WHERE id = $3)) RETURNING id")
                 .bind(n.account_id.0)
                 .bind(display_id)
                 .bind(n.inbox_id.0)
@@ -97,7 +99,10 @@ impl Tx {
         now: Millis,
     ) -> Result<()> {
         self.execute(
-            q("UPDATE conversations SET status = $3, last_activity_at = $4, snoozed_until = $5 \
+            // Opened again, it follows the inbox's flag as it is now (migration 0009).
+            q("UPDATE conversations SET status = $3, last_activity_at = $4, snoozed_until = $5, \
+               single_open = CASE WHEN $3 = 'resolved' THEN single_open \
+               ELSE (SELECT lock_to_single_conversation FROM inboxes WHERE id = conversations.inbox_id) END \
                WHERE account_id = $1 AND id = $2")
             .bind(c.account_id.0)
             .bind(c.id.0)
@@ -215,8 +220,10 @@ impl Store {
         account_id: AccountId,
         contact_inbox_id: i64,
     ) -> Result<Option<ConversationView>> {
-        let sql =
-            format!("{VIEW_SELECT} WHERE c.account_id = $1 AND c.contact_inbox_id = $2 AND c.status <> 'resolved'");
+        let sql = format!(
+            "{VIEW_SELECT} WHERE c.account_id = $1 AND c.contact_inbox_id = $2 AND c.status <> 'resolved' \
+             ORDER BY c.id DESC LIMIT 1"
+        );
         let row: Option<ViewRow> = self.read_optional(q(&sql).bind(account_id.0).bind(contact_inbox_id)).await?;
         Ok(row.map(Into::into))
     }

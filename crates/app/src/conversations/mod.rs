@@ -97,34 +97,27 @@ impl App {
         Ok(VisitorConversation { view, messages })
     }
 
-    /// Starts a conversation, or returns the visitor's open one: one visitor has
-    /// at most one unresolved conversation per inbox, enforced by the database.
+    /// Starts a conversation. Where the inbox has `lock_to_single_conversation`
+    /// (the default) a visitor has at most one unresolved conversation there,
+    /// enforced by the database, and this returns the open one if there is
+    /// one; elsewhere every call starts a new one (W2: several per visitor).
     pub async fn start_conversation(
         &self,
         v: &VisitorCtx,
         attributes: serde_json::Map<String, serde_json::Value>,
     ) -> Result<VisitorConversation> {
         let account_id = v.account_id;
+        let single = self.store().inbox(account_id, v.inbox_id).await?.lock_to_single_conversation;
+        if !single {
+            let view = self.new_visitor_conversation(v, attributes).await?;
+            return Ok(VisitorConversation { view, messages: Vec::new() });
+        }
         if let Some(view) = self.store().active_conversation(account_id, v.contact_inbox_id).await? {
             let messages = self.public_messages(&view, None).await?;
             return Ok(VisitorConversation { view, messages });
         }
-        let new = NewConversation {
-            account_id,
-            inbox_id: v.inbox_id,
-            contact_id: v.contact_id,
-            contact_inbox_id: v.contact_inbox_id,
-            additional_attributes: attributes.clone(),
-        };
-        let view = match self.insert_conversation(&new).await {
-            Ok(view) => {
-                // The page where the chat started is context on the contact too (W10).
-                let patch = store::ContactPatch { additional_attributes: Some(attributes), ..Default::default() };
-                if let Err(e) = self.store().update_contact(account_id, v.contact_id, patch, self.now()).await {
-                    tracing::warn!(error = %e, "could not record visitor context on the contact");
-                }
-                view
-            }
+        let view = match self.new_visitor_conversation(v, attributes).await {
+            Ok(view) => view,
             // Lost a race with another request of the same visitor: theirs won.
             Err(store::StoreError::Conflict(store::Conflict::OpenConversation)) => {
                 self.store().active_conversation(account_id, v.contact_inbox_id).await?.ok_or(AppError::NotFound)?
@@ -132,6 +125,29 @@ impl App {
             Err(e) => return Err(e.into()),
         };
         Ok(VisitorConversation { view, messages: Vec::new() })
+    }
+
+    /// A new conversation of the visitor's, with the page it started on.
+    async fn new_visitor_conversation(
+        &self,
+        v: &VisitorCtx,
+        attributes: serde_json::Map<String, serde_json::Value>,
+    ) -> store::Result<ConversationView> {
+        let account_id = v.account_id;
+        let new = NewConversation {
+            account_id,
+            inbox_id: v.inbox_id,
+            contact_id: v.contact_id,
+            contact_inbox_id: v.contact_inbox_id,
+            additional_attributes: attributes.clone(),
+        };
+        let view = self.insert_conversation(&new).await?;
+        // The page where the chat started is context on the contact too (W10).
+        let patch = store::ContactPatch { additional_attributes: Some(attributes), ..Default::default() };
+        if let Err(e) = self.store().update_contact(account_id, v.contact_id, patch, self.now()).await {
+            tracing::warn!(error = %e, "could not record visitor context on the contact");
+        }
+        Ok(view)
     }
 
     /// Starts a conversation with an existing contact in a website inbox

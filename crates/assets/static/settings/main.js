@@ -215,6 +215,7 @@ async function inboxView(/** @type {number} */ id) {
     field(t('settings.greetingMessage'), greeting),
     field(t('settings.timezone'), text('timezone', inbox.timezone, { maxlength: 64, spellcheck: 'false' })),
     check('lock_to_single_conversation', inbox.lock_to_single_conversation, t('settings.lock'), 'inbox-lock'),
+    h('p', { class: 'muted hint', text: t('settings.lockHint') }),
     field(t('settings.allowedDomains'), domains, t('settings.allowedDomainsHint')),
     h('button', { type: 'submit', class: 'btn primary', 'data-testid': 'inbox-save' }, t('settings.save')),
   );

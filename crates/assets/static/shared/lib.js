@@ -315,7 +315,7 @@ export function activityText(m, t) {
   const a = m.content_attributes || {};
   const key = `activity.${a.activity}`;
   if (typeof a.activity !== 'string' || !t.has(key)) return m.content ?? '';
-  return t(key, { actor: String(a.actor_name ?? ''), assignee: String(a.assignee_name ?? '') });
+  return t(key, { actor: String(a.actor_name ?? ''), assignee: String(a.assignee_name ?? ''), conversation: String(a.conversation_display_id ?? '') });
 }
 
 // --------------------------------------------------------------------- HTTP

@@ -20,10 +20,10 @@ import { Cursors, HttpError, Outbox, PermanentError, REVOKED, Realtime, StickySc
  *   seq?: number, status?: string, sender?: {id: number, name: string, type: string,
  *   avatar_url?: string|null} | null, content_attributes?: Record<string, unknown>}} Message
  * @typedef {{id: number, status: string, messages?: Message[], seq?: number,
- *   meta?: any, assignee?: any}} Conversation
+ *   meta?: any, assignee?: any, created_at?: number}} Conversation
  * @typedef {{m: Message, pending?: boolean, failed?: boolean, reason?: string}} Entry
  * @typedef {{websiteToken: string, lang: string, inboxName: string, color: string, fg: string,
- *   strings: Record<string, string>}} Config
+ *   single?: boolean, strings: Record<string, string>}} Config
  */
 
 const MAX_LEN = 150000;
@@ -37,6 +37,8 @@ const ACK_TIMEOUT = 15000;
 const config = JSON.parse(document.getElementById('parlor-config')?.textContent || '{}');
 const token = config.websiteToken || '';
 const inboxName = config.inboxName || 'Chat';
+/** `lock_to_single_conversation`: one unresolved conversation per visitor. */
+const single = config.single !== false;
 const fmt = makeFormatters(pickLocale(config.lang || 'en'));
 
 /** The strings of the page's language, chosen by the server. */
@@ -49,6 +51,10 @@ const ui = {
   sub: byId('head-sub'),
   headAvatar: byId('head-avatar'),
   close: byId('head-close'),
+  toList: byId('head-list'),
+  convs: byId('convlist'),
+  convItems: byId('conv-items'),
+  newConv: byId('new-conversation'),
   status: byId('linkbar'),
   scroll: byId('scroll'),
   welcome: byId('welcome'),
@@ -138,6 +144,13 @@ const replyLine = ui.sub.textContent || t('widget.replies');
 const state = {
   /** @type {Conversation | null} */
   conversation: null,
+  /** The visitor's conversations, newest first, each with its visible lines.
+   * @type {Conversation[]} */
+  list: [],
+  /** Conversations not shown that have news from the team. @type {Set<number>} */
+  unreadIn: new Set(),
+  /** @type {'thread' | 'list'} */
+  view: 'thread',
   /** @type {Map<number, Message>} messages of the shown conversation by id */
   messages: new Map(),
   /** The visitor asked for a fresh conversation: the next message creates one. */
@@ -255,7 +268,8 @@ function entries() {
 const failed = [];
 
 const sticky = new StickyScroll(ui.scroll, ui.thread, ui.newMessages);
-/** The newest stored message rendered so far: a newer one from the team is news. */
+/** The newest stored message rendered so far: a newer one from the team is news
+ * (-1 right after switching conversations). */
 let newestShown = 0;
 
 function render() {
@@ -263,20 +277,30 @@ function render() {
   renderThread(list);
   ui.welcome.classList.toggle('compact', list.length > 0);
 
+  const listing = state.view === 'list';
   const ended = !state.startNew && state.conversation?.status === 'resolved';
   // The notice takes room from the thread: keep the newest lines in view.
   if (ended !== !ui.ended.hidden) sticky.toEnd();
-  ui.ended.hidden = !ended;
-  ui.composer.hidden = ended;
+  ui.ended.hidden = !ended || listing;
+  ui.composer.hidden = ended || listing;
+  ui.scroll.hidden = listing;
+  ui.convs.hidden = !listing;
+  ui.toList.hidden = listing || !hasList();
+  ui.toList.classList.toggle('has-news', state.unreadIn.size > 0);
+  ui.newConv.hidden = !mayStartNew();
+  ui.startNew.hidden = !mayStartNew();
+  if (listing) void drawList();
 
-  ui.title.textContent = state.agent?.name || inboxName;
-  ui.sub.textContent = state.agent ? inboxName : replyLine;
-  ui.headAvatar.replaceChildren(state.agent ? avatar(state.agent.name, 'avatar agent-face', state.agent.photo) : icon('chat', 'icon head-logo'));
+  const agent = listing ? null : state.agent;
+  ui.title.textContent = agent?.name || inboxName;
+  ui.sub.textContent = listing ? t('widget.conversations') : agent ? inboxName : replyLine;
+  ui.headAvatar.replaceChildren(agent ? avatar(agent.name, 'avatar agent-face', agent.photo) : icon('chat', 'icon head-logo'));
 
-  ui.typing.hidden = !state.typingName || ended;
+  ui.typing.hidden = !state.typingName || ended || listing;
   ui.typingText.textContent = state.typingName ? t('widget.typing', { name: state.typingName }) : '';
-  const newest = list.reduce((top, e) => (e.m.id > top.id ? e.m : top), { id: newestShown, message_type: 0 });
-  sticky.update(newest.id > newestShown && newest.message_type !== 0);
+  const newest = list.reduce((top, e) => (e.m.id > top.id ? e.m : top), { id: Math.max(newestShown, 0), message_type: 0 });
+  // -1: another conversation was just shown, so nothing in it is news.
+  sticky.update(newestShown >= 0 && newest.id > newestShown && newest.message_type !== 0);
   newestShown = newest.id;
 }
 
@@ -377,13 +401,112 @@ function learnAgent(m) {
  */
 function showConversation(conv, messages) {
   // Same conversation again (e.g. a reload racing a live event): merge, never drop.
-  if (state.conversation?.id !== conv.id) state.messages = new Map();
+  if (state.conversation?.id !== conv.id) {
+    state.messages = new Map();
+    state.agent = null;
+    state.typingName = null;
+    newestShown = -1;
+  }
   state.conversation = conv;
   state.startNew = false;
+  state.view = 'thread';
+  state.unreadIn.delete(conv.id);
+  keep(conv);
+  chosen.set(conv.id);
   cursors.bump(conv.id, conv.seq);
   for (const m of messages) addMessage(m, false);
-  const assignee = conv.meta?.assignee ?? conv.assignee;
-  if (assignee?.name) state.agent = { name: assignee.available_name || assignee.name, photo: assignee.avatar_url || null };
+  state.agent = assigneeOf(conv) ?? state.agent;
+}
+
+// ---------------------------------------------------------------- the list (W2)
+
+/** The assignee's name and photo, if someone owns the conversation. @param {Conversation} c */
+function assigneeOf(c) {
+  const a = c.meta?.assignee ?? c.assignee;
+  return a?.name ? { name: String(a.available_name || a.name), photo: a.avatar_url || null } : null;
+}
+
+/**
+ * The list's code, fetched the first time a visitor has a list: most never
+ * do, and the frame's first load stays two modules (benchmark M6).
+ * @type {Promise<typeof import('./conversations.js')> | null}
+ */
+let listModule = null;
+async function drawList() {
+  listModule ??= import('./conversations.js');
+  const { renderConversations } = await listModule;
+  if (state.view === 'list') renderConversations(ui.convItems, state.list, { t, fmt, inboxName, unread: state.unreadIn, assignee: assigneeOf, open: openConversation });
+}
+
+/** Whether the list has something to offer: past conversations, or more than one. */
+const hasList = () => state.list.length > 1 || (!single && state.list.length > 0);
+
+/** A new conversation may start: always where several are allowed, else once none is open. */
+const mayStartNew = () => !single || !state.list.some((c) => c.status !== 'resolved');
+
+/** Put `conv` (its newest known state) into the list, newest first. @param {Conversation} conv */
+function keep(conv) {
+  const old = state.list.find((c) => c.id === conv.id);
+  const merged = { ...old, ...conv, messages: conv.messages ?? old?.messages ?? [] };
+  state.list = [merged, ...state.list.filter((c) => c.id !== conv.id)].sort((a, b) => b.id - a.id);
+}
+
+/** A line of a listed conversation, for its preview. @param {Message} m */
+function keepLine(m) {
+  const c = state.list.find((x) => x.id === m.conversation_id);
+  if (c && !m.private) c.messages = [...(c.messages ?? []).filter((x) => x.id !== m.id), m];
+}
+
+/**
+ * The conversation the visitor picked on this tab, kept across the site's pages
+ * (sessionStorage, as the open panel).
+ */
+const chosen = {
+  key: `parlor:conversation:${token}`,
+  /** @returns {number} */
+  get() {
+    try {
+      return Number(sessionStorage.getItem(this.key)) || 0;
+    } catch {
+      return 0;
+    }
+  },
+  /** @param {number} id */
+  set(id) {
+    try {
+      sessionStorage.setItem(this.key, String(id));
+    } catch {
+      /* storage blocked: the newest one shows */
+    }
+  },
+};
+
+/** @param {number} id */
+async function openConversation(id) {
+  const conv = state.list.find((c) => c.id === id);
+  if (!conv) return;
+  const messages = await api.messages(id).catch(() => conv.messages ?? []);
+  showConversation({ ...conv, messages }, messages);
+  render();
+  scrollToEnd();
+  markSeen();
+}
+
+ui.toList.addEventListener('click', () => {
+  state.view = 'list';
+  stopTyping();
+  render();
+  ui.convItems.querySelector('button')?.focus();
+});
+ui.newConv.addEventListener('click', () => startNewConversation());
+
+function startNewConversation() {
+  state.view = 'thread';
+  state.startNew = true;
+  state.typingName = null;
+  state.agent = null;
+  render();
+  ui.input.focus();
 }
 
 /**
@@ -395,6 +518,7 @@ function addMessage(m, live) {
   // it that this client may have missed; only the socket and snapshots move it.
   if (m.private || state.messages.has(m.id)) return;
   state.messages.set(m.id, m);
+  keepLine(m);
   if (m.echo_id) outbox.remove(m.echo_id);
   learnAgent(m);
   if (live && m.message_type === 1) {
@@ -412,13 +536,21 @@ function addMessage(m, live) {
 /** True while this frame creates a conversation (its own live echo is expected). */
 let creating = false;
 
-/** Load the visitor's latest conversation, if they have an identity. */
-async function loadHistory() {
+/**
+ * Load the visitor's conversations, if they have an identity, and show the one
+ * they picked on this tab, else the newest (`follow`: the newest anyway).
+ * @param {boolean} [follow]
+ */
+async function loadHistory(follow = false) {
   if (!api.hasIdentity() || creating) return;
   try {
     const list = await api.conversations();
     if (!list.length) return;
-    const latest = list.reduce((a, b) => (b.id > a.id ? b : a));
+    for (const c of list) keep(c);
+    const newest = state.list[0];
+    const wanted = follow ? newest.id : state.conversation?.id ?? chosen.get();
+    const latest = state.list.find((c) => c.id === wanted) ?? newest;
+    if (state.startNew && !follow) return;
     const messages = await api.messages(latest.id).catch(() => latest.messages ?? []);
     showConversation(latest, messages);
     // Replies that came while the visitor was on another page keep the badge up.
@@ -436,6 +568,8 @@ async function loadHistory() {
 function resetIdentity() {
   api.dropIdentity();
   state.conversation = null;
+  state.list = [];
+  state.unreadIn.clear();
   state.messages = new Map();
   // Unsent messages then go into the new contact's first conversation.
   outbox.update((i) => ({ ...i, conversation_id: null }));
@@ -529,6 +663,9 @@ const outbox = new Outbox(`parlor:outbox:${token}`, deliver, {
   onSent(_item, result) {
     const m = /** @type {Message} */ (result);
     if (m && typeof m.id === 'number' && m.conversation_id === state.conversation?.id) addMessage(m, false);
+    // The server put it into the visitor's open conversation (theirs was
+    // closed and could not open again): show that one.
+    else if (m && typeof m.id === 'number') void loadHistory(true).then(render);
     render();
   },
   onFailed(item, err) {
@@ -566,12 +703,7 @@ ui.input.addEventListener('input', () => {
   if (ui.input.value.trim()) startTyping();
   else stopTyping();
 });
-ui.startNew.addEventListener('click', () => {
-  state.startNew = true;
-  state.typingName = null;
-  render();
-  ui.input.focus();
-});
+ui.startNew.addEventListener('click', () => startNewConversation());
 
 function autosize() {
   ui.input.style.height = 'auto';
@@ -613,12 +745,24 @@ function onEvent(frame) {
   switch (frame.event) {
     case 'message.created': {
       if (!cursors.accept(d.conversation_id, frame.seq)) return;
-      if (d.conversation_id === state.conversation?.id) {
+      if (d.conversation_id === state.conversation?.id && !state.startNew) {
         addMessage(d, true);
         render();
-      } else if (!state.conversation || d.conversation_id > state.conversation.id) {
-        // A newer conversation of ours (e.g. another tab started one): follow it.
-        void loadHistory().then(render);
+      } else if (state.list.some((c) => c.id === d.conversation_id)) {
+        // One of the visitor's other conversations: news on the list.
+        keepLine(d);
+        if (d.message_type === 1 && !d.private) {
+          state.unreadIn.add(d.conversation_id);
+          if (!state.open || document.hidden) {
+            state.unread += 1;
+            toHost({ type: 'parlor:unread', count: state.unread });
+          }
+        }
+        render();
+      } else {
+        // A conversation this frame has not seen (another tab started one):
+        // with one conversation at a time it is the visitor's current one.
+        void loadHistory(single).then(render);
       }
       return;
     }
@@ -626,13 +770,15 @@ function onEvent(frame) {
     case 'conversation.status_changed':
     case 'assignee.changed': {
       if (!cursors.accept(d.id, frame.seq)) return;
-      if (d.id !== state.conversation?.id) {
-        if (frame.event === 'conversation.created' && (!state.conversation || d.id > state.conversation.id)) {
-          void loadHistory().then(render);
-        }
+      if (d.id !== state.conversation?.id || state.startNew) {
+        const listed = state.list.find((c) => c.id === d.id);
+        if (listed) keep({ ...d, messages: listed.messages });
+        else if (frame.event === 'conversation.created') void loadHistory(single).then(render);
+        render();
         return;
       }
       state.conversation = { ...state.conversation, ...d, messages: undefined };
+      keep({ ...d, messages: undefined });
       const assignee = d.meta?.assignee ?? d.assignee;
       if (frame.event === 'assignee.changed') {
         state.agent = assignee?.name ? { name: assignee.available_name || assignee.name, photo: assignee.avatar_url || null } : state.agent;

@@ -24,6 +24,7 @@ mod realtime_guards;
 mod realtime_send;
 mod receiver;
 mod revoke;
+mod single_conversation;
 mod smoke;
 mod story;
 mod team;

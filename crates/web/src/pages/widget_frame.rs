@@ -139,6 +139,8 @@ struct Config<'a> {
     inbox_name: &'a str,
     color: &'a str,
     fg: &'a str,
+    /// `lock_to_single_conversation`: else the visitor may have several (W2).
+    single: bool,
     strings: BTreeMap<&'static str, &'static str>,
 }
 
@@ -169,6 +171,7 @@ pub async fn widget_frame(State(state): State<AppState>, headers: HeaderMap, Que
         inbox_name: &inbox.name,
         color: &colors.brand,
         fg: colors.launcher_fg,
+        single: inbox.lock_to_single_conversation,
         strings: s.subset(BROWSER_AREAS),
     });
     let html = FramePage {
