@@ -77,6 +77,8 @@ async function teamPass(browser, base) {
       await page.locator('[data-testid="inbox-greeting-enabled"]').check();
       await page.locator('[data-testid="inbox-greeting"]').fill(GREETING);
       await page.locator('[data-testid="inbox-color"]').fill('#0f766e');
+      await page.locator('[data-testid="inbox-photo-input"]').setInputFiles({ name: 'logo.png', mimeType: 'image/png', buffer: Buffer.from(PHOTO, 'base64') });
+      await visible(page.locator('[data-testid="inbox-photo"] img[src^="/blobs/avatars/"]'), "the inbox's picture", LIVE);
       await page.locator('[data-testid="inbox-save"]').click();
       await visible(page.locator('.toast'), 'the saved toast');
       await page.locator('[data-testid="snippet-copy"]').click();
@@ -96,6 +98,7 @@ async function teamPass(browser, base) {
       const greeting = v.frameLocator('parlor-widget iframe').locator('[data-testid="widget-greeting"]');
       await visible(greeting, 'the greeting in the widget', LIVE);
       if ((await greeting.innerText()).trim() !== GREETING) fail(`greeting: ${await greeting.innerText()}`);
+      await visible(v.frameLocator('parlor-widget iframe').locator('#head-avatar img[src^="/blobs/avatars/"]'), "the inbox's picture in the widget header");
       await shot(v, 'desktop-widget-greeting-en');
     });
 
@@ -127,6 +130,21 @@ async function teamPass(browser, base) {
       // In the inbox, the assignee's avatar carries their availability (busy, chosen above).
       await page.goto(`${base}/app`);
       await visible(page.locator('[data-testid="conversation-row"] [data-availability="busy"]').first(), "the assignee's busy dot in the list", LIVE);
+    });
+
+    await step('an English browser, German chosen on the profile: the pages speak German', async () => {
+      await page.goto(`${base}/app/profile`);
+      await page.locator('[data-testid="profile-language"]').selectOption('de');
+      await Promise.all([page.waitForEvent('load'), page.locator('[data-testid="profile-save"]').click()]);
+      await page.waitForFunction(() => document.documentElement.lang === 'de');
+      await visible(page.locator('[data-testid="profile-language"]'), 'the profile page again');
+      await shot(page, 'desktop-profile-de');
+      await page.goto(`${base}/app`);
+      if ((await page.evaluate(() => document.documentElement.lang)) !== 'de') fail('the inbox is not in the chosen language');
+      await page.goto(`${base}/app/profile`);
+      await page.locator('[data-testid="profile-language"]').selectOption('');
+      await Promise.all([page.waitForEvent('load'), page.locator('[data-testid="profile-save"]').click()]);
+      await page.waitForFunction(() => document.documentElement.lang === 'en');
     });
 
     await step('the settings pages fit a phone in German', async () => {

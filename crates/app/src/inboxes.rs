@@ -24,11 +24,7 @@ impl App {
     /// names, each parsed; then every process forgets its copy, so widgets
     /// read the new settings at their next page load or reconnect.
     pub async fn update_inbox(&self, admin: &AgentCtx, id: InboxId, patch: InboxPatch) -> Result<Inbox> {
-        // An inbox the agent cannot see does not exist for them (404 before 403).
-        let old = self.inbox(admin, id).await?;
-        if admin.role != Role::Administrator {
-            return Err(AppError::Forbidden { message: "Only administrators change an inbox's settings." });
-        }
+        let old = self.editable_inbox(admin, id).await?;
         let name = match patch.name {
             Some(n) => PersonName::parse(&n)?.as_str().to_owned(),
             None => old.name.clone(),
@@ -78,9 +74,39 @@ impl App {
             reply_time: &reply_time,
         };
         let inbox = self.store().update_inbox(admin.account_id, id, &settings).await?;
-        if let Some(bus) = self.bus() {
-            bus.send_inbox_changed(admin.account_id, &inbox.website_token).await;
+        self.inbox_changed(&inbox).await;
+        Ok(inbox)
+    }
+
+    /// The inbox, if this user may change it: one they cannot see does not
+    /// exist for them (404 before 403).
+    async fn editable_inbox(&self, admin: &AgentCtx, id: InboxId) -> Result<Inbox> {
+        let inbox = self.inbox(admin, id).await?;
+        if admin.role != Role::Administrator {
+            return Err(AppError::Forbidden { message: "Only administrators change an inbox's settings." });
         }
+        Ok(inbox)
+    }
+
+    /// Every other process forgets its copy (this one's store did already).
+    async fn inbox_changed(&self, inbox: &Inbox) {
+        if let Some(bus) = self.bus() {
+            bus.send_inbox_changed(inbox.account_id, &inbox.website_token).await;
+        }
+    }
+
+    /// A new picture for the inbox (a photo's limits and re-encoding), or with
+    /// `None` none (the widget shows its chat mark again).
+    pub async fn set_inbox_avatar(&self, admin: &AgentCtx, id: InboxId, bytes: Option<Vec<u8>>) -> Result<Inbox> {
+        self.editable_inbox(admin, id).await?;
+        let key = match bytes {
+            Some(b) => Some(self.store_photo(b).await?),
+            None => None,
+        };
+        let (inbox, old) =
+            self.store().set_inbox_avatar_key(admin.account_id, id, key.as_ref().map(|k| k.as_str())).await?;
+        self.forget_blob(old).await;
+        self.inbox_changed(&inbox).await;
         Ok(inbox)
     }
 

@@ -14,6 +14,8 @@ pub struct ProfilePatch {
     /// `Some("")` clears it: the name is shown instead.
     pub display_name: Option<String>,
     pub signature: Option<String>,
+    /// A language code Parlor has (`en`, `de`), or `""` for the browser's.
+    pub locale: Option<String>,
     pub password: Option<PasswordChange>,
 }
 
@@ -48,8 +50,10 @@ impl App {
     }
 
     /// The profile's signature.
-    pub async fn signature(&self, user: UserId) -> Result<String> {
-        Ok(self.store().profile_extras(user).await?.signature)
+    /// The message signature and the chosen language (`""`: the browser's).
+    pub async fn profile_settings(&self, user: UserId) -> Result<(String, String)> {
+        let extras = self.store().profile_extras(user).await?;
+        Ok((extras.signature, extras.locale))
     }
 
     /// Applies a profile change. `session` is the cookie of the request's
@@ -93,7 +97,21 @@ impl App {
             Some(s) => s.trim().to_owned(),
             None => extras.signature,
         };
-        self.store().update_profile(user.id, &name, display.as_deref(), &signature).await?;
+        let locale = match patch.locale {
+            Some(l) if l.is_empty() => l,
+            Some(l) => match i18n::Lang::ALL.into_iter().find(|lang| lang.code() == l) {
+                Some(lang) => lang.code().to_owned(),
+                None => {
+                    return Err(InvalidInput::new(
+                        "invalid_locale",
+                        "The language must be en or de, or empty for the browser's.",
+                    )
+                    .into())
+                }
+            },
+            None => extras.locale,
+        };
+        self.store().update_profile(user.id, &name, display.as_deref(), &signature, &locale).await?;
         Ok(())
     }
 
@@ -101,6 +119,15 @@ impl App {
     /// re-encoded as a square PNG (no EXIF, nothing hidden), stored under a
     /// fresh key; the old photo is deleted.
     pub async fn set_avatar(&self, user: UserId, bytes: Vec<u8>) -> Result<()> {
+        let key = self.store_photo(bytes).await?;
+        let old = self.store().set_avatar_key(user, Some(key.as_str())).await?;
+        self.forget_blob(old).await;
+        Ok(())
+    }
+
+    /// A photo as uploaded (a profile's, an inbox's), decoded within limits,
+    /// re-encoded as a square PNG and stored under a fresh key.
+    pub(crate) async fn store_photo(&self, bytes: Vec<u8>) -> Result<blobs::Key> {
         if bytes.len() > MAX_PHOTO_BYTES {
             return Err(InvalidInput::new("file_too_large", "The photo may be at most 5 MB.").into());
         }
@@ -112,9 +139,7 @@ impl App {
         .map_err(photo_error)?;
         let key = blobs::Key::new(blobs::Kind::Avatar, "png");
         self.blobs().put(&key, png.into(), MAX_PHOTO_BYTES).await.map_err(blob_error)?;
-        let old = self.store().set_avatar_key(user, Some(key.as_str())).await?;
-        self.forget_blob(old).await;
-        Ok(())
+        Ok(key)
     }
 
     /// Removes the profile photo (initials show again).
@@ -133,7 +158,7 @@ impl App {
     }
 
     /// Deletes a replaced blob; a failure leaves an orphan, never an error.
-    async fn forget_blob(&self, key: Option<String>) {
+    pub(crate) async fn forget_blob(&self, key: Option<String>) {
         if let Some(key) = key.as_deref().and_then(blobs::Key::parse) {
             if let Err(e) = self.blobs().delete(&key).await {
                 tracing::warn!(error = %e, "an old photo stays in the blob store");

@@ -123,6 +123,8 @@ pub struct Inbox {
     pub allowed_domains: String,
     /// `in_a_few_minutes`, `in_a_few_hours` or `in_a_day` (Chatwoot's words).
     pub reply_time: String,
+    /// The inbox's picture (a blob key), shown in the widget before anyone answers.
+    pub avatar: Option<String>,
     pub created_at: Millis,
 }
 

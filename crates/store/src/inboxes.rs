@@ -65,6 +65,29 @@ impl Store {
         Ok(inbox)
     }
 
+    /// Sets (or clears) the inbox's picture and forgets this process's copy;
+    /// also the key it replaces, for the caller to delete from the blob store.
+    pub async fn set_inbox_avatar_key(
+        &self,
+        account_id: AccountId,
+        id: InboxId,
+        key: Option<&str>,
+    ) -> Result<(Inbox, Option<String>)> {
+        let mut tx = self.begin().await?;
+        let (old,): (Option<String>,) = tx
+            .fetch_one(
+                q("SELECT avatar_key FROM inboxes WHERE account_id = $1 AND id = $2").bind(account_id.0).bind(id.0),
+            )
+            .await?;
+        let sql =
+            format!("UPDATE inboxes SET avatar_key = $3 WHERE account_id = $1 AND id = $2 RETURNING {INBOX_COLUMNS}");
+        let row: InboxRow = tx.fetch_one(q(&sql).bind(account_id.0).bind(id.0).bind(key)).await?;
+        tx.commit().await?;
+        let inbox = Inbox::from(row);
+        self.forget_inbox(&inbox.website_token);
+        Ok((inbox, old))
+    }
+
     /// Drops the in-memory copy of an inbox: the next read asks the database.
     pub fn forget_inbox(&self, website_token: &str) {
         self.memo.inboxes.forget(website_token);

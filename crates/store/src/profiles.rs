@@ -9,13 +9,15 @@ use crate::{Result, Store, StoreError};
 pub struct ProfileExtras {
     pub signature: String,
     pub password_hash: String,
+    /// The language chosen for Parlor's pages ('': the browser's).
+    pub locale: String,
 }
 
 impl Store {
     pub async fn profile_extras(&self, user: UserId) -> Result<ProfileExtras> {
-        let (signature, password_hash): (String, String) =
-            self.read_one(q("SELECT signature, password_hash FROM users WHERE id = $1").bind(user.0)).await?;
-        Ok(ProfileExtras { signature, password_hash })
+        let (signature, password_hash, locale): (String, String, String) =
+            self.read_one(q("SELECT signature, password_hash, locale FROM users WHERE id = $1").bind(user.0)).await?;
+        Ok(ProfileExtras { signature, password_hash, locale })
     }
 
     pub async fn update_profile(
@@ -24,9 +26,11 @@ impl Store {
         name: &PersonName,
         display_name: Option<&str>,
         signature: &str,
+        locale: &str,
     ) -> Result<()> {
-        let sql = "UPDATE users SET name = $2, display_name = $3, signature = $4 WHERE id = $1";
-        match self.write(q(sql).bind(user.0).bind(name.as_str()).bind(display_name).bind(signature)).await? {
+        let sql = "UPDATE users SET name = $2, display_name = $3, signature = $4, locale = $5 WHERE id = $1";
+        let query = q(sql).bind(user.0).bind(name.as_str()).bind(display_name).bind(signature).bind(locale);
+        match self.write(query).await? {
             0 => Err(StoreError::NotFound),
             _ => Ok(()),
         }

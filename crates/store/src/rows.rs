@@ -219,11 +219,12 @@ pub(crate) struct InboxRow {
     pub lock_to_single_conversation: bool,
     pub allowed_domains: String,
     pub reply_time: String,
+    pub avatar_key: Option<String>,
 }
 
 pub(crate) const INBOX_COLUMNS: &str = "id, account_id, name, channel_type, website_token, website_url, \
     widget_color, welcome_title, welcome_tagline, greeting_message, created_at, greeting_enabled, timezone, \
-    lock_to_single_conversation, allowed_domains, reply_time";
+    lock_to_single_conversation, allowed_domains, reply_time, avatar_key";
 
 impl From<InboxRow> for Inbox {
     fn from(r: InboxRow) -> Self {
@@ -243,6 +244,7 @@ impl From<InboxRow> for Inbox {
             lock_to_single_conversation: r.lock_to_single_conversation,
             allowed_domains: r.allowed_domains,
             reply_time: r.reply_time,
+            avatar: r.avatar_key,
             created_at: r.created_at,
         }
     }

@@ -206,6 +206,7 @@ async function inboxView(/** @type {number} */ id) {
     'form',
     { class: 'card', 'data-testid': 'inbox-form' },
     h('h3', { text: t('settings.general') }),
+    photoPicker({ name: inbox.name, detail: t('settings.inboxPictureHint'), hint: t('settings.pictureTypes'), url: inbox.avatar_url, upload: ['PATCH', `${base}/inboxes/${id}`, 'avatar'], remove: `${base}/inboxes/${id}/avatar`, testid: 'inbox-photo' }),
     field(t('settings.inboxName'), text('name', inbox.name, { required: true, maxlength: 255, 'data-testid': 'inbox-name' })),
     field(t('settings.websiteUrl'), text('website_url', inbox.website_url, { type: 'url', placeholder: 'https://' })),
     h('div', { class: 'row' }, field(t('settings.color'), color), field(t('settings.replyTime'), select('reply_time', [['in_a_few_minutes', t('settings.replyMinutes')], ['in_a_few_hours', t('settings.replyHours')], ['in_a_day', t('settings.replyDay')]], inbox.reply_time))),
@@ -289,21 +290,27 @@ async function inboxView(/** @type {number} */ id) {
 // ---- The user's own profile ------------------------------------------------
 
 /** The photo with "Upload photo" and "Remove": sent at once, as Chatwoot's multipart profile update. */
-function photoPicker(/** @type {any} */ profile) {
-  const face = h('span', { class: 'profile-face', 'data-testid': 'profile-photo' });
-  const show = (/** @type {string} */ url) => face.replaceChildren(avatar(profile.available_name, 'avatar lg', url || null));
-  show(profile.avatar_url);
-  const file = h('input', { type: 'file', accept: 'image/png,image/jpeg,image/webp', class: 'sr-only', 'data-testid': 'profile-photo-input' });
-  const pick = h('button', { type: 'button', class: 'btn', 'data-testid': 'profile-photo-upload' }, t('settings.uploadPhoto'));
-  const remove = h('button', { type: 'button', class: 'btn ghost', 'data-testid': 'profile-photo-remove', hidden: !profile.avatar_url }, t('settings.removePhoto'));
+/**
+ * A picture with upload and remove buttons: a profile's photo, an inbox's picture.
+ * @param {{name: string, detail: string, hint: string, url: string, upload: [string, string, string], remove: string, testid: string}} o
+ *   `upload`: method, URL and form field name of the multipart upload; `remove`: the DELETE URL.
+ */
+function photoPicker(o) {
+  const face = h('span', { class: 'profile-face', 'data-testid': o.testid });
+  const show = (/** @type {string} */ url) => face.replaceChildren(avatar(o.name, 'avatar lg', url || null));
+  show(o.url);
+  const file = h('input', { type: 'file', accept: 'image/png,image/jpeg,image/webp', class: 'sr-only', 'data-testid': `${o.testid}-input` });
+  const pick = h('button', { type: 'button', class: 'btn', 'data-testid': `${o.testid}-upload` }, t('settings.uploadPhoto'));
+  const remove = h('button', { type: 'button', class: 'btn ghost', 'data-testid': `${o.testid}-remove`, hidden: !o.url }, t('settings.removePhoto'));
   pick.addEventListener('click', () => file.click());
   file.addEventListener('change', async () => {
     const chosen = file.files?.[0];
     if (!chosen) return;
+    const [method, url, fieldName] = o.upload;
     const form = new FormData();
-    form.append('profile[avatar]', chosen);
+    form.append(fieldName, chosen);
     try {
-      const res = await fetch('/api/v1/profile', { method: 'PUT', body: form, credentials: 'same-origin' });
+      const res = await fetch(url, { method, body: form, credentials: 'same-origin' });
       const body = await res.json().catch(() => ({}));
       if (!res.ok) throw new HttpError(res.status, body.code || '', body.message || '');
       show(body.avatar_url);
@@ -316,7 +323,7 @@ function photoPicker(/** @type {any} */ profile) {
   });
   remove.addEventListener('click', async () => {
     try {
-      const body = await api('DELETE', '/api/v1/profile/avatar');
+      const body = await api('DELETE', o.remove);
       show(body?.avatar_url);
       remove.hidden = true;
     } catch (err) {
@@ -327,7 +334,7 @@ function photoPicker(/** @type {any} */ profile) {
     'div',
     { class: 'profile-who' },
     face,
-    h('div', { class: 'who' }, h('strong', { text: profile.available_name }), h('div', { class: 'muted', text: profile.email }), h('div', { class: 'photo-actions' }, pick, remove, file), h('span', { class: 'hint', text: t('settings.photoHint') })),
+    h('div', { class: 'who' }, h('strong', { text: o.name }), h('div', { class: 'muted', text: o.detail }), h('div', { class: 'photo-actions' }, pick, remove, file), h('span', { class: 'hint', text: o.hint })),
   );
 }
 
@@ -340,22 +347,29 @@ async function profileView() {
   };
   const signature = h('textarea', { name: 'message_signature', rows: 3, maxlength: 1000, 'data-testid': 'profile-signature' });
   signature.value = profile.message_signature ?? '';
+  const locale = profile.ui_settings?.locale ?? '';
+  // Each language in its own words: whoever cannot read the page finds theirs.
+  const language = select('locale', [['', t('settings.languageBrowser')], ['en', 'English'], ['de', 'Deutsch']], locale);
+  language.setAttribute('data-testid', 'profile-language');
   const form = h(
     'form',
     { class: 'card', 'data-testid': 'profile-form' },
-    photoPicker(profile),
+    photoPicker({ name: profile.available_name, detail: profile.email, hint: t('settings.photoHint'), url: profile.avatar_url, upload: ['PUT', '/api/v1/profile', 'profile[avatar]'], remove: '/api/v1/profile/avatar', testid: 'profile-photo' }),
     h('div', { class: 'row' },
       field(t('settings.name'), input('name', profile.name, { required: true, maxlength: 255, 'data-testid': 'profile-name' })),
       field(t('settings.displayName'), input('display_name', profile.display_name, { maxlength: 255, 'data-testid': 'profile-display-name' }), t('settings.displayNameHint'))),
     field(t('settings.signature'), signature),
+    field(t('settings.language'), language, t('settings.languageHint')),
     h('button', { type: 'submit', class: 'btn primary', 'data-testid': 'profile-save' }, t('settings.save')),
   );
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     const f = new FormData(form);
     try {
-      await api('PUT', '/api/v1/profile', { profile: { name: f.get('name'), display_name: f.get('display_name'), message_signature: f.get('message_signature') } });
-      toast(t('settings.saved'));
+      await api('PUT', '/api/v1/profile', { profile: { name: f.get('name'), display_name: f.get('display_name'), message_signature: f.get('message_signature'), ui_settings: { locale: f.get('locale') } } });
+      // The page's strings come from the server: load it again in the new language.
+      if (f.get('locale') !== locale) location.reload();
+      else toast(t('settings.saved'));
     } catch (err) {
       failed(err);
     }

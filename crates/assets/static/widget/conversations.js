@@ -6,7 +6,7 @@
  * Loaded by frame.js the first time there is a list to show.
  */
 
-import { activityText, avatar, h, icon } from '../shared/lib.js';
+import { activityText, avatar, h } from '../shared/lib.js';
 
 /**
  * @typedef {import('./frame.js').Conversation} Conversation
@@ -17,6 +17,7 @@ import { activityText, avatar, h, icon } from '../shared/lib.js';
  *   inboxName: string,
  *   unread: Set<number>,
  *   assignee: (c: Conversation) => {name: string, photo: string | null} | null,
+ *   face: () => Element,
  *   open: (id: number) => void,
  * }} ListOptions
  */
@@ -71,8 +72,8 @@ function item(c, o) {
         'data-conversation-id': c.id,
         onclick: () => o.open(c.id),
       },
-      // Nobody owns it yet: the team's chat mark, not the inbox's initials.
-      who ? avatar(name, 'avatar', who.photo) : h('span', { class: 'avatar team', 'aria-hidden': 'true' }, icon('chat', 'icon')),
+      // Nobody owns it yet: the inbox's picture or chat mark, not its initials.
+      who ? avatar(name, 'avatar', who.photo) : h('span', { class: 'avatar team', 'aria-hidden': 'true' }, o.face()),
       h(
         'span',
         { class: 'conv-text' },

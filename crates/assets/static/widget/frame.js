@@ -23,7 +23,7 @@ import { Cursors, HttpError, Outbox, PermanentError, REVOKED, Realtime, StickySc
  *   meta?: any, assignee?: any, created_at?: number}} Conversation
  * @typedef {{m: Message, pending?: boolean, failed?: boolean, reason?: string}} Entry
  * @typedef {{websiteToken: string, lang: string, inboxName: string, color: string, fg: string,
- *   single?: boolean, strings: Record<string, string>}} Config
+ *   single?: boolean, avatar?: string, strings: Record<string, string>}} Config
  */
 
 const MAX_LEN = 150000;
@@ -294,7 +294,7 @@ function render() {
   const agent = listing ? null : state.agent;
   ui.title.textContent = agent?.name || inboxName;
   ui.sub.textContent = listing ? t('widget.conversations') : agent ? inboxName : replyLine;
-  ui.headAvatar.replaceChildren(agent ? avatar(agent.name, 'avatar agent-face', agent.photo) : icon('chat', 'icon head-logo'));
+  ui.headAvatar.replaceChildren(agent ? avatar(agent.name, 'avatar agent-face', agent.photo) : inboxFace());
 
   ui.typing.hidden = !state.typingName || ended || listing;
   ui.typingText.textContent = state.typingName ? t('widget.typing', { name: state.typingName }) : '';
@@ -435,7 +435,12 @@ let listModule = null;
 async function drawList() {
   listModule ??= import('./conversations.js');
   const { renderConversations } = await listModule;
-  if (state.view === 'list') renderConversations(ui.convItems, state.list, { t, fmt, inboxName, unread: state.unreadIn, assignee: assigneeOf, open: openConversation });
+  if (state.view === 'list') renderConversations(ui.convItems, state.list, { t, fmt, inboxName, unread: state.unreadIn, assignee: assigneeOf, face: inboxFace, open: openConversation });
+}
+
+/** The inbox's picture, else the chat mark: who answers before anyone has. */
+function inboxFace() {
+  return config.avatar ? avatar(inboxName, 'avatar agent-face', config.avatar) : icon('chat', 'icon head-logo');
 }
 
 /** Whether the list has something to offer: past conversations, or more than one. */

@@ -148,3 +148,66 @@ async fn photos_that_are_not_images_or_too_large_get_a_clear_error_and_change_no
     }
     app.stop().await;
 }
+
+/// A multipart inbox update (Chatwoot's dashboard sends the picture so).
+async fn inbox_picture(app: &TestApp, token: &str, id: i64, form: Form) -> (u16, Value) {
+    let res = app
+        .http
+        .patch(app.api(&format!("/inboxes/{id}")))
+        .header("api_access_token", token)
+        .multipart(form)
+        .send()
+        .await
+        .expect("send");
+    let status = res.status().as_u16();
+    (status, res.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn an_inbox_picture_shows_in_the_widget_until_someone_answers_and_only_admins_set_it() {
+    let app = TestApp::spawn().await;
+    let (_, inboxes) = app.get(&app.admin_token, &app.api("/inboxes")).await;
+    let id = inboxes["payload"][0]["id"].as_i64().expect("inbox");
+    let picture = || Form::new().part("avatar", Part::bytes(png(300, 200)).file_name("logo.png"));
+
+    let (status, inbox) = inbox_picture(&app, &app.admin_token, id, picture()).await;
+    assert_eq!(status, 200, "{inbox}");
+    let url = inbox["avatar_url"].as_str().expect("avatar_url").to_owned();
+    assert!(url.starts_with("/blobs/avatars/"), "{url}");
+    let (status, ct, bytes) = fetch(&app, &url).await;
+    assert_eq!((status, ct.as_str()), (200, "image/png"));
+    let img = image::load_from_memory(&bytes).expect("a PNG");
+    assert_eq!((img.width(), img.height()), (256, 256), "a square");
+    // The Client API and the widget frame show it (the cache forgot the old inbox).
+    let (_, public) = app.send(Method::GET, &app.client_api(""), None).await;
+    assert_eq!(public["avatar_url"], url.as_str());
+    let frame = reqwest::get(format!("{}/widget/frame?website_token={}", app.url, app.website_token))
+        .await
+        .expect("send")
+        .text()
+        .await
+        .expect("body");
+    assert!(frame.contains(&format!(r#""avatar":"{url}""#)), "the frame's config names the picture");
+
+    // An agent may not; settings fields do not ride along in a form; a bad file is refused.
+    let (_, agent_token) = app.create_user(1, "agent.pic@example.com", domain::Role::Agent).await;
+    let (status, body) = inbox_picture(&app, &agent_token, id, picture()).await;
+    assert_eq!((status, body["code"].as_str()), (403, Some("forbidden")), "{body}");
+    let form = picture().text("name", "Renamed");
+    let got = inbox_picture(&app, &app.admin_token, id, form).await;
+    assert_error(&got, 422, "unsupported_field");
+    let form = Form::new().part("avatar", Part::bytes(b"<svg onload=alert(1)>".to_vec()).file_name("x.svg"));
+    let (status, _) = inbox_picture(&app, &app.admin_token, id, form).await;
+    assert_eq!(status, 422);
+    let (_, still) = app.get(&app.admin_token, &app.api(&format!("/inboxes/{id}"))).await;
+    assert_eq!(still["avatar_url"], url.as_str(), "nothing changed");
+    assert_ne!(still["name"], "Renamed");
+
+    // Removed: gone from the inbox and from the store.
+    let (status, inbox) =
+        app.send_as(&app.admin_token, Method::DELETE, &app.api(&format!("/inboxes/{id}/avatar")), json!({})).await;
+    assert_eq!(status, 200, "{inbox}");
+    assert_eq!(inbox["avatar_url"], "");
+    assert_eq!(fetch(&app, &url).await.0, 404);
+    app.stop().await;
+}

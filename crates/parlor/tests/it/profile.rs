@@ -144,3 +144,59 @@ async fn others_see_an_agents_choice_while_connected_and_offline_some_minutes_af
     clock.advance(app::team::OFFLINE_AFTER + 1000);
     assert_eq!(shown().await, ("busy".into(), "offline".into()), "gone for a while: offline");
 }
+
+/// The `<html lang>` of a signed-in page, fetched with a session and an
+/// English browser.
+async fn page_lang(app: &TestApp, session: &str, path: &str) -> String {
+    let res = reqwest::Client::new()
+        .get(format!("{}{path}", app.url))
+        .header("cookie", format!("parlor_session={session}"))
+        .header("accept-language", "en-US,en;q=0.9")
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(res.status(), 200);
+    let html = res.text().await.expect("body");
+    let start = html.find("<html lang=\"").expect("html lang") + 12;
+    html[start..start + 2].to_owned()
+}
+
+#[tokio::test]
+async fn the_language_chosen_on_the_profile_wins_over_the_browsers_and_bad_ones_are_refused() {
+    let app = TestApp::spawn().await;
+    let url = profile_url(&app);
+    let session = app.login("owner@example.com", PASSWORD).await;
+    assert_eq!(page_lang(&app, &session, "/app").await, "en");
+    let (_, p) = app.get(&app.admin_token, &url).await;
+    assert_eq!(p["ui_settings"]["locale"], "", "the browser's by default");
+
+    let (status, p) =
+        app.send_as(&app.admin_token, Method::PUT, &url, json!({"profile": {"ui_settings": {"locale": "de"}}})).await;
+    assert_eq!(status, 200, "{p}");
+    assert_eq!(p["ui_settings"]["locale"], "de");
+    for path in ["/app", "/app/profile", "/app/settings/agents"] {
+        assert_eq!(page_lang(&app, &session, path).await, "de", "{path}");
+    }
+    assert_eq!(page_lang(&app, &session, "/app?lang=en").await, "en", "?lang= still wins");
+
+    for bad in ["fr", "DE ", "de-AT-x-<b>", "english"] {
+        let got = app
+            .send_as(&app.admin_token, Method::PUT, &url, json!({"profile": {"ui_settings": {"locale": bad}}}))
+            .await;
+        assert_error(&got, 422, "invalid_locale");
+    }
+    assert_eq!(app.get(&app.admin_token, &url).await.1["ui_settings"]["locale"], "de", "nothing changed");
+
+    // The multipart form takes it too; empty goes back to the browser's.
+    let form = reqwest::multipart::Form::new().text("profile[ui_settings][locale]", "");
+    let res = reqwest::Client::new()
+        .put(&url)
+        .header("api_access_token", &app.admin_token)
+        .multipart(form)
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(res.status(), 200);
+    assert_eq!(page_lang(&app, &session, "/app").await, "en");
+    app.stop().await;
+}

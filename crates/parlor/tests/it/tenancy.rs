@@ -38,6 +38,7 @@ fn endpoints(base: &str, conversation: i64, contact: i64, inbox: i64) -> Vec<(Me
         (Method::POST, format!("{base}/inboxes"), Some(json!({"name": "Hijack"}))),
         (Method::POST, format!("{base}/conversations"), Some(json!({"source_id": "x", "inbox_id": inbox}))),
         (Method::PATCH, format!("{base}/inboxes/{inbox}"), Some(json!({"name": "Hijacked"}))),
+        (Method::DELETE, format!("{base}/inboxes/{inbox}/avatar"), None),
         (Method::GET, format!("{base}/inbox_members/{inbox}"), None),
         (Method::POST, format!("{base}/inbox_members"), Some(json!({"inbox_id": inbox, "user_ids": []}))),
         (Method::PATCH, format!("{base}/inbox_members"), Some(json!({"inbox_id": inbox, "user_ids": []}))),
@@ -196,6 +197,7 @@ async fn an_agent_does_not_see_conversations_of_an_inbox_it_is_not_a_member_of()
         let names_it = url.contains(&format!("/conversations/{hidden}"))
             || url.ends_with(&format!("/contacts/{contact}"))
             || url.ends_with(&format!("/inboxes/{sales}"))
+            || url.ends_with(&format!("/inboxes/{sales}/avatar"))
             || url.contains("/inbox_members")
             || (method == Method::POST && url.ends_with("/conversations"));
         if names_it {
@@ -244,6 +246,7 @@ async fn another_accounts_ids_under_my_own_account_path_are_404_and_change_nothi
         (Method::POST, mine(format!("/agents/{eve_id}/setup_link")), json!({})),
         (Method::POST, mine(format!("/agents/{eve_id}/reset_access_token")), json!({})),
         (Method::PATCH, mine(format!("/inboxes/{their_inbox}")), json!({"name": "Hijacked"})),
+        (Method::DELETE, mine(format!("/inboxes/{their_inbox}/avatar")), json!({})),
         (Method::GET, mine(format!("/inbox_members/{their_inbox}")), json!({})),
         (Method::POST, mine("/inbox_members".into()), json!({"inbox_id": their_inbox, "user_ids": [1]})),
         (Method::DELETE, mine("/inbox_members".into()), json!({"inbox_id": their_inbox, "user_ids": [eve_id]})),

@@ -410,6 +410,8 @@ pub struct PublicInboxJson {
     pub widget_color: String,
     pub welcome_title: String,
     pub welcome_tagline: String,
+    /// The inbox's picture, relative to Parlor's origin; empty without one.
+    pub avatar_url: String,
 }
 
 impl From<&Inbox> for PublicInboxJson {
@@ -427,6 +429,7 @@ impl From<&Inbox> for PublicInboxJson {
             widget_color: i.widget_color.clone(),
             welcome_title: i.welcome_title.clone(),
             welcome_tagline: i.welcome_tagline.clone(),
+            avatar_url: super::avatar_url(&i.avatar),
         }
     }
 }

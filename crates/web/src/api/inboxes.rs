@@ -1,6 +1,7 @@
 //! The Application API's inboxes: `/api/v1/accounts/{account_id}/inboxes/…`.
 
-use axum::extract::State;
+use axum::extract::{FromRequest, Multipart, Request, State};
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::Json;
 use domain::*;
 use serde::{Deserialize, Serialize};
@@ -9,12 +10,17 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::{AccountPath, ItemPath};
-use crate::error::{ApiResult, ErrorBody};
+use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{Agent, ApiJson, ApiPath};
 use crate::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(list_inboxes, create_inbox)).routes(routes!(show_inbox, update_inbox))
+    OpenApiRouter::new()
+        .routes(routes!(list_inboxes, create_inbox))
+        // A picture of up to 5 MB and the form around it.
+        .routes(routes!(show_inbox, update_inbox))
+        .layer(axum::extract::DefaultBodyLimit::max(app::profile::MAX_PHOTO_BYTES + 64 * 1024))
+        .routes(routes!(delete_inbox_avatar))
 }
 
 // Rails' ParamsWrapper names: a body may come wrapped in them (json.rs).
@@ -128,16 +134,29 @@ pub enum DomainList {
 
 #[utoipa::path(patch, path = "/api/v1/accounts/{account_id}/inboxes/{id}", tag = "Inboxes",
     params(("account_id" = i64, Path), ("id" = i64, Path)),
-    request_body = UpdateInboxPayload,
+    request_body(content = UpdateInboxPayload, description = "JSON; or `multipart/form-data` with the inbox's \
+        picture as `avatar` (PNG, JPEG or WebP, at most 5 MB and 4096×4096; stored as a 256×256 square), \
+        as Chatwoot's dashboard sends it"),
     responses((status = 200, body = InboxJson), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
-        (status = 422, body = ErrorBody)),
+        (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("api_access_token" = [])))]
 async fn update_inbox(
     State(state): State<AppState>,
     Agent(admin): Agent,
     ApiPath(p): ApiPath<ItemPath>,
-    ApiJson(body): ApiJson<UpdateInboxPayload>,
+    headers: HeaderMap,
+    req: Request,
 ) -> ApiResult<Json<InboxJson>> {
+    let multipart = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|c| c.to_ascii_lowercase().starts_with("multipart/form-data"));
+    if multipart {
+        let picture = read_picture(req).await?;
+        let inbox = state.app.set_inbox_avatar(&admin, InboxId(p.id), Some(picture)).await?;
+        return Ok(Json(InboxJson::new(&inbox, &state.config.public_url_or_default())));
+    }
+    let ApiJson(body) = ApiJson::<UpdateInboxPayload>::from_request(req, &state).await?;
     let channel = body.channel.unwrap_or(UpdateChannelPayload {
         website_url: None,
         widget_color: None,
@@ -163,6 +182,52 @@ async fn update_inbox(
         reply_time: channel.reply_time,
     };
     let inbox = state.app.update_inbox(&admin, InboxId(p.id), patch).await?;
+    Ok(Json(InboxJson::new(&inbox, &state.config.public_url_or_default())))
+}
+
+/// The picture of a multipart inbox update: `avatar` (or `inbox[avatar]`).
+/// Settings go as JSON; a form that carries any is refused rather than half
+/// applied.
+async fn read_picture(req: Request) -> ApiResult<Vec<u8>> {
+    fn bad<E>(_: E) -> ApiError {
+        ApiError::bad_request("malformed_multipart", "The multipart body could not be read.")
+    }
+    let failed = |e: axum::extract::multipart::MultipartError| match e.status() {
+        StatusCode::PAYLOAD_TOO_LARGE => {
+            ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "file_too_large", "The picture may be at most 5 MB.")
+        }
+        _ => bad(e),
+    };
+    let mut form = Multipart::from_request(req, &()).await.map_err(bad)?;
+    let mut picture = None;
+    while let Some(field) = form.next_field().await.map_err(failed)? {
+        match field.name().unwrap_or("") {
+            "avatar" | "inbox[avatar]" => picture = Some(field.bytes().await.map_err(failed)?.to_vec()),
+            other => {
+                return Err(ApiError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "unsupported_field",
+                    format!("A multipart inbox update takes the picture (avatar) only; send {other} as JSON."),
+                ))
+            }
+        }
+    }
+    picture.ok_or_else(|| {
+        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "missing_avatar", "The form has no avatar file.")
+    })
+}
+
+#[utoipa::path(delete, path = "/api/v1/accounts/{account_id}/inboxes/{id}/avatar", tag = "Inboxes",
+    params(("account_id" = i64, Path), ("id" = i64, Path)),
+    responses((status = 200, body = InboxJson, description = "The picture is gone; the widget shows its chat mark"),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
+    security(("api_access_token" = [])))]
+async fn delete_inbox_avatar(
+    State(state): State<AppState>,
+    Agent(admin): Agent,
+    ApiPath(p): ApiPath<ItemPath>,
+) -> ApiResult<Json<InboxJson>> {
+    let inbox = state.app.set_inbox_avatar(&admin, InboxId(p.id), None).await?;
     Ok(Json(InboxJson::new(&inbox, &state.config.public_url_or_default())))
 }
 
@@ -216,7 +281,7 @@ impl InboxJson {
             enable_auto_assignment: false,
             working_hours_enabled: false,
             csat_survey_enabled: false,
-            avatar_url: String::new(),
+            avatar_url: super::avatar_url(&i.avatar),
             web_widget_script: format!(
                 "<script src=\"{public_url}/widget.js\" data-website-token=\"{}\" async></script>",
                 i.website_token

@@ -41,6 +41,15 @@ pub struct ProfilePayload {
     pub password: Option<String>,
     pub password_confirmation: Option<String>,
     pub current_password: Option<String>,
+    /// Chatwoot's free-form `ui_settings`; Parlor reads `locale` from it.
+    pub ui_settings: Option<UiSettings>,
+}
+
+/// The user's interface choices: `locale` is `en`, `de`, or `""` for the
+/// browser's language (multipart: `profile[ui_settings][locale]`).
+#[derive(Deserialize, Serialize, ToSchema, Default)]
+pub struct UiSettings {
+    pub locale: Option<String>,
 }
 
 #[utoipa::path(put, path = "/api/v1/profile", tag = "Profile",
@@ -82,6 +91,7 @@ async fn update_profile(
         name: body.name,
         display_name: body.display_name,
         signature: body.message_signature,
+        locale: body.ui_settings.and_then(|u| u.locale),
         password,
     };
     // The session this request came with stays; a token-authenticated
@@ -105,6 +115,7 @@ async fn read_multipart(req: Request) -> ApiResult<(ProfilePayload, Option<Vec<u
         password: None,
         password_confirmation: None,
         current_password: None,
+        ui_settings: None,
     };
     let mut photo = None;
     let failed = |e: axum::extract::multipart::MultipartError| match e.status() {
@@ -120,6 +131,10 @@ async fn read_multipart(req: Request) -> ApiResult<(ProfilePayload, Option<Vec<u
             continue;
         }
         let text = field.text().await.map_err(failed)?;
+        if name == "ui_settings][locale" {
+            body.ui_settings = Some(UiSettings { locale: Some(text) });
+            continue;
+        }
         let slot = match name.as_str() {
             "name" => &mut body.name,
             "display_name" => &mut body.display_name,
@@ -171,8 +186,10 @@ async fn full_profile(state: &AppState, user: &UserSummary, token: Option<String
     let user = &state.app.user(user.id).await?;
     let accounts = state.app.memberships(user.id).await?;
     let availability = state.app.availabilities(user.id).await?;
-    let signature = state.app.signature(user.id).await?;
-    Ok(profile_json(user, &accounts, &availability, signature, token))
+    let (signature, locale) = state.app.profile_settings(user.id).await?;
+    let mut json = profile_json(user, &accounts, &availability, signature, token);
+    json.ui_settings.locale = Some(locale);
+    Ok(json)
 }
 
 #[utoipa::path(get, path = "/api/v1/profile", tag = "Profile",
@@ -226,6 +243,7 @@ fn profile_json(
             .collect(),
         kind: "User",
         access_token,
+        ui_settings: UiSettings::default(),
     }
 }
 
@@ -262,6 +280,7 @@ pub struct ProfileJson {
     /// Only in the answer to `reset_access_token`: tokens are stored as hashes.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub access_token: Option<String>,
+    pub ui_settings: UiSettings,
 }
 
 /// A teammate as other teammates see them.

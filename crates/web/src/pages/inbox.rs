@@ -6,7 +6,7 @@ use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use i18n::Catalogue;
 
-use super::{json_for_html, language, page, LangQuery, APP_CSP};
+use super::{json_for_html, page, LangQuery, APP_CSP};
 use crate::extract::session_cookie;
 use crate::AppState;
 
@@ -39,7 +39,7 @@ pub(super) async fn show(State(state): State<AppState>, headers: HeaderMap, Quer
         Err(app::AppError::NotFound) => return Redirect::to("/app").into_response(),
         Err(e) => return crate::error::ApiError::from(e).into_response(),
     };
-    let lang = language(&headers, q.lang.as_deref());
+    let lang = super::user_language(&state, &headers, q.lang.as_deref(), user.id).await;
     let s = i18n::catalogue(lang);
     let html = InboxPage {
         v: state.assets.version(),

@@ -113,6 +113,21 @@ pub(crate) fn language(headers: &HeaderMap, forced: Option<&str>) -> Lang {
     accept.split(',').find_map(|tag| Lang::from_tag(tag.split(';').next().unwrap_or(""))).unwrap_or(Lang::En)
 }
 
+/// The language of a signed-in user's page: `?lang=`, else the one chosen on
+/// the profile page, else the browser's.
+pub(crate) async fn user_language(
+    state: &crate::AppState,
+    headers: &HeaderMap,
+    forced: Option<&str>,
+    user: domain::UserId,
+) -> Lang {
+    let chosen = match forced {
+        Some(_) => None,
+        None => state.app.profile_settings(user).await.ok().map(|(_, locale)| locale),
+    };
+    language(headers, forced.or(chosen.as_deref().filter(|l| !l.is_empty())))
+}
+
 /// JSON for a `<script type="application/json">` block: `<`, `>` and `&` become
 /// `\u` escapes, so no string in it can end the element (`</script>`) or start
 /// a comment; `JSON.parse` reads them back unchanged.

@@ -10,7 +10,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use i18n::Catalogue;
 
-use super::{json_for_html, language, page, LangQuery, APP_CSP};
+use super::{json_for_html, page, LangQuery, APP_CSP};
 use crate::extract::session_cookie;
 use crate::AppState;
 
@@ -88,7 +88,7 @@ async fn render(state: &AppState, headers: &HeaderMap, q: &LangQuery, view: &'st
         Ok(list) => list,
         Err(e) => return crate::error::ApiError::from(e).into_response(),
     };
-    let lang = language(headers, forced);
+    let lang = super::user_language(state, headers, forced, agent.user.id).await;
     let s = i18n::catalogue(lang);
     let known = view != "inbox" || inboxes.iter().any(|i| i.id.0 == inbox_id);
     let html = SettingsPage {

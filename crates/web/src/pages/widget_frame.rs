@@ -141,6 +141,8 @@ struct Config<'a> {
     fg: &'a str,
     /// `lock_to_single_conversation`: else the visitor may have several (W2).
     single: bool,
+    /// The inbox's picture (`/blobs/…`), shown until someone answers; empty: none.
+    avatar: String,
     strings: BTreeMap<&'static str, &'static str>,
 }
 
@@ -172,6 +174,7 @@ pub async fn widget_frame(State(state): State<AppState>, headers: HeaderMap, Que
         color: &colors.brand,
         fg: colors.launcher_fg,
         single: inbox.lock_to_single_conversation,
+        avatar: crate::api::avatar_url(&inbox.avatar),
         strings: s.subset(BROWSER_AREAS),
     });
     let html = FramePage {
