@@ -35,7 +35,7 @@ export class Api {
    */
   call(method, url, body) {
     // The session expired: the login page is the only way forward.
-    return request(method, url, body, { credentials: 'same-origin', onUnauthorized: () => location.assign('/login') });
+    return request(method, url, body, { credentials: 'same-origin', onUnauthorized: signedOut });
   }
 
   profile() {
@@ -108,4 +108,15 @@ export class Api {
   seen(id) {
     return this.call('POST', `${this.base}/conversations/${id}/update_last_seen`);
   }
+}
+
+let leaving = false;
+/**
+ * To the sign-in page, once: a closed socket and a refused request often
+ * arrive together, and a second navigation would abort the first.
+ */
+export function signedOut() {
+  if (leaving) return;
+  leaving = true;
+  location.assign('/login');
 }

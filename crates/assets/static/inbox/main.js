@@ -5,7 +5,7 @@
  */
 
 import { HttpError, Outbox, PermanentError, REVOKED, Realtime, StickyScroll, avatar, isPermanent, h, icon, makeFormatters, pickLocale, store, uuid } from '../shared/lib.js';
-import { Api } from './api.js';
+import { Api, signedOut } from './api.js';
 import { announce, buildShortcuts, reason, toast } from './feedback.js';
 import { mountComposer } from './composer.js';
 import { lang, t } from './i18n.js';
@@ -453,7 +453,7 @@ const realtime = new Realtime({
   },
   onState(s, code) {
     // Signed out (here or in another tab), expired or reset: only signing in helps.
-    if (code === REVOKED) return location.assign('/login');
+    if (code === REVOKED) return signedOut();
     // Exposed for tests and for styling; not used for logic.
     document.body.dataset.realtime = s;
     clearTimeout(offlineTimer);
