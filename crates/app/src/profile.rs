@@ -49,7 +49,6 @@ impl App {
         Ok(self.store().user(id).await?)
     }
 
-    /// The profile's signature.
     /// The message signature and the chosen language (`""`: the browser's).
     pub async fn profile_settings(&self, user: UserId) -> Result<(String, String)> {
         let extras = self.store().profile_extras(user).await?;

@@ -26,8 +26,9 @@ pub(crate) struct OwnedMessage {
     pub echo_id: Option<String>,
     /// What the stored message shows that the batch does not write, so nothing
     /// is read back: the conversation's display id (for a visitor's, the one
-    /// named), and the sender's name as the caller knows it (for a contact sender the writer reads the name as it
-    /// updates the contact's row, and that one is used).
+    /// named), and the sender's name as the caller knows it (for a contact
+    /// sender the writer reads the name as it updates the contact's row, and
+    /// that one is used).
     pub display_id: DisplayId,
     pub sender_name: Option<String>,
     /// When it was sent, by the caller's clock.
