@@ -60,6 +60,20 @@ impl App {
             Some(d) => domain_list(&d)?,
             None => old.allowed_domains.clone(),
         };
+        let max_assignment_limit = match patch.max_assignment_limit {
+            Some(Some(n)) if !(1..=1000).contains(&n) => {
+                return Err(invalid(
+                    "invalid_max_assignment_limit",
+                    "max_assignment_limit must be between 1 and 1000, or null for none.".into(),
+                ))
+            }
+            Some(limit) => limit,
+            None => old.max_assignment_limit,
+        };
+        let assignment_order = match patch.assignment_order {
+            Some(o) => AssignmentOrder::parse(&o)?,
+            None => old.assignment_order,
+        };
         let settings = store::InboxSettings {
             name: &name,
             website_url: &url,
@@ -72,6 +86,10 @@ impl App {
             lock_to_single_conversation: patch.lock_to_single_conversation.unwrap_or(old.lock_to_single_conversation),
             allowed_domains: &allowed_domains,
             reply_time: &reply_time,
+            only_assignee_replies: patch.only_assignee_replies.unwrap_or(old.only_assignee_replies),
+            enable_auto_assignment: patch.enable_auto_assignment.unwrap_or(old.enable_auto_assignment),
+            max_assignment_limit,
+            assignment_order,
         };
         let inbox = self.store().update_inbox(admin.account_id, id, &settings).await?;
         self.inbox_changed(&inbox).await;
@@ -160,6 +178,11 @@ pub struct InboxPatch {
     pub lock_to_single_conversation: Option<bool>,
     pub allowed_domains: Option<String>,
     pub reply_time: Option<String>,
+    pub only_assignee_replies: Option<bool>,
+    pub enable_auto_assignment: Option<bool>,
+    /// `Some(None)`: no limit.
+    pub max_assignment_limit: Option<Option<i64>>,
+    pub assignment_order: Option<String>,
 }
 
 /// Chatwoot's reply-time words, which the widget turns into a sentence.

@@ -29,7 +29,7 @@ pub use auth::AgentCtx;
 pub use clock::{Clock, SharedClock, SystemClock};
 pub use contacts::VisitorCtx;
 pub use domain;
-pub use realtime::{access, bus, hub, presence, resume};
+pub use realtime::{access, bus, hub, presence, resume, viewers};
 pub use store::{Conflict, ContactPatch, ConversationCounts, Member, SetupPurpose, Store, StoreConfig, StoreError};
 
 /// Who acts: a visitor in its own conversations, or an agent of an account.
@@ -64,6 +64,8 @@ struct Inner {
     clock: SharedClock,
     hub: hub::Hub,
     presence: Arc<presence::Presence>,
+    /// Who is looking at which conversation (viewers.rs).
+    viewers: viewers::Viewers,
     /// Present when several processes share the database (PARLOR_NATS_URL).
     bus: Option<bus::Bus>,
     /// Password hashing on two threads that keep their memory (hashing.rs).
@@ -87,7 +89,8 @@ impl App {
         let runner = tokens::generate_short();
         let marks = coalesce::Coalescer::default();
         let hub = hub::Hub::default();
-        App { inner: Arc::new(Inner { store, blobs, clock, hub, presence, bus, hashing, runner, marks }) }
+        let viewers = viewers::Viewers::default();
+        App { inner: Arc::new(Inner { store, blobs, clock, hub, presence, viewers, bus, hashing, runner, marks }) }
     }
 
     pub(crate) fn blobs(&self) -> &blobs::Blobs {
@@ -136,6 +139,10 @@ impl App {
         &self.inner.presence
     }
 
+    pub fn viewers(&self) -> &viewers::Viewers {
+        &self.inner.viewers
+    }
+
     /// Which database: `sqlite` or `postgres`.
     pub fn backend(&self) -> &'static str {
         self.store().backend()
@@ -165,8 +172,14 @@ pub enum AppError {
     Unauthorized,
     #[error("{message}")]
     Forbidden { message: &'static str },
+    /// Not allowed, with a reason a client acts on (403 with its code).
+    #[error("{message}")]
+    Refused { code: &'static str, message: &'static str },
     #[error("{message}")]
     Conflict { code: &'static str, message: String },
+    /// A reply sent with `check_collision` while another agent writes one.
+    #[error("{name} is replying")]
+    Collision { user_id: domain::UserId, name: String },
     #[error("unavailable: {0}")]
     Unavailable(String),
     #[error("internal error: {0}")]

@@ -7,6 +7,15 @@ use store::{Appended, NewMessage, NewVisitorMessage};
 
 use crate::{Actor, App, AppError, Result};
 
+/// An agent's message and how to send it.
+pub struct AgentSend {
+    pub body: MessageBody,
+    /// An internal comment, never shown to the visitor.
+    pub private: bool,
+    pub echo_id: Option<EchoId>,
+    pub check_collision: bool,
+}
+
 impl App {
     /// Up to 100 messages before `before`, oldest first, with the conversation.
     /// A visitor's thread leaves internal comments out, in SQL already.
@@ -61,22 +70,54 @@ impl App {
             // Boxed: an agent's send (with its auto-assignment) is a large
             // future, and unboxed it would size every visitor's send too, the
             // hot path, whose future a socket allocates per message.
-            Actor::Agent(agent) => Box::pin(self.agent_send(agent, display_id, body, private, echo_id)).await,
+            Actor::Agent(agent) => {
+                let send = AgentSend { body, private, echo_id, check_collision: false };
+                Box::pin(self.agent_send(agent, display_id, send)).await
+            }
             Actor::Visitor(_) if private => Err(AppError::Forbidden { message: "Visitors cannot write comments." }),
             Actor::Visitor(v) => self.visitor_send(v, display_id, body, echo_id).await,
         }
     }
 
-    async fn agent_send(
+    /// An agent's message through the Application API, with its options
+    /// (`check_collision`: refuse a reply while another agent writes one).
+    pub async fn send_agent_message(
         &self,
         agent: &crate::AgentCtx,
         display_id: DisplayId,
-        body: MessageBody,
-        private: bool,
-        echo_id: Option<EchoId>,
+        send: AgentSend,
     ) -> Result<Message> {
+        Box::pin(self.agent_send(agent, display_id, send)).await
+    }
+
+    /// Whether the agent may reply (not comment) now: the inbox's "only the
+    /// assignee replies" for every user, and, when asked for, nobody else
+    /// composing a reply (I4). Requests without `check_collision` are never
+    /// refused for a collision: API clients keep working.
+    async fn may_reply(&self, agent: &crate::AgentCtx, c: &Conversation, check_collision: bool) -> Result<()> {
+        let inbox = self.store().inbox(c.account_id, c.inbox_id).await?;
+        if inbox.only_assignee_replies && c.assignee_id.is_some_and(|a| a != agent.user.id) {
+            return Err(AppError::Refused {
+                code: "assignee_only",
+                message: "Only the assignee replies in this inbox; write a comment, or take the conversation over.",
+            });
+        }
+        if check_collision {
+            if let Some(other) = self.viewers().replying(c.account_id, c.id, agent.user.id) {
+                let name = self.store().user(other).await?.available_name().to_owned();
+                return Err(AppError::Collision { user_id: other, name });
+            }
+        }
+        Ok(())
+    }
+
+    async fn agent_send(&self, agent: &crate::AgentCtx, display_id: DisplayId, send: AgentSend) -> Result<Message> {
+        let AgentSend { body, private, echo_id, check_collision } = send;
         let view = self.conversation(agent, display_id).await?;
         let c = &view.conversation;
+        if !private {
+            self.may_reply(agent, c, check_collision).await?;
+        }
         let appended = self
             .store()
             .append_message(NewMessage {

@@ -125,6 +125,13 @@ pub struct Inbox {
     pub reply_time: String,
     /// The inbox's picture (a blob key), shown in the widget before anyone answers.
     pub avatar: Option<String>,
+    /// Only the conversation's assignee may reply (comments stay open to all).
+    pub only_assignee_replies: bool,
+    /// New conversations go to an online agent by themselves (Chatwoot's
+    /// `enable_auto_assignment`), at most `max_assignment_limit` open ones each.
+    pub enable_auto_assignment: bool,
+    pub max_assignment_limit: Option<i64>,
+    pub assignment_order: AssignmentOrder,
     pub created_at: Millis,
 }
 

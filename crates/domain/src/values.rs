@@ -84,6 +84,34 @@ impl Role {
     }
 }
 
+/// How automatic assignment picks among the agents who may take a
+/// conversation: in turn (whoever waited longest since their last one), or
+/// the one with the fewest open conversations (ties: who waited longest).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AssignmentOrder {
+    RoundRobin,
+    Balanced,
+}
+
+impl AssignmentOrder {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::RoundRobin => "round_robin",
+            Self::Balanced => "balanced",
+        }
+    }
+
+    pub fn parse(s: &str) -> Result<Self, InvalidInput> {
+        match s {
+            "round_robin" => Ok(Self::RoundRobin),
+            "balanced" => Ok(Self::Balanced),
+            _ => {
+                Err(InvalidInput::new("invalid_assignment_order", "assignment_order must be round_robin or balanced."))
+            }
+        }
+    }
+}
+
 /// Whether an agent takes chats now, per account (Chatwoot's
 /// `availability_status`): routing and notifications honour it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

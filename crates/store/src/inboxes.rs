@@ -30,6 +30,10 @@ pub struct InboxSettings<'a> {
     pub lock_to_single_conversation: bool,
     pub allowed_domains: &'a str,
     pub reply_time: &'a str,
+    pub only_assignee_replies: bool,
+    pub enable_auto_assignment: bool,
+    pub max_assignment_limit: Option<i64>,
+    pub assignment_order: AssignmentOrder,
 }
 
 impl Store {
@@ -39,7 +43,9 @@ impl Store {
         let sql = format!(
             "UPDATE inboxes SET name = $3, website_url = $4, widget_color = $5, welcome_title = $6, \
              welcome_tagline = $7, greeting_enabled = $8, greeting_message = $9, timezone = $10, \
-             lock_to_single_conversation = $11, allowed_domains = $12, reply_time = $13 \
+             lock_to_single_conversation = $11, allowed_domains = $12, reply_time = $13, \
+             only_assignee_replies = $14, enable_auto_assignment = $15, max_assignment_limit = $16, \
+             assignment_order = $17 \
              WHERE account_id = $1 AND id = $2 RETURNING {INBOX_COLUMNS}"
         );
         let row: InboxRow = self
@@ -57,7 +63,11 @@ impl Store {
                     .bind(i.timezone)
                     .bind(i.lock_to_single_conversation)
                     .bind(i.allowed_domains)
-                    .bind(i.reply_time),
+                    .bind(i.reply_time)
+                    .bind(i.only_assignee_replies)
+                    .bind(i.enable_auto_assignment)
+                    .bind(i.max_assignment_limit)
+                    .bind(i.assignment_order.as_str()),
             )
             .await?;
         let inbox = Inbox::from(row);

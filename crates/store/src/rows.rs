@@ -220,11 +220,16 @@ pub(crate) struct InboxRow {
     pub allowed_domains: String,
     pub reply_time: String,
     pub avatar_key: Option<String>,
+    pub only_assignee_replies: bool,
+    pub enable_auto_assignment: bool,
+    pub max_assignment_limit: Option<i64>,
+    pub assignment_order: String,
 }
 
 pub(crate) const INBOX_COLUMNS: &str = "id, account_id, name, channel_type, website_token, website_url, \
     widget_color, welcome_title, welcome_tagline, greeting_message, created_at, greeting_enabled, timezone, \
-    lock_to_single_conversation, allowed_domains, reply_time, avatar_key";
+    lock_to_single_conversation, allowed_domains, reply_time, avatar_key, only_assignee_replies, \
+    enable_auto_assignment, max_assignment_limit, assignment_order";
 
 impl From<InboxRow> for Inbox {
     fn from(r: InboxRow) -> Self {
@@ -245,6 +250,10 @@ impl From<InboxRow> for Inbox {
             allowed_domains: r.allowed_domains,
             reply_time: r.reply_time,
             avatar: r.avatar_key,
+            only_assignee_replies: r.only_assignee_replies,
+            enable_auto_assignment: r.enable_auto_assignment,
+            max_assignment_limit: r.max_assignment_limit,
+            assignment_order: AssignmentOrder::parse(&r.assignment_order).unwrap_or(AssignmentOrder::RoundRobin),
             created_at: r.created_at,
         }
     }

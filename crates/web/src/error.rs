@@ -12,6 +12,15 @@ pub struct ApiError {
     pub message: String,
     /// Seconds, for 429 answers.
     pub retry_after: Option<u64>,
+    /// Who the answer is about, where a client shows it (a reply collision's
+    /// other agent): `user: {id, name}` beside code and message.
+    pub user: Option<ErrorUser>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ErrorUser {
+    pub id: i64,
+    pub name: String,
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -19,11 +28,13 @@ pub struct ErrorBody {
     /// Stable, snake_case.
     pub code: String,
     pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user: Option<ErrorUser>,
 }
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        ApiError { status, code, message: message.into(), retry_after: None }
+        ApiError { status, code, message: message.into(), retry_after: None, user: None }
     }
 
     pub fn not_found() -> Self {
@@ -70,7 +81,7 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = ErrorBody { code: self.code.to_owned(), message: self.message };
+        let body = ErrorBody { code: self.code.to_owned(), message: self.message, user: self.user };
         let mut res = (self.status, axum::Json(body)).into_response();
         if let Some(secs) = self.retry_after {
             res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
@@ -87,7 +98,16 @@ impl From<app::AppError> for ApiError {
             E::Invalid(i) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, i.code, i.message),
             E::Unauthorized => ApiError::unauthorized(),
             E::Forbidden { message } => ApiError::new(StatusCode::FORBIDDEN, "forbidden", message),
+            E::Refused { code, message } => ApiError::new(StatusCode::FORBIDDEN, code, message),
             E::Conflict { code, message } => ApiError::new(StatusCode::CONFLICT, code, message),
+            E::Collision { user_id, name } => ApiError {
+                user: Some(ErrorUser { id: user_id.0, name: name.clone() }),
+                ..ApiError::new(
+                    StatusCode::CONFLICT,
+                    "reply_collision",
+                    format!("{name} is replying to this conversation right now."),
+                )
+            },
             E::Unavailable(detail) => {
                 tracing::warn!(%detail, "database unavailable");
                 ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "The server is busy; try again.")

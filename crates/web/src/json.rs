@@ -245,6 +245,16 @@ impl<'de> MapAccess<'de> for Entries<'de> {
     }
 }
 
+/// For `Option<Option<T>>` fields with `#[serde(default)]`: absent is `None`
+/// (keep the stored value), `null` is `Some(None)` (clear it).
+pub fn explicit_null<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    <Option<T> as serde::Deserialize>::deserialize(d).map(Some)
+}
+
 #[cfg(test)]
 mod tests {
     use serde::Deserialize;

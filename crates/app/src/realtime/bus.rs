@@ -18,6 +18,7 @@ use store::EventRecord;
 use crate::access::AccessChange;
 use crate::hub::{HubEvent, Payload, Typist};
 use crate::presence::Present;
+use crate::viewers::Sighting;
 use crate::App;
 
 const SUBJECT_ROOT: &str = "parlor";
@@ -75,6 +76,8 @@ enum Body {
     /// Everyone with a socket on this process, every few seconds: it replaces
     /// what the others knew of it, and its absence makes them forget it.
     PresenceSnapshot { online: Vec<(i64, Present)> },
+    /// The `viewing` frames this process received since its last batch.
+    Viewing { sightings: Vec<Sighting> },
 }
 
 /// A stored message on the bus: the [`Message`] fields its event record does not
@@ -231,6 +234,10 @@ impl Bus {
         self.send_on(format!("{}.presence", self.subject), Body::PresenceSnapshot { online }).await
     }
 
+    pub(crate) async fn send_viewing(&self, sightings: Vec<Sighting>) {
+        self.send_on(format!("{}.presence", self.subject), Body::Viewing { sightings }).await
+    }
+
     /// Feeds other processes' events into this process's hub, until the
     /// connection is closed for good.
     pub async fn listen(self, app: App) -> Result<(), String> {
@@ -320,6 +327,7 @@ impl Bus {
                         let online = online.into_iter().map(|(a, who)| (AccountId(a), who)).collect();
                         app.presence().remote_snapshot(envelope.origin, online);
                     }
+                    Body::Viewing { sightings } => app.viewers().remote(&sightings, std::time::Instant::now()),
                 }
             }
         });

@@ -43,6 +43,8 @@ pub enum Payload {
     },
     /// Agents only (`Hub::publish_presence`); filtered per agent by inbox.
     Presence(crate::presence::PresenceUpdate),
+    /// Agents only (`Hub::publish_viewers`); filtered per agent by inbox.
+    Viewers(crate::viewers::ViewersUpdate),
     /// Agents only (`Hub::publish_access`): a user's sockets close or re-read
     /// their rights (access.rs).
     Access(crate::access::AccessChange),
@@ -275,6 +277,11 @@ impl Hub {
     /// Sends a presence update to the account's agents only.
     pub fn publish_presence(&self, update: crate::presence::PresenceUpdate) {
         self.publish_to_agents(update.account_id, Payload::Presence(update));
+    }
+
+    /// Sends a viewers update to the account's agents only.
+    pub fn publish_viewers(&self, update: crate::viewers::ViewersUpdate) {
+        self.publish_to_agents(update.account_id, Payload::Viewers(update));
     }
 
     /// Tells the account's agents' sockets that a user's access changed.

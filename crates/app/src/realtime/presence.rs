@@ -217,8 +217,9 @@ impl Drop for PresenceGuard {
 }
 
 impl App {
-    /// Sends presence changes every [`FLUSH_EVERY`], and this process's whole
-    /// set to the others every [`SNAPSHOT_EVERY`], until `stop` turns true.
+    /// Sends presence and viewer changes every [`FLUSH_EVERY`], and this
+    /// process's whole presence set to the others every [`SNAPSHOT_EVERY`],
+    /// until `stop` turns true.
     pub async fn run_presence_until(self, mut stop: tokio::sync::watch::Receiver<bool>) {
         let mut tick = tokio::time::interval(FLUSH_EVERY);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -244,6 +245,15 @@ impl App {
             }
             for update in flushed.updates {
                 self.hub().publish_presence(update);
+            }
+            let (viewers, sightings) = self.viewers().flush(Instant::now());
+            if let Some(bus) = self.bus() {
+                if !sightings.is_empty() {
+                    bus.send_viewing(sightings).await;
+                }
+            }
+            for update in viewers {
+                self.hub().publish_viewers(update);
             }
         }
     }

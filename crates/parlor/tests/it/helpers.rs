@@ -449,12 +449,13 @@ pub struct Visitor {
     pub contact_id: i64,
 }
 
-/// The next JSON text frame (skipping pings and `presence.update`, which an
-/// agent's socket receives whenever someone comes or goes), failing after 10 s.
+/// The next JSON text frame (skipping pings, `presence.update` and
+/// `viewers.update`, which an agent's socket receives whenever someone comes
+/// or goes), failing after 10 s.
 pub async fn next_json(ws: &mut Ws) -> Value {
     loop {
         let frame = next_frame(ws).await;
-        if frame["event"] != "presence.update" {
+        if frame["event"] != "presence.update" && frame["event"] != "viewers.update" {
             return frame;
         }
     }

@@ -107,7 +107,22 @@ pub struct UpdateInboxPayload {
     pub timezone: Option<String>,
     /// At most one unresolved conversation per visitor.
     pub lock_to_single_conversation: Option<bool>,
+    /// Only the conversation's assignee may reply; others may still comment.
+    pub only_assignee_replies: Option<bool>,
+    /// New conversations go to an online agent of the inbox by themselves.
+    pub enable_auto_assignment: Option<bool>,
+    pub auto_assignment_config: Option<AutoAssignmentConfig>,
     pub channel: Option<UpdateChannelPayload>,
+}
+
+/// Chatwoot's `auto_assignment_config`, plus Parlor's `assignment_order`.
+#[derive(Deserialize, Serialize, ToSchema, Default)]
+pub struct AutoAssignmentConfig {
+    /// The most open conversations an agent is given automatically; null: no limit.
+    #[serde(default, deserialize_with = "crate::json::explicit_null")]
+    pub max_assignment_limit: Option<Option<i64>>,
+    /// `round_robin` (default) or `balanced` (fewest open conversations first).
+    pub assignment_order: Option<String>,
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -180,6 +195,10 @@ async fn update_inbox(
             DomainList::List(l) => l.join(","),
         }),
         reply_time: channel.reply_time,
+        only_assignee_replies: body.only_assignee_replies,
+        enable_auto_assignment: body.enable_auto_assignment,
+        max_assignment_limit: body.auto_assignment_config.as_ref().and_then(|c| c.max_assignment_limit),
+        assignment_order: body.auto_assignment_config.and_then(|c| c.assignment_order),
     };
     let inbox = state.app.update_inbox(&admin, InboxId(p.id), patch).await?;
     Ok(Json(InboxJson::new(&inbox, &state.config.public_url_or_default())))
@@ -252,11 +271,19 @@ pub struct InboxJson {
     pub allowed_domains: String,
     pub reply_time: String,
     pub enable_auto_assignment: bool,
+    pub auto_assignment_config: AutoAssignmentJson,
+    pub only_assignee_replies: bool,
     pub working_hours_enabled: bool,
     pub csat_survey_enabled: bool,
     pub avatar_url: String,
     /// The snippet that embeds the widget on a website.
     pub web_widget_script: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AutoAssignmentJson {
+    pub max_assignment_limit: Option<i64>,
+    pub assignment_order: &'static str,
 }
 
 impl InboxJson {
@@ -278,7 +305,12 @@ impl InboxJson {
             lock_to_single_conversation: i.lock_to_single_conversation,
             allowed_domains: i.allowed_domains.clone(),
             reply_time: i.reply_time.clone(),
-            enable_auto_assignment: false,
+            enable_auto_assignment: i.enable_auto_assignment,
+            auto_assignment_config: AutoAssignmentJson {
+                max_assignment_limit: i.max_assignment_limit,
+                assignment_order: i.assignment_order.as_str(),
+            },
+            only_assignee_replies: i.only_assignee_replies,
             working_hours_enabled: false,
             csat_survey_enabled: false,
             avatar_url: super::avatar_url(&i.avatar),

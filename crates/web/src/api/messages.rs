@@ -84,13 +84,20 @@ pub struct MessagePayload {
     pub private: bool,
     pub content_type: Option<String>,
     pub echo_id: Option<String>,
+    /// Refuse the reply (409 `reply_collision`, with the other agent as
+    /// `user`) while another agent is composing one. Off by default.
+    #[serde(default)]
+    pub check_collision: bool,
 }
 
 #[utoipa::path(post, path = "/api/v1/accounts/{account_id}/conversations/{conversation_id}/messages", tag = "Messages",
     params(("account_id" = i64, Path), ("conversation_id" = i64, Path)),
     request_body = MessagePayload,
     responses((status = 200, body = MessageJson, description = "Stored (committed) message"), (status = 400, body = ErrorBody),
-        (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
+        (status = 403, body = ErrorBody, description = "`assignee_only`: the inbox lets only the assignee reply"),
+        (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody, description = "`reply_collision` (with `check_collision`): another agent is replying"),
+        (status = 422, body = ErrorBody)),
     security(("api_access_token" = [])))]
 async fn create_message(
     State(state): State<AppState>,
@@ -106,7 +113,13 @@ async fn create_message(
     }
     let content = MessageBody::parse(body.content)?;
     let echo = body.echo_id.map(EchoId::parse).transpose()?;
-    let m = state.app.send_message(&agent, DisplayId(p.conversation_id), content, body.private, echo).await?;
+    let send = app::messages::AgentSend {
+        body: content,
+        private: body.private,
+        echo_id: echo,
+        check_collision: body.check_collision,
+    };
+    let m = state.app.send_agent_message(&agent, DisplayId(p.conversation_id), send).await?;
     Ok(Json(MessageJson::for_agent(&m)))
 }
 

@@ -15,6 +15,8 @@ use super::{close, frames, Close, Conn};
 pub(super) struct AgentPeer {
     pub ctx: AgentCtx,
     pub credential: SocketCredential,
+    /// The conversation the agent's inbox last said it views (viewing.rs).
+    pub viewing: Option<app::viewers::Viewed>,
 }
 
 pub(super) fn revoked() -> Close {

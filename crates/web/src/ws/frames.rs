@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use app::hub::{HubEvent, Payload, Typist};
 use app::presence::{PresenceUpdate, Present};
+use app::viewers::{Composing, ViewersUpdate};
 use domain::{InboxId, PublicMessage};
 use serde::Serialize;
 
@@ -89,6 +90,40 @@ pub fn presence(update: &PresenceUpdate, may_see: impl Fn(InboxId) -> bool) -> O
     Some(render("presence.update", data, None))
 }
 
+#[derive(Serialize)]
+struct ViewersData {
+    account_id: i64,
+    /// Every conversation with viewers (the socket's first update) rather than changes.
+    full: bool,
+    /// By conversation display id: who views it now (an empty list: nobody).
+    conversations: serde_json::Map<String, serde_json::Value>,
+}
+
+/// `viewers.update` for the conversations of inboxes `may_see` allows; `None`
+/// when that leaves nothing to say. Rendered per socket, like presence.
+pub fn viewers(update: &ViewersUpdate, may_see: impl Fn(InboxId) -> bool) -> Option<Arc<str>> {
+    let mut conversations = serde_json::Map::new();
+    for c in update.conversations.iter().filter(|c| may_see(c.viewed.inbox_id)) {
+        let list: Vec<serde_json::Value> = c
+            .viewers
+            .iter()
+            .map(|v| {
+                let composing = v.composing.map(|c| match c {
+                    Composing::Reply => "reply",
+                    Composing::Comment => "comment",
+                });
+                serde_json::json!({"id": v.user_id.0, "composing": composing})
+            })
+            .collect();
+        conversations.insert(c.viewed.display_id.0.to_string(), list.into());
+    }
+    if !update.full && conversations.is_empty() {
+        return None;
+    }
+    let data = ViewersData { account_id: update.account_id.0, full: update.full, conversations };
+    Some(render("viewers.update", data, None))
+}
+
 fn event_name(e: &HubEvent) -> &'static str {
     e.kind.map(|k| k.name()).unwrap_or("unknown")
 }
@@ -104,6 +139,7 @@ pub fn agent(e: &HubEvent) -> Arc<str> {
             // (`presence`). Should anything send it through here, it names
             // agents only: no visitor of an inbox the reader may not see.
             Payload::Presence(update) => presence(update, |_| false).unwrap_or_default(),
+            Payload::Viewers(update) => viewers(update, |_| false).unwrap_or_default(),
             // Sockets act on access changes themselves (ws/access.rs); what
             // the change names (a session's hash) never goes to a client.
             Payload::Access(_) => simple("access.changed", serde_json::Value::Null),
@@ -131,7 +167,7 @@ pub fn visitor(e: &HubEvent) -> Option<Arc<str>> {
                     Some(typing(e, typist, *on))
                 }
                 Payload::Typing { typist: Typist::Contact { .. }, .. } => None,
-                Payload::Presence(_) | Payload::Access(_) => None,
+                Payload::Presence(_) | Payload::Viewers(_) | Payload::Access(_) => None,
             }
         })
         .clone()

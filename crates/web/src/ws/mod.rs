@@ -9,6 +9,7 @@ mod access;
 mod frames;
 mod peer;
 mod send;
+mod viewing;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -119,6 +120,8 @@ struct ClientFrame {
     conversation: Option<i64>,
     content: Option<String>,
     echo_id: Option<String>,
+    /// `viewing`: what the agent writes, `reply` or `comment` (null: nothing).
+    composing: Option<String>,
 }
 
 /// Why a socket closes: a close code and a short reason.
@@ -241,9 +244,10 @@ fn serve(app: App, mut conn: Conn, cookie: Option<String>) -> impl std::future::
             Ok((peer, events, _online)) => live(&app, &mut conn, peer, events).await,
             Err(e) => Err(*e),
         };
-        if let Ok((peer, events, online)) = opened {
+        if let Ok((mut peer, events, online)) = opened {
             app.hub().unsubscribe(events);
             drop(online);
+            viewing::left(&app, &mut peer);
             if let Some((account, user)) = peer.agent_user() {
                 Box::pin(app.agent_seen(account, user)).await;
             }
@@ -372,9 +376,10 @@ async fn drain(app: &App, conn: &mut Conn, peer: &mut Peer, events: &Subscriptio
 /// A client frame after authentication. Frames are answered in order: the
 /// socket reads its next frame (and its next hub event) after this one's
 /// answer, so a message is acknowledged before the next one is read.
-async fn answer(app: &App, conn: &mut Conn, peer: &Peer, frame: ClientFrame) -> Result<(), Close> {
+async fn answer(app: &App, conn: &mut Conn, peer: &mut Peer, frame: ClientFrame) -> Result<(), Close> {
     match frame.event.as_str() {
         "ping" => conn.send(&frames::simple("pong", serde_json::Value::Null)).await,
+        "viewing" => Box::pin(viewing::frame(app, conn, peer, frame)).await,
         // Boxed apart: a ping's box need not be the size of a database write.
         "message" => Box::pin(send::message(app, conn, peer, frame)).await,
         _ => Err(Close(close::INVALID_PAYLOAD, "unknown event")),

@@ -68,7 +68,7 @@ pub(super) async fn authenticate(
         .await
         .map_err(refused)?;
     let topic = Topic::Account(ctx.account_id);
-    Ok((topic, Peer::Agent { agent: Box::new(AgentPeer { ctx, credential }), cursor: 0 }))
+    Ok((topic, Peer::Agent { agent: Box::new(AgentPeer { ctx, credential, viewing: None }), cursor: 0 }))
 }
 
 /// Sets the cursors, sends `authenticated`, then what the client missed after
@@ -135,10 +135,14 @@ pub(super) async fn start(
     for e in &replay {
         send_event(conn, peer, e).await?;
     }
-    // Then who is online now; `presence.update` changes follow as they happen.
+    // Then who is online and who views what; changes follow as they happen.
     if let Peer::Agent { agent, .. } = peer {
         let everyone = app.presence().everyone(agent.ctx.account_id);
         if let Some(frame) = frames::presence(&everyone, |inbox| agent.ctx.may_see(inbox)) {
+            conn.send(&frame).await?;
+        }
+        let viewing = app.viewers().everyone(agent.ctx.account_id);
+        if let Some(frame) = frames::viewers(&viewing, |inbox| agent.ctx.may_see(inbox)) {
             conn.send(&frame).await?;
         }
     }
@@ -234,7 +238,7 @@ async fn deliver_one(app: &App, conn: &mut Conn, peer: &mut Peer, e: &Arc<HubEve
         Peer::Visitor { cursors, .. } => {
             // Presence and access changes go to agents' topics only; never
             // to a visitor.
-            if let Payload::Presence(_) | Payload::Access(_) = &e.payload {
+            if let Payload::Presence(_) | Payload::Viewers(_) | Payload::Access(_) = &e.payload {
                 return Ok(());
             }
             if let Payload::Typing { typist, .. } = &e.payload {
@@ -260,6 +264,12 @@ async fn deliver_one(app: &App, conn: &mut Conn, peer: &mut Peer, e: &Arc<HubEve
             let agent = &agent.ctx;
             if let Payload::Presence(update) = &e.payload {
                 return match frames::presence(update, |inbox| agent.may_see(inbox)) {
+                    Some(frame) => conn.send(&frame).await,
+                    None => Ok(()),
+                };
+            }
+            if let Payload::Viewers(update) = &e.payload {
+                return match frames::viewers(update, |inbox| agent.may_see(inbox)) {
                     Some(frame) => conn.send(&frame).await,
                     None => Ok(()),
                 };
