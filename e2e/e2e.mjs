@@ -17,6 +17,7 @@ import { phonePass } from './phone.mjs';
 import { newcomerPass } from './newcomer.mjs';
 import { teamPass } from './team.mjs';
 import { conversationsPass } from './conversations.mjs';
+import { togetherPass } from './together.mjs';
 
 // ------------------------------------------------------------------ main
 
@@ -398,6 +399,7 @@ async function run(browser, base) {
   await newcomerPass(browser, base);
   await teamPass(browser, base);
   await conversationsPass(browser, base);
+  await togetherPass(browser, base);
 }
 
 main().then(

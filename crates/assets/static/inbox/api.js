@@ -17,6 +17,8 @@
  *   last_activity_at: number, unread_count: number, additional_attributes?: Record<string, string|null>,
  *   messages?: Message[], last_non_activity_message?: Message|null,
  *   meta: {sender: Contact, assignee: Assignee|null, channel?: string}, seq?: number}} Conversation
+ * @typedef {{id: number, name: string, available_name?: string, avatar_url?: string|null, email?: string,
+ *   role?: string, availability_status: string, open_conversations_count?: number}} Agent
  * @typedef {{mine_count: number, unassigned_count: number, assigned_count?: number, all_count: number}} Counts
  */
 
@@ -42,7 +44,7 @@ export class Api {
     return this.call('GET', '/api/v1/profile');
   }
 
-  /** The team, for the availability dots. @returns {Promise<Array<{id: number, availability_status: string}>>} */
+  /** The team: names, photos and availability. @returns {Promise<Agent[]>} */
   async agents() {
     return (await this.call('GET', `${this.base}/agents`)) ?? [];
   }
@@ -81,9 +83,13 @@ export class Api {
     return Array.isArray(r) ? r : r?.payload ?? [];
   }
 
-  /** @param {number} id @param {string} content @param {boolean} isPrivate @param {string} echoId @returns {Promise<Message>} */
-  send(id, content, isPrivate, echoId) {
-    return this.call('POST', `${this.base}/conversations/${id}/messages`, { content, private: isPrivate, echo_id: echoId });
+  /**
+   * @param {number} id @param {string} content @param {boolean} isPrivate @param {string} echoId
+   * @param {boolean} checkCollision refuse (409 reply_collision) while another agent is replying
+   * @returns {Promise<Message>}
+   */
+  send(id, content, isPrivate, echoId, checkCollision) {
+    return this.call('POST', `${this.base}/conversations/${id}/messages`, { content, private: isPrivate, echo_id: echoId, check_collision: checkCollision });
   }
 
   /** @param {number} id @param {'open' | 'resolved'} status */

@@ -13,7 +13,8 @@ const MAX_LEN = 150000;
 /**
  * @param {HTMLElement} slot
  * @param {{onSend: (content: string, isPrivate: boolean) => void,
- *   onTyping: (on: boolean, isPrivate: boolean) => void}} on
+ *   onTyping: (on: boolean, isPrivate: boolean) => void,
+ *   onComposing: (kind: 'reply' | 'comment' | null) => void}} on
  */
 export function mountComposer(slot, on) {
   let isPrivate = false;
@@ -43,6 +44,17 @@ export function mountComposer(slot, on) {
     input.setAttribute('aria-label', priv ? t('inbox.comment') : t('inbox.reply'));
     sendLabel.textContent = priv ? t('inbox.addComment') : t('inbox.send');
     if (focus) input.focus();
+    composing();
+  }
+
+  /** @type {'reply' | 'comment' | null} */
+  let composingNow = null;
+  /** What the agent writes now, for who else is looking: a draft in a tab. */
+  function composing() {
+    const kind = input.value.trim() ? (isPrivate ? 'comment' : 'reply') : null;
+    if (kind === composingNow) return;
+    composingNow = kind;
+    on.onComposing(kind);
   }
   setMode(false, false);
 
@@ -71,6 +83,7 @@ export function mountComposer(slot, on) {
     input.style.height = 'auto';
     input.style.height = `${Math.min(Math.max(input.scrollHeight, 64), 240)}px`;
     send.disabled = !input.value.trim();
+    composing();
   }
 
   function submit() {
@@ -105,6 +118,12 @@ export function mountComposer(slot, on) {
     /** @param {boolean} priv */
     focus(priv) {
       setMode(priv, true);
+    },
+    /** A reply given back to edit (a collision the agent chose not to send). @param {string} text */
+    restore(text) {
+      setMode(false, true);
+      input.value = text;
+      autosize();
     },
     /** Switching conversations: keep nothing typed for another visitor. */
     reset() {

@@ -91,7 +91,7 @@ export function lastMessage(c) {
  * @param {Conversation[]} convs already filtered and sorted
  * @param {{filter: Filter, selectedId: number | null, loading: boolean, meId: number,
  *   fmt: Fmt, hasMore: boolean, onMore: () => void, online?: Set<number>, team?: Map<number, string>,
- *   failed?: boolean, onRetry?: () => void}} opts
+ *   failed?: boolean, onRetry?: () => void, viewers?: (id: number) => HTMLElement | null}} opts
  */
 export function renderList(root, convs, opts) {
   const focusedId = /** @type {HTMLElement | null} */ (document.activeElement)?.closest?.('[data-conversation-id]')?.getAttribute('data-conversation-id');
@@ -145,7 +145,8 @@ export function renderList(root, convs, opts) {
 
 /**
  * @param {Conversation} c
- * @param {{selectedId: number | null, meId: number, fmt: Fmt, online?: Set<number>, team?: Map<number, string>}} opts
+ * @param {{selectedId: number | null, meId: number, fmt: Fmt, online?: Set<number>, team?: Map<number, string>,
+ *   viewers?: (id: number) => HTMLElement | null}} opts
  */
 function row(c, opts) {
   const contact = c.meta?.sender;
@@ -164,6 +165,8 @@ function row(c, opts) {
   const when = c.last_activity_at || c.timestamp || c.created_at;
   const time = h('time', { class: 'row-time', datetime: new Date(when * 1000).toISOString(), title: opts.fmt.full(when), text: opts.fmt.ago(when, t('inbox.now')) });
   const badges = h('span', { class: 'row-badges' });
+  const watching = opts.viewers?.(c.id);
+  if (watching) badges.appendChild(watching);
   if (unread) badges.appendChild(h('span', { class: 'unread-badge', 'aria-label': t('inbox.unreadCount', { n: c.unread_count }), text: c.unread_count > 99 ? '99+' : String(c.unread_count) }));
   if (assignee) {
     const a = avatar(assignee.available_name || assignee.name, 'avatar xs', assignee.avatar_url);

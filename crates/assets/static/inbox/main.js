@@ -4,64 +4,26 @@
  * panes. Rendering lives in list.js, thread.js, composer.js and sidebar.js.
  */
 
-import { HttpError, Outbox, PermanentError, REVOKED, Realtime, StickyScroll, avatar, isPermanent, h, icon, makeFormatters, pickLocale, store, uuid } from '../shared/lib.js';
-import { Api, signedOut } from './api.js';
+import { HttpError, Outbox, PermanentError, REVOKED, Realtime, StickyScroll, avatar, isPermanent, h, icon, store, uuid } from '../shared/lib.js';
+import { signedOut } from './api.js';
+import { FILTER_KEY, api, fmt, locale, me, otherViewers, state } from './state.js';
 import { announce, buildShortcuts, reason, toast } from './feedback.js';
 import { mountComposer } from './composer.js';
-import { lang, t } from './i18n.js';
+import { t } from './i18n.js';
 import { contactName } from './people.js';
 import { mountFilters, renderList } from './list.js';
 import { renderSidebar } from './sidebar.js';
 import { mountThread, renderHead, renderTimeline } from './thread.js';
+import { Viewing, renderCollision, renderViewerBar, rowViewers } from './viewers.js';
 
 /** @typedef {import('./api.js').Conversation} Conversation */
 /** @typedef {import('./api.js').Message} Message */
-/** @typedef {import('./list.js').Filter} Filter */
-
-const ds = document.body.dataset;
-const me = { id: Number(ds.userId), name: ds.userName || '', accountId: Number(ds.accountId) };
-const api = new Api(me.accountId);
-const locale = pickLocale(lang);
-const fmt = makeFormatters(locale);
 
 const $ = (/** @type {string} */ id) => /** @type {HTMLElement} */ (document.getElementById(id));
 const app = $('app');
 const listEl = $('conversation-list');
 const contactPane = $('contact-pane');
 const banner = $('offline-banner');
-
-const FILTER_KEY = `parlor:inbox-filter:${me.accountId}:${me.id}`;
-const savedFilter = store.get(FILTER_KEY);
-
-const state = {
-  /** @type {Filter} */
-  filter: { status: savedFilter?.status === 'resolved' ? 'resolved' : 'open', assignee: ['me', 'unassigned', 'all'].includes(savedFilter?.assignee) ? savedFilter.assignee : 'all' },
-  /** @type {Map<number, Conversation>} */
-  convs: new Map(),
-  /** @type {Set<number>} contacts with the widget open now (presence.update) */
-  online: new Set(),
-  /** @type {Map<number, string>} each agent's availability as the team sees it */
-  team: new Map(),
-  /** @type {Partial<import('./api.js').Counts>} */
-  counts: {},
-  loading: true,
-  /** The last list load failed: with nothing to show, the list says so and offers a retry. */
-  loadFailed: false,
-  page: 1,
-  hasMore: false,
-  /** @type {number | null} */
-  openId: null,
-  /** @type {Map<number, Message>} messages of the open conversation */
-  messages: new Map(),
-  hasOlder: false,
-  /** @type {Map<number, {name: string, timer: number}>} who types where */
-  typing: new Map(),
-  contactOpen: matchMedia('(min-width: 1100px)').matches,
-  /** @type {Map<number, string>} */
-  inboxes: new Map(),
-  /** @type {import('../shared/lib.js').OutboxItem[]} */
-  failed: [],
-};
 
 // ------------------------------------------------------------------ panes
 
@@ -93,7 +55,44 @@ const composer = mountComposer(thread.composerSlot, {
   onTyping(on, isPrivate) {
     if (state.openId !== null) api.typing(state.openId, on, isPrivate).catch(() => {});
   },
+  onComposing: (kind) => viewing.setComposing(kind),
 });
+
+/** The unassigned open conversation waiting longest, other than the open one: what a second agent could take instead. */
+function nextUnassigned() {
+  const waiting = [...state.convs.values()].filter((c) => c.status === 'open' && !c.meta?.assignee && c.id !== state.openId);
+  waiting.sort((a, b) => (a.last_activity_at || 0) - (b.last_activity_at || 0));
+  return waiting[0]?.id ?? null;
+}
+
+/** @type {{item: import('../shared/lib.js').OutboxItem, name: string} | null} a reply the server refused: someone else is replying */
+let collision = null;
+/** Echo ids of replies the agent chose to send anyway. */
+const forced = new Set();
+
+function renderCollisionBar() {
+  const ask = collision;
+  renderCollision(
+    thread.collisionBar,
+    ask && ask.item.conversation_id === state.openId
+      ? {
+          name: ask.name,
+          onSend: () => {
+            collision = null;
+            const item = { ...ask.item, echo_id: uuid() };
+            forced.add(item.echo_id);
+            outbox.add(item);
+            renderCollisionBar();
+          },
+          onEdit: () => {
+            collision = null;
+            composer.restore(ask.item.content);
+            renderCollisionBar();
+          },
+        }
+      : null,
+  );
+}
 
 /** @param {Conversation} c */
 function matches(c) {
@@ -124,6 +123,7 @@ function renderListPane() {
     team: state.team,
     fmt,
     hasMore: state.hasMore,
+    viewers: rowViewers,
     failed: state.loadFailed,
     onRetry: () => void loadList(),
     onMore: () => {
@@ -143,7 +143,12 @@ function renderThreadPane() {
   if (!c) return;
   renderHead(thread, c, { meId: me.id, inboxName: state.inboxes.get(c.inbox_id) || '', contactOpen: state.contactOpen, online: state.online.has(c.meta?.sender?.id ?? -1), team: state.team });
   renderTimelinePane();
-  const typer = state.typing.get(c.id);
+  const next = nextUnassigned();
+  renderViewerBar(thread.viewerBar, c.id, { next, onNext: () => next !== null && (location.hash = `#/conversations/${next}`) });
+  renderCollisionBar();
+  // A teammate's typing shows in the viewer bar already ("Anna is replying…").
+  const typing = state.typing.get(c.id);
+  const typer = typing && !otherViewers(c.id).some((v) => v.id === typing.userId) ? typing : undefined;
   thread.typing.hidden = !typer;
   thread.typingText.textContent = typer ? t('inbox.typing', { name: typer.name }) : '';
 }
@@ -238,6 +243,7 @@ async function openConversation(id) {
   state.messages = new Map();
   state.hasOlder = false;
   if (id !== null && !matchMedia('(min-width: 1100px)').matches) state.contactOpen = false;
+  viewing.say();
   renderAll();
   if (id === null) return;
   try {
@@ -351,8 +357,13 @@ const outbox = new Outbox(
   `parlor:agent-outbox:${me.accountId}:${me.id}`,
   async (item) => {
     try {
-      return await api.send(/** @type {number} */ (item.conversation_id), item.content, !!item.private, item.echo_id);
+      const guard = !item.private && !forced.has(item.echo_id);
+      return await api.send(/** @type {number} */ (item.conversation_id), item.content, !!item.private, item.echo_id, guard);
     } catch (err) {
+      if (err instanceof HttpError && err.code === 'reply_collision') {
+        collision = { item, name: err.body?.user?.name || t('inbox.teammate') };
+        throw new PermanentError(err.message);
+      }
       // Network trouble, overload and server errors are worth retrying; the rest is not.
       if (isPermanent(err)) throw new PermanentError(reason(err));
       throw err;
@@ -363,6 +374,10 @@ const outbox = new Outbox(
       if (m && typeof m === 'object' && 'id' in m) onMessage(/** @type {Message} */ (m));
     },
     onFailed: (item, err) => {
+      if (collision?.item === item) {
+        renderThreadPane();
+        return;
+      }
       state.failed.push(item);
       toast(t('inbox.errorSend', { reason: reason(err) }));
       renderThreadPane();
@@ -387,6 +402,7 @@ const realtime = new Realtime({
       firstAuth = false;
       void loadList();
     }
+    viewing.reconnected();
     outbox.kick();
   },
   onEvent(frame) {
@@ -420,7 +436,8 @@ const realtime = new Realtime({
           const c = state.convs.get(cid);
           const name = d.user?.type === 'contact' ? contactName(c?.meta?.sender, d.user?.id) : d.user?.name || t('inbox.visitor');
           // A lost "off" must not leave the line up forever.
-          state.typing.set(cid, { name, timer: window.setTimeout(() => (clearTyping(cid), renderThreadPane()), 15000) });
+          const userId = d.user?.type === 'user' ? d.user.id : null;
+          state.typing.set(cid, { name, userId, timer: window.setTimeout(() => (clearTyping(cid), renderThreadPane()), 15000) });
         }
         renderThreadPane();
         break;
@@ -435,6 +452,10 @@ const realtime = new Realtime({
           state.convs.delete(id);
           void openConversation(id);
         }
+        break;
+      case 'viewers.update':
+        viewing.update(d);
+        renderAll();
         break;
       case 'presence.update': {
         // The first one after (re)connecting is everyone online; later ones are changes.
@@ -458,8 +479,9 @@ const realtime = new Realtime({
     document.body.dataset.realtime = s;
     clearTimeout(offlineTimer);
     // Who is online is unknown while our own link is down: show no one as online.
-    if (s !== 'online' && state.online.size) {
+    if (s !== 'online' && (state.online.size || state.viewers.size)) {
       state.online.clear();
+      state.viewers.clear();
       renderAll();
     }
     if (s === 'online') banner.hidden = true;
@@ -467,6 +489,8 @@ const realtime = new Realtime({
     else if (s === 'offline') offlineTimer = window.setTimeout(() => (banner.hidden = false), 1500);
   },
 });
+
+const viewing = new Viewing((frame) => realtime.send(frame));
 
 /** @type {any} */ (window).parlorDebug = { dropConnection: (/** @type {number} */ ms) => realtime.dropConnection(ms) };
 
@@ -523,6 +547,7 @@ async function loadTeam() {
   try {
     const agents = await api.agents();
     state.team = new Map(agents.map((a) => [a.id, a.availability_status]));
+    state.agents = new Map(agents.map((a) => [a.id, a]));
     renderAll();
   } catch {
     // No dots is a fine fallback; the next presence change tries again.

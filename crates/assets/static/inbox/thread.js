@@ -38,8 +38,10 @@ export function mountThread(root, on) {
   const scroll = h('div', { class: 'thread-scroll', tabindex: '-1' }, older, list, newMessages);
   const typingText = h('span');
   const typing = h('div', { class: 'typing-row', 'data-testid': 'typing-indicator', 'aria-live': 'polite', hidden: true }, h('span', { class: 'dots', 'aria-hidden': 'true' }, h('i'), h('i'), h('i')), typingText);
+  const viewerBar = h('div', { class: 'viewer-bar', 'data-testid': 'viewer-bar', 'aria-live': 'polite', hidden: true });
+  const collisionBar = h('div', { class: 'collision-bar', 'data-testid': 'collision-bar', role: 'alert', hidden: true });
   const composerSlot = h('div', { class: 'composer-slot' });
-  const body = h('div', { class: 'thread-body' }, head, scroll, typing, composerSlot);
+  const body = h('div', { class: 'thread-body' }, head, scroll, typing, viewerBar, collisionBar, composerSlot);
 
   const empty = h(
     'div',
@@ -49,7 +51,7 @@ export function mountThread(root, on) {
     h('p', { class: 'empty-hint', text: t('inbox.pickHint') }),
   );
   root.replaceChildren(empty, body);
-  return { empty, body, head, who, assign, closeBtn, reopenBtn, info, scroll, older, list, newMessages, typing, typingText, composerSlot };
+  return { empty, body, head, who, assign, closeBtn, reopenBtn, info, scroll, older, list, newMessages, typing, typingText, viewerBar, collisionBar, composerSlot };
 }
 
 /**

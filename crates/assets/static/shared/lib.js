@@ -325,11 +325,12 @@ export function activityText(m, t) {
 
 /** An HTTP answer that was not 2xx. `status` 0 means the network failed. */
 export class HttpError extends Error {
-  /** @param {number} status @param {string} code @param {string} message */
-  constructor(status, code, message) {
+  /** @param {number} status @param {string} code @param {string} message @param {any} [body] the error's JSON */
+  constructor(status, code, message, body) {
     super(message || code || `HTTP ${status}`);
     this.status = status;
     this.code = code;
+    this.body = body;
   }
 }
 
@@ -357,7 +358,7 @@ export async function request(method, url, body, opts) {
   } catch {
     /* not JSON: an error page of a proxy */
   }
-  if (!res.ok) throw new HttpError(res.status, json?.code ?? '', json?.message ?? '');
+  if (!res.ok) throw new HttpError(res.status, json?.code ?? '', json?.message ?? '', json);
   return json;
 }
 

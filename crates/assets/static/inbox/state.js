@@ -1,0 +1,63 @@
+// @ts-check
+/**
+ * The inbox's state, shared by its modules: who is signed in, the API, the
+ * formatters, and what the panes show. main.js changes it and renders.
+ */
+
+import { makeFormatters, pickLocale, store } from '../shared/lib.js';
+import { Api } from './api.js';
+import { lang } from './i18n.js';
+
+/** @typedef {import('./api.js').Conversation} Conversation */
+/** @typedef {import('./api.js').Message} Message */
+/** @typedef {import('./api.js').Agent} Agent */
+/** @typedef {import('./list.js').Filter} Filter */
+/** @typedef {{id: number, composing: 'reply' | 'comment' | null}} Viewer */
+
+const ds = document.body.dataset;
+export const me = { id: Number(ds.userId), name: ds.userName || '', accountId: Number(ds.accountId) };
+export const api = new Api(me.accountId);
+export const locale = pickLocale(lang);
+export const fmt = makeFormatters(locale);
+
+export const FILTER_KEY = `parlor:inbox-filter:${me.accountId}:${me.id}`;
+const savedFilter = store.get(FILTER_KEY);
+
+export const state = {
+  /** @type {Filter} */
+  filter: { status: savedFilter?.status === 'resolved' ? 'resolved' : 'open', assignee: ['me', 'unassigned', 'all'].includes(savedFilter?.assignee) ? savedFilter.assignee : 'all' },
+  /** @type {Map<number, Conversation>} */
+  convs: new Map(),
+  /** @type {Set<number>} contacts with the widget open now (presence.update) */
+  online: new Set(),
+  /** @type {Map<number, string>} each agent's availability as the team sees it */
+  team: new Map(),
+  /** @type {Map<number, Agent>} the account's agents, by id (names and photos) */
+  agents: new Map(),
+  /** @type {Map<number, Viewer[]>} who views each conversation now (viewers.update), me included */
+  viewers: new Map(),
+  /** @type {Partial<import('./api.js').Counts>} */
+  counts: {},
+  loading: true,
+  /** The last list load failed: with nothing to show, the list says so and offers a retry. */
+  loadFailed: false,
+  page: 1,
+  hasMore: false,
+  /** @type {number | null} */
+  openId: null,
+  /** @type {Map<number, Message>} messages of the open conversation */
+  messages: new Map(),
+  hasOlder: false,
+  /** @type {Map<number, {name: string, userId: number | null, timer: number}>} who types where (userId: a teammate's) */
+  typing: new Map(),
+  contactOpen: matchMedia('(min-width: 1100px)').matches,
+  /** @type {Map<number, string>} */
+  inboxes: new Map(),
+  /** @type {import('../shared/lib.js').OutboxItem[]} */
+  failed: [],
+};
+
+/** Everyone but me who views the conversation now. @param {number} id */
+export function otherViewers(id) {
+  return (state.viewers.get(id) ?? []).filter((v) => v.id !== me.id);
+}
