@@ -19,6 +19,7 @@ pub mod messages;
 pub mod profile;
 pub mod realtime;
 pub mod team;
+pub mod teams;
 #[cfg(feature = "test-support")]
 pub mod testing;
 pub mod tokens;
@@ -210,6 +211,7 @@ fn conflict(c: Conflict) -> AppError {
             ("conversation_already_open", "This contact already has an open conversation in this inbox.")
         }
         Conflict::EchoId => ("duplicate_echo_id", "A message with this echo_id exists already."),
+        Conflict::TeamName => ("team_name_taken", "The account has a team of that name already."),
         Conflict::Other => ("conflict", "This conflicts with something stored already."),
     };
     AppError::Conflict { code, message: message.into() }

@@ -29,6 +29,13 @@ pub enum ActivityKind {
     /// (another is open, `lock_to_single_conversation`): the message went into
     /// the open one, and this line there names the closed one.
     MovedFromClosed,
+    /// An agent gave the conversation to a team (`assignee` holds its name).
+    TeamAssigned,
+    TeamUnassigned,
+    /// An agent took the conversation from the bot handling it.
+    TookOver,
+    /// Automatic assignment gave it to an agent.
+    AutoAssigned,
 }
 
 impl ActivityKind {
@@ -46,6 +53,10 @@ impl ActivityKind {
         ActivityKind::Joined,
         ActivityKind::AssigneeRemoved,
         ActivityKind::MovedFromClosed,
+        ActivityKind::TeamAssigned,
+        ActivityKind::TeamUnassigned,
+        ActivityKind::TookOver,
+        ActivityKind::AutoAssigned,
     ];
 
     /// The stored name (`content_attributes.activity`) and the catalogue key's tail.
@@ -64,6 +75,10 @@ impl ActivityKind {
             ActivityKind::Joined => "joined",
             ActivityKind::AssigneeRemoved => "assignee_removed",
             ActivityKind::MovedFromClosed => "moved_from_closed",
+            ActivityKind::TeamAssigned => "team_assigned",
+            ActivityKind::TeamUnassigned => "team_unassigned",
+            ActivityKind::TookOver => "took_over",
+            ActivityKind::AutoAssigned => "auto_assigned",
         }
     }
 

@@ -27,4 +27,7 @@ id_type!(
     /// A conversation's per-account number, as in Chatwoot's paths.
     DisplayId,
     MessageId,
+    TeamId,
+    /// A bot that writes in conversations (the greeter, later chatflows).
+    AgentBotId,
 );

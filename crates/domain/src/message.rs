@@ -90,6 +90,10 @@ pub struct Conversation {
     /// While snoozed: when it opens again by itself (`None`: at the visitor's
     /// next message).
     pub snoozed_until: Option<Millis>,
+    /// The team it is assigned to, beside (or instead of) an agent.
+    pub team_id: Option<TeamId>,
+    /// The bot handling it, until an agent takes over.
+    pub agent_bot_id: Option<AgentBotId>,
 }
 
 /// A conversation with what its JSON shows beside it.
@@ -98,8 +102,38 @@ pub struct ConversationView {
     pub conversation: Conversation,
     pub contact: Contact,
     pub assignee: Option<UserSummary>,
+    pub team: Option<TeamSummary>,
+    pub bot: Option<BotSummary>,
     pub last_message: Option<Message>,
     pub channel_type: String,
+}
+
+/// A team as a conversation names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TeamSummary {
+    pub id: TeamId,
+    pub name: String,
+}
+
+/// A bot as the widget and the inbox show it: a name and a picture.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BotSummary {
+    pub id: AgentBotId,
+    pub name: String,
+    /// A blob key.
+    pub avatar: Option<String>,
+}
+
+/// One of the account's teams (Chatwoot's).
+#[derive(Debug, Clone)]
+pub struct Team {
+    pub id: TeamId,
+    pub account_id: AccountId,
+    pub name: String,
+    pub description: String,
+    /// Conversations given to the team go to one of its members by themselves.
+    pub allow_auto_assign: bool,
+    pub created_at: Millis,
 }
 
 #[derive(Debug, Clone)]

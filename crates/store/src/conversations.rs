@@ -16,6 +16,8 @@ pub struct Locked {
     pub assignee: Option<UserId>,
     pub inbox_id: InboxId,
     pub snoozed_until: Option<Millis>,
+    pub team_id: Option<TeamId>,
+    pub agent_bot_id: Option<AgentBotId>,
 }
 
 impl Tx {
@@ -68,15 +70,16 @@ impl Tx {
     /// The no-op UPDATE takes the row lock first, so on PostgreSQL a
     /// concurrent change is waited for, never read stale.
     pub async fn lock_conversation(&mut self, account_id: AccountId, id: ConversationId) -> Result<Locked> {
-        let row: Option<(String, Option<i64>, i64, Option<i64>)> = self
+        type Row = (String, Option<i64>, i64, Option<i64>, Option<i64>, Option<i64>);
+        let row: Option<Row> = self
             .fetch_optional(
                 q("UPDATE conversations SET last_seq = last_seq WHERE account_id = $1 AND id = $2 \
-                   RETURNING status, assignee_id, inbox_id, snoozed_until")
+                   RETURNING status, assignee_id, inbox_id, snoozed_until, team_id, agent_bot_id")
                 .bind(account_id.0)
                 .bind(id.0),
             )
             .await?;
-        let (status, assignee, inbox, snoozed_until) = row.ok_or(StoreError::NotFound)?;
+        let (status, assignee, inbox, snoozed_until, team_id, agent_bot_id) = row.ok_or(StoreError::NotFound)?;
         Ok(Locked {
             account_id,
             id,
@@ -85,6 +88,8 @@ impl Tx {
             assignee: assignee.map(UserId),
             inbox_id: InboxId(inbox),
             snoozed_until,
+            team_id: team_id.map(TeamId),
+            agent_bot_id: agent_bot_id.map(AgentBotId),
         })
     }
 
@@ -142,6 +147,18 @@ impl Tx {
         Ok(())
     }
 
+    /// Gives the conversation to a team, or to none.
+    pub async fn set_team(&mut self, c: &Locked, team: Option<TeamId>) -> Result<()> {
+        self.execute(
+            q("UPDATE conversations SET team_id = $3 WHERE account_id = $1 AND id = $2")
+                .bind(c.account_id.0)
+                .bind(c.id.0)
+                .bind(team.map(|t| t.0)),
+        )
+        .await?;
+        Ok(())
+    }
+
     /// Adds `delta` to one counter row (creating it). No assignee counts as 0.
     async fn bump_count(
         &mut self,
@@ -183,6 +200,8 @@ pub struct ConversationFilter<'a> {
     pub assignee: AssigneeFilter,
     pub inbox_id: Option<InboxId>,
     pub visible_inboxes: Option<&'a [InboxId]>,
+    /// Only the conversations given to this team.
+    pub team_id: Option<TeamId>,
     pub page: i64,
 }
 
@@ -273,6 +292,9 @@ impl Store {
     /// One page of the agent's list, newest activity first.
     pub async fn list_conversations(&self, f: &ConversationFilter<'_>) -> Result<Vec<ConversationView>> {
         let mut filter = list_filter(f);
+        if let Some(team) = f.team_id {
+            filter.push_str(&format!(" AND c.team_id = {}", team.0));
+        }
         match f.assignee {
             AssigneeFilter::Me => filter.push_str(" AND c.assignee_id = $3"),
             AssigneeFilter::Unassigned => filter.push_str(" AND c.assignee_id IS NULL AND $3 = $3"),
@@ -292,6 +314,20 @@ impl Store {
     pub async fn count_conversations(&self, f: &ConversationFilter<'_>) -> Result<ConversationCounts> {
         let filter = list_filter(f);
         let status = f.status.map(|s| s.as_str()).unwrap_or("");
+        if let Some(team) = f.team_id {
+            // The counters have no team: a team's view counts its rows (an
+            // account's conversations of one status, by the list's index).
+            let sql = format!(
+                "SELECT CAST(COALESCE(SUM(CASE WHEN c.assignee_id = $3 THEN 1 ELSE 0 END), 0) AS BIGINT), \
+                 CAST(COALESCE(SUM(CASE WHEN c.assignee_id IS NULL THEN 1 ELSE 0 END), 0) AS BIGINT), \
+                 CAST(COALESCE(SUM(CASE WHEN c.assignee_id IS NOT NULL THEN 1 ELSE 0 END), 0) AS BIGINT), \
+                 CAST(COUNT(*) AS BIGINT) FROM conversations c WHERE {filter} AND c.team_id = {}",
+                team.0
+            );
+            let (mine, unassigned, assigned, all): (i64, i64, i64, i64) =
+                self.read_one(q(&sql).bind(f.account_id.0).bind(status).bind(f.me.0)).await?;
+            return Ok(ConversationCounts { mine, unassigned, assigned, all });
+        }
         // Kept counters (a few rows per inbox), not a scan of the conversations.
         // `$3` comes first and `$2` only with a status: values bind by name.
         let sql = format!(

@@ -21,6 +21,7 @@ mod profiles;
 mod query;
 mod rows;
 mod team;
+mod teams;
 mod tx;
 mod views;
 
@@ -42,6 +43,7 @@ pub use jobs::{ClaimedJob, NewJob, MAX_ATTEMPTS};
 pub use messages::{Activity, Appended, NewMessage, NewVisitorMessage};
 pub use profiles::ProfileExtras;
 pub use team::{Member, SetupPurpose};
+pub use teams::TeamFields;
 pub use tx::Tx;
 
 #[derive(Debug, thiserror::Error)]
@@ -113,6 +115,8 @@ impl From<sqlx::migrate::MigrateError> for StoreError {
 pub enum Conflict {
     /// Another user has this email address.
     UserEmail,
+    /// The account has a team of that name.
+    TeamName,
     /// The contact has an unresolved conversation in this inbox already.
     OpenConversation,
     /// A message with this `echo_id` is stored in the conversation already.

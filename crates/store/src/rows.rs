@@ -21,6 +21,8 @@ pub(crate) struct ConversationRow {
     pub additional_attributes: String,
     pub created_at: i64,
     pub snoozed_until: Option<i64>,
+    pub team_id: Option<i64>,
+    pub agent_bot_id: Option<i64>,
 }
 
 /// The first 14 columns of a conversation view, in order, and
@@ -44,6 +46,8 @@ impl<'a> TryFrom<&'a rusqlite::Row<'a>> for ConversationRow {
             additional_attributes: r.get(12)?,
             created_at: r.get(13)?,
             snoozed_until: r.get("snoozed_until")?,
+            team_id: r.get("team_id")?,
+            agent_bot_id: r.get("agent_bot_id")?,
         })
     }
 }
@@ -67,6 +71,8 @@ impl From<ConversationRow> for Conversation {
             additional_attributes: json_map(&r.additional_attributes),
             created_at: r.created_at,
             snoozed_until: r.snoozed_until,
+            team_id: r.team_id.map(TeamId),
+            agent_bot_id: r.agent_bot_id.map(AgentBotId),
         }
     }
 }

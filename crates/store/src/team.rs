@@ -19,15 +19,19 @@ pub struct Member {
     /// `false` for an invited user who has not chosen a password yet.
     pub confirmed: bool,
     pub last_seen_at: Option<Millis>,
+    /// Open conversations assigned to them (from the counters).
+    pub open_conversations: i64,
 }
 
-type MemberRow = (i64, String, Option<String>, String, String, String, bool, Option<i64>, Option<String>);
+type MemberRow = (i64, String, Option<String>, String, String, String, bool, Option<i64>, Option<String>, i64);
 
 const MEMBER_COLUMNS: &str = "u.id, u.name, u.display_name, u.email, au.role, au.availability, \
-    (u.password_hash <> '') AS confirmed, au.last_seen_at, u.avatar_key";
+    (u.password_hash <> '') AS confirmed, au.last_seen_at, u.avatar_key, \
+    (SELECT CAST(COALESCE(SUM(cc.count), 0) AS BIGINT) FROM conversation_counts cc WHERE cc.account_id = au.account_id \
+     AND cc.assignee_id = u.id AND cc.status = 'open') AS open_conversations";
 
 fn member(r: MemberRow) -> Member {
-    let (id, name, display_name, email, role, availability, confirmed, last_seen_at, avatar) = r;
+    let (id, name, display_name, email, role, availability, confirmed, last_seen_at, avatar, open_conversations) = r;
     Member {
         user: UserSummary { id: UserId(id), name, display_name, email, avatar },
         // The columns only ever hold values written from these types.
@@ -36,6 +40,7 @@ fn member(r: MemberRow) -> Member {
         shown: Availability::parse(&availability).unwrap_or(Availability::Online),
         confirmed,
         last_seen_at,
+        open_conversations,
     }
 }
 

@@ -215,4 +215,8 @@ impl Tx {
     pub(crate) async fn fetch_optional<T: SqlxRow>(&mut self, query: Query<'_>) -> Result<Option<T>> {
         self.conn().fetch_optional(query).await
     }
+
+    pub(crate) async fn fetch_all<T: SqlxRow>(&mut self, query: Query<'_>) -> Result<Vec<T>> {
+        self.conn().fetch_all(query).await
+    }
 }

@@ -1,5 +1,5 @@
 //! A conversation as the lists and threads show it: with its contact, its
-//! assignee and its last message, read in one row.
+//! assignee, team, bot and last message, read in one row.
 
 use domain::*;
 
@@ -32,6 +32,9 @@ pub(crate) struct ViewRow {
     lm_sender_id: Option<i64>,
     lm_echo_id: Option<String>,
     lm_created_at: Option<i64>,
+    tm_name: Option<String>,
+    ab_name: Option<String>,
+    ab_avatar_key: Option<String>,
 }
 
 pub(crate) const VIEW_SELECT: &str = "SELECT c.id, c.account_id, c.display_id, c.inbox_id, \
@@ -44,12 +47,15 @@ pub(crate) const VIEW_SELECT: &str = "SELECT c.id, c.account_id, c.display_id, c
     au.name AS au_name, au.display_name AS au_display_name, au.email AS au_email, \
     lm.id AS lm_id, lm.seq AS lm_seq, lm.content AS lm_content, lm.message_type AS lm_message_type, \
     lm.private AS lm_private, lm.sender_type AS lm_sender_type, lm.sender_id AS lm_sender_id, \
-    lm.echo_id AS lm_echo_id, lm.created_at AS lm_created_at, c.snoozed_until, au.avatar_key AS au_avatar_key \
+    lm.echo_id AS lm_echo_id, lm.created_at AS lm_created_at, c.snoozed_until, au.avatar_key AS au_avatar_key, \
+    c.team_id, c.agent_bot_id, tm.name AS tm_name, ab.name AS ab_name, ab.avatar_key AS ab_avatar_key \
     FROM conversations c \
     JOIN inboxes i ON i.id = c.inbox_id \
     JOIN contacts ct ON ct.id = c.contact_id \
     LEFT JOIN users au ON au.id = c.assignee_id \
-    LEFT JOIN messages lm ON lm.id = c.last_message_id";
+    LEFT JOIN messages lm ON lm.id = c.last_message_id \
+    LEFT JOIN teams tm ON tm.id = c.team_id \
+    LEFT JOIN agent_bots ab ON ab.id = c.agent_bot_id";
 
 /// The columns of [`VIEW_SELECT`], in order, from a rusqlite row.
 impl<'a> TryFrom<&'a rusqlite::Row<'a>> for ViewRow {
@@ -78,6 +84,9 @@ impl<'a> TryFrom<&'a rusqlite::Row<'a>> for ViewRow {
             lm_sender_id: r.get(31)?,
             lm_echo_id: r.get(32)?,
             lm_created_at: r.get(33)?,
+            tm_name: r.get("tm_name")?,
+            ab_name: r.get("ab_name")?,
+            ab_avatar_key: r.get("ab_avatar_key")?,
         })
     }
 }
@@ -125,6 +134,14 @@ impl From<ViewRow> for ConversationView {
                 created_at: r.lm_created_at.unwrap_or(0),
             }
         });
-        ConversationView { conversation, contact, assignee, last_message, channel_type: r.channel_type }
+        let team = match (conversation.team_id, r.tm_name) {
+            (Some(id), Some(name)) => Some(TeamSummary { id, name }),
+            _ => None,
+        };
+        let bot = match (conversation.agent_bot_id, r.ab_name) {
+            (Some(id), Some(name)) => Some(BotSummary { id, name, avatar: r.ab_avatar_key }),
+            _ => None,
+        };
+        ConversationView { conversation, contact, assignee, team, bot, last_message, channel_type: r.channel_type }
     }
 }

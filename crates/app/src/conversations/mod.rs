@@ -17,6 +17,7 @@ pub struct ListQuery {
     pub status: Option<ConversationStatus>,
     pub assignee: AssigneeFilter,
     pub inbox_id: Option<InboxId>,
+    pub team_id: Option<TeamId>,
     pub page: i64,
 }
 
@@ -28,6 +29,7 @@ fn filter<'a>(agent: &'a AgentCtx, q: &ListQuery) -> ConversationFilter<'a> {
         assignee: q.assignee,
         inbox_id: q.inbox_id,
         visible_inboxes: agent.inboxes.as_deref(),
+        team_id: q.team_id,
         page: q.page,
     }
 }

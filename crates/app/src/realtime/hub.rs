@@ -349,6 +349,8 @@ mod tests {
             additional_attributes: Default::default(),
             created_at: 0,
             snoozed_until: None,
+            team_id: None,
+            agent_bot_id: None,
         };
         let typist = Typist::User { id: UserId(1), name: String::new() };
         HubEvent::new(&conversation, None, None, None, false, Payload::Typing { typist, on: true })

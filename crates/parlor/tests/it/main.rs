@@ -29,6 +29,7 @@ mod single_conversation;
 mod smoke;
 mod story;
 mod team;
+mod teams;
 mod tenancy;
 mod viewers;
 mod write_path;

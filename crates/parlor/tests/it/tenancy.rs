@@ -16,9 +16,27 @@ async fn other_account(app: &TestApp) -> (i64, String) {
 }
 
 /// Everything an agent can do to one conversation, contact and inbox.
-fn endpoints(base: &str, conversation: i64, contact: i64, inbox: i64) -> Vec<(Method, String, Option<Value>)> {
+fn endpoints(
+    base: &str,
+    conversation: i64,
+    contact: i64,
+    inbox: i64,
+    team: i64,
+) -> Vec<(Method, String, Option<Value>)> {
     let c = format!("{base}/conversations/{conversation}");
+    let t = format!("{base}/teams/{team}");
     vec![
+        (Method::GET, format!("{base}/teams"), None),
+        (Method::POST, format!("{base}/teams"), Some(json!({"name": "Moles"}))),
+        (Method::GET, t.clone(), None),
+        (Method::PATCH, t.clone(), Some(json!({"name": "Hijacked"}))),
+        (Method::GET, format!("{t}/team_members"), None),
+        (Method::POST, format!("{t}/team_members"), Some(json!({"user_ids": []}))),
+        (Method::PATCH, format!("{t}/team_members"), Some(json!({"user_ids": []}))),
+        (Method::DELETE, format!("{t}/team_members"), Some(json!({"user_ids": []}))),
+        (Method::DELETE, t.clone(), None),
+        (Method::POST, format!("{c}/assignments"), Some(json!({"team_id": team}))),
+        (Method::GET, format!("{base}/conversations?team_id={team}"), None),
         (Method::GET, format!("{base}/conversations"), None),
         (Method::GET, format!("{base}/conversations?status=all"), None),
         (Method::GET, format!("{base}/conversations/meta"), None),
@@ -79,9 +97,11 @@ async fn a_user_of_another_account_gets_404_on_every_endpoint_of_account_1_and_c
     app.visitor_says(&v, c, "account 1 data").await;
     let inbox = app.get(&app.admin_token, &app.api("/inboxes")).await.1["payload"][0]["id"].as_i64().expect("inbox");
     let (_, eve) = other_account(&app).await;
+    let team =
+        app.post(&app.admin_token, &app.api("/teams"), json!({"name": "Sales"})).await.1["id"].as_i64().expect("team");
     let before = snapshot(&app, &app.admin_token, 1, c).await;
 
-    for (method, url, body) in endpoints(&app.api(""), c, v.contact_id, inbox) {
+    for (method, url, body) in endpoints(&app.api(""), c, v.contact_id, inbox, team) {
         let got = call(&app, &eve, method.clone(), &url, body).await;
         assert_eq!(got.0, 404, "{method} {url} answered {}", got.1);
         assert_eq!(got.1["code"], "not_found", "{method} {url}");
@@ -106,7 +126,9 @@ async fn a_user_of_account_1_naming_account_2_gets_404_and_changes_nothing() {
     assert_eq!(before["messages"], 1, "{before}");
 
     let base = format!("{}/api/v1/accounts/{other}", app.url);
-    for (method, url, body) in endpoints(&base, c, contact, inbox) {
+    let team =
+        app.post(&eve, &format!("{base}/teams"), json!({"name": "Theirs"})).await.1["id"].as_i64().expect("team");
+    for (method, url, body) in endpoints(&base, c, contact, inbox, team) {
         let got = call(&app, &app.admin_token, method.clone(), &url, body).await;
         assert_eq!(got.0, 404, "{method} {url} answered {}", got.1);
         assert_eq!(got.1["code"], "not_found", "{method} {url}");
@@ -193,7 +215,7 @@ async fn an_agent_does_not_see_conversations_of_an_inbox_it_is_not_a_member_of()
 
     // Every endpoint naming the conversation, the inbox or its contact answers
     // as if it did not exist (the lists were checked above).
-    for (method, url, body) in endpoints(&app.api(""), hidden, contact, sales) {
+    for (method, url, body) in endpoints(&app.api(""), hidden, contact, sales, 0) {
         let names_it = url.contains(&format!("/conversations/{hidden}"))
             || url.ends_with(&format!("/contacts/{contact}"))
             || url.ends_with(&format!("/inboxes/{sales}"))
@@ -237,7 +259,10 @@ async fn another_accounts_ids_under_my_own_account_path_are_404_and_change_nothi
     let start =
         json!({"source_id": their_visitor.source_id, "inbox_id": their_inbox, "message": {"content": "hijack"}});
     assert_error(&app.post(&app.admin_token, &app.api("/conversations"), start).await, 404, "not_found");
-    // Their agents and inbox through my account's team routes.
+    // Their agents, inbox and team through my account's team routes.
+    let their_base = format!("{}/api/v1/accounts/{other}", app.url);
+    let their_team =
+        app.post(&eve, &format!("{their_base}/teams"), json!({"name": "Theirs"})).await.1["id"].as_i64().expect("team");
     let eve_id = app.get(&eve, &format!("{}/api/v1/profile", app.url)).await.1["id"].as_i64().expect("id");
     let mine = |path: String| app.api(&path);
     let team_calls = [
@@ -250,11 +275,27 @@ async fn another_accounts_ids_under_my_own_account_path_are_404_and_change_nothi
         (Method::GET, mine(format!("/inbox_members/{their_inbox}")), json!({})),
         (Method::POST, mine("/inbox_members".into()), json!({"inbox_id": their_inbox, "user_ids": [1]})),
         (Method::DELETE, mine("/inbox_members".into()), json!({"inbox_id": their_inbox, "user_ids": [eve_id]})),
+        (Method::GET, mine(format!("/teams/{their_team}")), json!({})),
+        (Method::PATCH, mine(format!("/teams/{their_team}")), json!({"name": "Hijacked"})),
+        (Method::DELETE, mine(format!("/teams/{their_team}")), json!({})),
+        (Method::GET, mine(format!("/teams/{their_team}/team_members")), json!({})),
+        (Method::PATCH, mine(format!("/teams/{their_team}/team_members")), json!({"user_ids": [1]})),
     ];
     for (method, url, body) in team_calls {
         let got = app.send_as(&app.admin_token, method.clone(), &url, body).await;
         assert_error(&got, 404, "not_found");
     }
+
+    // My conversation cannot be given to their team, nor Eve join mine.
+    let (_, mine_conversation) = app.visitor_with_conversation().await;
+    let give = app.api(&format!("/conversations/{mine_conversation}/assignments"));
+    assert_error(&app.post(&app.admin_token, &give, json!({"team_id": their_team})).await, 422, "invalid_team");
+    let my_team =
+        app.post(&app.admin_token, &app.api("/teams"), json!({"name": "Mine"})).await.1["id"].as_i64().expect("team");
+    let join = app.api(&format!("/teams/{my_team}/team_members"));
+    assert_error(&app.post(&app.admin_token, &join, json!({"user_ids": [eve_id]})).await, 422, "invalid_user_ids");
+    let (_, their_members) = app.get(&eve, &format!("{their_base}/teams/{their_team}")).await;
+    assert_eq!(their_members["name"], "Theirs");
 
     assert_eq!(snapshot(&app, &eve, other, their_conversation).await, before);
     let (_, theirs) = app.get(&eve, &format!("{}/api/v1/accounts/{other}/conversations?status=all", app.url)).await;

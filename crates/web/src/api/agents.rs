@@ -51,6 +51,9 @@ pub struct MemberJson {
     pub thumbnail: String,
     /// Unix seconds of the agent's last socket, `null` before the first.
     pub last_seen_at: Option<i64>,
+    /// Open conversations assigned to the agent (Parlor's; the assignee
+    /// dropdown shows it).
+    pub open_conversations_count: i64,
 }
 
 impl MemberJson {
@@ -69,6 +72,7 @@ impl MemberJson {
             role: m.role.as_str(),
             thumbnail: super::avatar_url(&m.user.avatar),
             last_seen_at: m.last_seen_at.map(secs),
+            open_conversations_count: m.open_conversations,
         }
     }
 }

@@ -14,6 +14,7 @@ use utoipa_axum::routes;
 use super::contacts::ContactJson;
 use super::messages::MessageJson;
 use super::profile::AgentJson;
+use super::teams::TeamJson;
 use super::{secs, AccountPath};
 use crate::error::{ApiResult, ErrorBody};
 use crate::extract::{Agent, ApiJson, ApiPath, ApiQuery};
@@ -50,6 +51,7 @@ struct ListParams {
     status: Option<String>,
     assignee_type: Option<String>,
     inbox_id: Option<i64>,
+    team_id: Option<i64>,
     page: Option<i64>,
 }
 
@@ -59,6 +61,7 @@ impl ListParams {
             status: parse_status_filter(self.status.as_deref().unwrap_or("open"))?,
             assignee: AssigneeFilter::parse(self.assignee_type.as_deref().unwrap_or("all"))?,
             inbox_id: self.inbox_id.map(InboxId),
+            team_id: self.team_id.map(TeamId),
             page: self.page.unwrap_or(1).clamp(1, 10_000),
         })
     }
@@ -220,25 +223,51 @@ async fn toggle_status(
     }))
 }
 
+/// Chatwoot's assignment: `assignee_id` (a user, or null to unassign) or
+/// `team_id` (a team, or null to take it from its team).
 #[derive(Deserialize, ToSchema)]
 pub struct AssignPayload {
-    /// A user of the account, or null to unassign.
-    pub assignee_id: Option<i64>,
+    #[serde(default, deserialize_with = "crate::json::explicit_null")]
+    #[schema(value_type = Option<i64>)]
+    pub assignee_id: Option<Option<i64>>,
+    #[serde(default, deserialize_with = "crate::json::explicit_null")]
+    #[schema(value_type = Option<i64>)]
+    pub team_id: Option<Option<i64>>,
+}
+
+/// What an assignment answers: the agent (Chatwoot's shape), or the team.
+#[derive(Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum AssignedJson {
+    Agent(Option<AgentJson>),
+    Team(Option<TeamJson>),
 }
 
 #[utoipa::path(post, path = "/api/v1/accounts/{account_id}/conversations/{conversation_id}/assignments", tag = "Conversations",
     params(("account_id" = i64, Path), ("conversation_id" = i64, Path)),
     request_body = AssignPayload,
-    responses((status = 200, body = Option<AgentJson>, description = "The new assignee, or null"), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
+    responses((status = 200, body = AssignedJson, description = "The new assignee (an agent, with `assignee_id`) \
+        or team (with `team_id`), or null"), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("api_access_token" = [])))]
 async fn assign(
     State(state): State<AppState>,
     Agent(agent): Agent,
     ApiPath(p): ApiPath<ConversationPath>,
     ApiJson(body): ApiJson<AssignPayload>,
-) -> ApiResult<Json<Option<AgentJson>>> {
-    let user = state.app.assign(&agent, DisplayId(p.conversation_id), body.assignee_id.map(UserId)).await?;
-    Ok(Json(user.as_ref().map(AgentJson::from)))
+) -> ApiResult<Json<AssignedJson>> {
+    let id = DisplayId(p.conversation_id);
+    // As in Chatwoot: an assignee when named, else a team.
+    match (body.assignee_id, body.team_id) {
+        (Some(user), _) => {
+            let user = state.app.assign(&agent, id, user.map(UserId)).await?;
+            Ok(Json(AssignedJson::Agent(user.as_ref().map(AgentJson::from))))
+        }
+        (None, Some(team)) => {
+            let team = state.app.assign_team(&agent, id, team.map(TeamId)).await?;
+            Ok(Json(AssignedJson::Team(team.as_ref().map(TeamJson::from))))
+        }
+        (None, None) => Err(InvalidInput::new("invalid_params", "Send assignee_id or team_id.").into()),
+    }
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -287,6 +316,7 @@ async fn update_last_seen(
 pub struct ConversationMetaJson {
     pub sender: ContactJson,
     pub assignee: Option<AgentJson>,
+    pub team: Option<TeamJson>,
     pub channel: String,
     pub hmac_verified: bool,
 }
@@ -299,6 +329,7 @@ pub struct ConversationJson {
     pub inbox_id: i64,
     pub status: &'static str,
     pub assignee_id: Option<i64>,
+    pub team_id: Option<i64>,
     pub created_at: i64,
     pub timestamp: i64,
     pub updated_at: i64,
@@ -334,6 +365,7 @@ impl From<&ConversationView> for ConversationJson {
             inbox_id: c.inbox_id.0,
             status: c.status.as_str(),
             assignee_id: c.assignee_id.map(|u| u.0),
+            team_id: c.team_id.map(|t| t.0),
             created_at: secs(c.created_at),
             timestamp: secs(c.last_activity_at),
             updated_at: secs(c.last_activity_at),
@@ -354,6 +386,7 @@ impl From<&ConversationView> for ConversationJson {
             meta: ConversationMetaJson {
                 sender: ContactJson::from(&v.contact),
                 assignee: v.assignee.as_ref().map(AgentJson::from),
+                team: v.team.as_ref().map(|t| TeamJson::summary(t, c.account_id)),
                 channel: v.channel_type.clone(),
                 hmac_verified: false,
             },

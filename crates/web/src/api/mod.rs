@@ -10,6 +10,7 @@ pub mod inbox_members;
 pub mod inboxes;
 pub mod messages;
 pub mod profile;
+pub mod teams;
 
 use domain::Millis;
 use serde::Deserialize;
@@ -28,6 +29,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(contacts::router())
         .merge(agents::router())
         .merge(inbox_members::router())
+        .merge(teams::router())
 }
 
 /// Where a stored photo is served (`pages::blob`); empty without one.
