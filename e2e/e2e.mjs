@@ -170,14 +170,17 @@ async function run(browser, base) {
     await step('assignment: unassign and assign to me; "Mine" counts it', async () => {
       const button = aPage.locator('[data-testid="assign-button"]');
       const mineCount = async () => ((await aPage.locator('[data-testid="assignee-tab-me"] .count').textContent()) || '').trim();
-      const isMine = async () => /unassign/i.test((await button.getAttribute('aria-label')) || '');
+      const isMine = async () => ((await aPage.locator('[data-testid="assignee-name"]').textContent()) || '').trim() === AGENT.name;
       // The server may assign a conversation to the agent who replies first; let that settle.
       await waitFor('auto-assignment after the first reply', isMine, 3000).catch(() => {});
       if (await isMine()) {
         await button.click();
+        await aPage.locator('[data-testid="assign-none"]').click();
         await waitFor('the conversation to be unassigned', async () => !(await isMine()) && (await mineCount()) === '0', LIVE);
       }
+      // The dropdown lists me first.
       await button.click();
+      await aPage.locator('[data-testid="assign-agent"]').first().click();
       await waitFor('the conversation to be mine', isMine, LIVE);
       await waitFor('the Mine tab to count 1', async () => (await mineCount()) === '1', LIVE);
       // The visitor reads who joined, in German, and never the assignment lines.

@@ -4,7 +4,7 @@
 // replying…"; Olga's own reply is held back until she chooses "Send anyway".
 // Screenshots, desktop and phone, English and German.
 
-import { AGENT, LIVE, OWNER, fail, step, visible, hidden, shot, guard, login, widget } from './lib.mjs';
+import { AGENT, LIVE, OWNER, expectCount, fail, step, visible, hidden, shot, guard, login, widget } from './lib.mjs';
 
 export /** Two agents on one conversation. */
 async function togetherPass(browser, base) {
@@ -57,6 +57,54 @@ async function togetherPass(browser, base) {
       await olga.locator('[data-testid="collision-send"]').click();
       await hidden(olga.locator('[data-testid="collision-bar"]'), 'the collision question, answered');
       await visible(w.frame.locator('.text', { hasText: 'I have it, Anna' }), 'the reply sent anyway, in the widget', LIVE);
+    });
+
+    await step('an administrator makes a team on the teams page, with Anna in it', async () => {
+      const settings = await olgaCtx.newPage();
+      guard(settings, 'together settings');
+      await settings.goto(`${base}/app/settings/teams`);
+      await visible(settings.locator('[data-testid="add-team"]'), 'the add-team form');
+      await settings.locator('[data-testid="team-name"]').fill('Billing');
+      await settings.locator('[data-testid="team-description"]').fill('Invoices and refunds');
+      await settings.locator('[data-testid="team-add"]').click();
+      const card = settings.locator('[data-testid="team-card"][data-team="Billing"]');
+      await visible(card, 'the new team', LIVE);
+      await card.locator('label', { hasText: AGENT.name }).locator('input').check();
+      await card.locator('[data-testid="team-save"]').click();
+      await visible(settings.locator('.toast'), 'the saved toast');
+      await shot(settings, 'desktop-settings-teams-en');
+      await settings.setViewportSize({ width: 390, height: 844 });
+      await shot(settings, 'phone-settings-teams-en');
+      await settings.close();
+    });
+
+    await step('Olga assigns the chat to Anna from the dropdown, and the widget shows Anna', async () => {
+      await olga.reload();
+      await visible(olga.locator('[data-testid="assign-button"]'), 'the assignee button', LIVE);
+      await olga.locator('[data-testid="assign-button"]').click();
+      await visible(olga.locator('[data-testid="assign-menu"]'), 'the assignee dropdown');
+      await visible(olga.locator('[data-testid="assign-team"]', { hasText: 'Billing' }), 'the team in the dropdown');
+      await shot(olga, 'desktop-assign-menu-en');
+      await olga.locator('[data-testid="assign-search"]').fill('anna');
+      await olga.locator('[data-testid="assign-search"]').press('ArrowDown');
+      await olga.keyboard.press('Enter');
+      await visible(olga.locator('[data-testid="assignee-name"]', { hasText: AGENT.name }), 'Anna as the assignee', LIVE);
+      const title = w.frame.locator('#head-title');
+      await visible(title.filter({ hasText: AGENT.name }), 'Anna\'s name in the widget header', LIVE);
+      await visible(olga.locator('.timeline .activity', { hasText: AGENT.name }), 'the assignment line', LIVE);
+    });
+
+    await step('the conversation goes to the team, and the team filter lists it', async () => {
+      await olga.locator('[data-testid="assign-button"]').click();
+      await olga.locator('[data-testid="assign-team"]', { hasText: 'Billing' }).click();
+      await visible(olga.locator('[data-testid="thread-team"]', { hasText: 'Billing' }), 'the team chip', LIVE);
+      const filter = olga.locator('[data-testid="team-filter"]');
+      await visible(filter, 'the team filter');
+      await filter.selectOption({ label: 'Billing' });
+      await expectCount(olga.locator('[data-testid="conversation-row"]'), 1, 'conversations of the team');
+      await visible(olga.locator('[data-testid="conversation-row"][aria-current="true"]'), 'the open conversation as the team\'s one');
+      await shot(olga, 'desktop-team-filter-en');
+      await filter.selectOption({ value: '' });
     });
 
     await step('Anna leaves the conversation and Olga\'s bar empties within seconds', async () => {

@@ -16,9 +16,11 @@
  * @typedef {{id: number, inbox_id: number, status: string, created_at: number, timestamp?: number,
  *   last_activity_at: number, unread_count: number, additional_attributes?: Record<string, string|null>,
  *   messages?: Message[], last_non_activity_message?: Message|null,
- *   meta: {sender: Contact, assignee: Assignee|null, channel?: string}, seq?: number}} Conversation
+ *   team_id?: number|null, meta: {sender: Contact, assignee: Assignee|null, team?: Team|null, channel?: string},
+ *   seq?: number}} Conversation
+ * @typedef {{id: number, name: string, description?: string, allow_auto_assign?: boolean, is_member?: boolean}} Team
  * @typedef {{id: number, name: string, available_name?: string, avatar_url?: string|null, email?: string,
- *   role?: string, availability_status: string, open_conversations_count?: number}} Agent
+ *   role?: string, availability_status: string, open_conversations_count?: number, thumbnail?: string}} Agent
  * @typedef {{mine_count: number, unassigned_count: number, assigned_count?: number, all_count: number}} Counts
  */
 
@@ -56,11 +58,12 @@ export class Api {
   }
 
   /**
-   * @param {{status: string, assignee: string, page?: number}} f
+   * @param {{status: string, assignee: string, team?: number | null, page?: number}} f
    * @returns {Promise<{counts: Counts, items: Conversation[]}>}
    */
   async conversations(f) {
     const q = new URLSearchParams({ status: f.status, assignee_type: f.assignee, page: String(f.page ?? 1) });
+    if (f.team) q.set('team_id', String(f.team));
     const r = await this.call('GET', `${this.base}/conversations?${q}`);
     return { counts: r?.data?.meta ?? {}, items: r?.data?.payload ?? [] };
   }
@@ -100,6 +103,16 @@ export class Api {
   /** @param {number} id @param {number | null} assigneeId @returns {Promise<Assignee | null>} */
   assign(id, assigneeId) {
     return this.call('POST', `${this.base}/conversations/${id}/assignments`, { assignee_id: assigneeId });
+  }
+
+  /** @param {number} id @param {number | null} teamId @returns {Promise<Team | null>} */
+  assignTeam(id, teamId) {
+    return this.call('POST', `${this.base}/conversations/${id}/assignments`, { team_id: teamId });
+  }
+
+  /** @returns {Promise<Team[]>} */
+  async teams() {
+    return (await this.call('GET', `${this.base}/teams`)) ?? [];
   }
 
   /** @param {number} id @param {boolean} on @param {boolean} isPrivate */

@@ -11,7 +11,7 @@ import { contactAvatar, contactName, withAvailability } from './people.js';
 /**
  * @typedef {import('./api.js').Conversation} Conversation
  * @typedef {import('./api.js').Counts} Counts
- * @typedef {{status: 'open' | 'resolved', assignee: 'me' | 'unassigned' | 'all'}} Filter
+ * @typedef {{status: 'open' | 'resolved', assignee: 'me' | 'unassigned' | 'all', team: number | null}} Filter
  * @typedef {ReturnType<typeof import('../shared/lib.js').makeFormatters>} Fmt
  */
 
@@ -34,14 +34,25 @@ export function mountFilters(root, onChange) {
   const all = tab('assignee-tab-all', t('inbox.all'), () => onChange({ assignee: 'all' }));
   const statusBar = h('div', { class: 'segmented', role: 'tablist', 'aria-label': t('inbox.statusFilter') }, open.b, resolved.b);
   const assigneeBar = h('div', { class: 'tabs', role: 'tablist', 'aria-label': t('inbox.assigneeFilter') }, me.b, un.b, all.b);
-  root.replaceChildren(statusBar, assigneeBar);
+  const teamSelect = /** @type {HTMLSelectElement} */ (h('select', { class: 'team-filter', 'aria-label': t('inbox.teamFilter'), 'data-testid': 'team-filter', hidden: true }));
+  teamSelect.addEventListener('change', () => onChange({ team: teamSelect.value ? Number(teamSelect.value) : null }));
+  root.replaceChildren(statusBar, assigneeBar, teamSelect);
   for (const bar of [statusBar, assigneeBar]) bar.addEventListener('keydown', arrowKeys);
 
   /**
    * @param {Filter} f
    * @param {Partial<Counts>} counts
+   * @param {import('./api.js').Team[]} [teams]
    */
-  return (f, counts) => {
+  return (f, counts, teams = []) => {
+    // The team filter shows once the account has teams.
+    teamSelect.hidden = !teams.length;
+    const wanted = ['', ...teams.map((tm) => String(tm.id))].join(',');
+    if (teamSelect.dataset.options !== wanted) {
+      teamSelect.dataset.options = wanted;
+      teamSelect.replaceChildren(h('option', { value: '', text: t('inbox.allTeams') }), ...teams.map((tm) => h('option', { value: String(tm.id), text: tm.name })));
+    }
+    teamSelect.value = f.team === null ? '' : String(f.team);
     /** @param {{b: HTMLElement}} x @param {boolean} on */
     const sel = (x, on) => {
       x.b.setAttribute('aria-selected', String(on));

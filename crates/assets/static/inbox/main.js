@@ -6,7 +6,7 @@
 
 import { HttpError, Outbox, PermanentError, REVOKED, Realtime, StickyScroll, avatar, isPermanent, h, icon, store, uuid } from '../shared/lib.js';
 import { signedOut } from './api.js';
-import { FILTER_KEY, api, fmt, locale, me, otherViewers, state } from './state.js';
+import { FILTER_KEY, api, fmt, locale, me, nextUnassigned, otherViewers, state, visibleConvs } from './state.js';
 import { announce, buildShortcuts, reason, toast } from './feedback.js';
 import { mountComposer } from './composer.js';
 import { t } from './i18n.js';
@@ -15,6 +15,7 @@ import { mountFilters, renderList } from './list.js';
 import { renderSidebar } from './sidebar.js';
 import { mountThread, renderHead, renderTimeline } from './thread.js';
 import { Viewing, renderCollision, renderViewerBar, rowViewers } from './viewers.js';
+import { openAssignMenu } from './assign.js';
 
 /** @typedef {import('./api.js').Conversation} Conversation */
 /** @typedef {import('./api.js').Message} Message */
@@ -36,7 +37,10 @@ const updateFilters = mountFilters($('filters'), (change) => {
 
 const thread = mountThread($('thread-pane'), {
   onBack: () => (location.hash = ''),
-  onAssign: () => void toggleAssign(),
+  onAssign: () => {
+    const c = state.openId === null ? null : state.convs.get(state.openId);
+    if (c) openAssignMenu(thread.assign, c, (choice) => void assignTo(c, choice));
+  },
   onToggleStatus: () => void toggleStatus(),
   onToggleContact: () => {
     state.contactOpen = !state.contactOpen;
@@ -57,13 +61,6 @@ const composer = mountComposer(thread.composerSlot, {
   },
   onComposing: (kind) => viewing.setComposing(kind),
 });
-
-/** The unassigned open conversation waiting longest, other than the open one: what a second agent could take instead. */
-function nextUnassigned() {
-  const waiting = [...state.convs.values()].filter((c) => c.status === 'open' && !c.meta?.assignee && c.id !== state.openId);
-  waiting.sort((a, b) => (a.last_activity_at || 0) - (b.last_activity_at || 0));
-  return waiting[0]?.id ?? null;
-}
 
 /** @type {{item: import('../shared/lib.js').OutboxItem, name: string} | null} a reply the server refused: someone else is replying */
 let collision = null;
@@ -94,26 +91,13 @@ function renderCollisionBar() {
   );
 }
 
-/** @param {Conversation} c */
-function matches(c) {
-  const f = state.filter;
-  if ((c.status === 'resolved') !== (f.status === 'resolved')) return false;
-  if (f.assignee === 'me') return c.meta?.assignee?.id === me.id;
-  if (f.assignee === 'unassigned') return !c.meta?.assignee;
-  return true;
-}
-
-function visibleConvs() {
-  return [...state.convs.values()].filter(matches).sort((a, b) => (b.last_activity_at || 0) - (a.last_activity_at || 0) || b.id - a.id);
-}
-
 const baseTitle = document.title;
 
 function renderListPane() {
   // "(3) Inbox – Parlor": unread chats show in the browser tab too.
   const unread = [...state.convs.values()].filter((c) => c.status !== 'resolved' && c.unread_count > 0 && c.id !== state.openId).length;
   document.title = unread ? `(${unread}) ${baseTitle}` : baseTitle;
-  updateFilters(state.filter, state.counts);
+  updateFilters(state.filter, state.counts, state.teams);
   renderList(listEl, visibleConvs(), {
     filter: state.filter,
     selectedId: state.openId,
@@ -202,7 +186,7 @@ async function loadList(append = false) {
   state.loading = !append;
   renderListPane();
   try {
-    const r = await api.conversations({ status: f.status, assignee: f.assignee, page: state.page });
+    const r = await api.conversations({ status: f.status, assignee: f.assignee, team: f.team, page: state.page });
     if (f !== state.filter) return; // the filter changed meanwhile
     for (const c of r.items) upsert(c);
     state.counts = r.counts;
@@ -314,6 +298,28 @@ async function toggleAssign() {
     const a = await api.assign(c.id, mine ? null : me.id);
     c.meta = { ...c.meta, assignee: mine ? null : a && a.id ? a : { id: me.id, name: me.name, available_name: me.name } };
     refreshCounts();
+  } catch (err) {
+    toast(t('inbox.errorAction', { reason: reason(err) }));
+  }
+  renderAll();
+}
+
+/**
+ * The dropdown's choice: an agent (or nobody) or a team (or none).
+ * @param {Conversation} c @param {import('./assign.js').Choice} choice
+ */
+async function assignTo(c, choice) {
+  try {
+    if (choice.kind === 'agent') {
+      const a = await api.assign(c.id, choice.id);
+      c.meta = { ...c.meta, assignee: a && a.id ? a : null };
+    } else {
+      const tm = await api.assignTeam(c.id, choice.id);
+      c.team_id = tm?.id ?? null;
+      c.meta = { ...c.meta, team: tm };
+    }
+    refreshCounts();
+    void loadTeam();
   } catch (err) {
     toast(t('inbox.errorAction', { reason: reason(err) }));
   }
@@ -562,6 +568,13 @@ document.getElementById('account-switcher')?.addEventListener('change', (e) => {
 });
 // The photo, when there is one (the page knows the name only).
 api.profile().then((p) => p?.avatar_url && $('me-avatar').replaceChildren(avatar(me.name, 'avatar sm', p.avatar_url)), () => {});
+api.teams().then(
+  (teams) => {
+    state.teams = teams;
+    renderAll();
+  },
+  () => {},
+);
 api.inboxes().then(
   (list) => {
     for (const i of list) state.inboxes.set(i.id, i.name);

@@ -25,7 +25,11 @@ const savedFilter = store.get(FILTER_KEY);
 
 export const state = {
   /** @type {Filter} */
-  filter: { status: savedFilter?.status === 'resolved' ? 'resolved' : 'open', assignee: ['me', 'unassigned', 'all'].includes(savedFilter?.assignee) ? savedFilter.assignee : 'all' },
+  filter: {
+    status: savedFilter?.status === 'resolved' ? 'resolved' : 'open',
+    assignee: ['me', 'unassigned', 'all'].includes(savedFilter?.assignee) ? savedFilter.assignee : 'all',
+    team: typeof savedFilter?.team === 'number' ? savedFilter.team : null,
+  },
   /** @type {Map<number, Conversation>} */
   convs: new Map(),
   /** @type {Set<number>} contacts with the widget open now (presence.update) */
@@ -34,6 +38,8 @@ export const state = {
   team: new Map(),
   /** @type {Map<number, Agent>} the account's agents, by id (names and photos) */
   agents: new Map(),
+  /** @type {import('./api.js').Team[]} the account's teams */
+  teams: [],
   /** @type {Map<number, Viewer[]>} who views each conversation now (viewers.update), me included */
   viewers: new Map(),
   /** @type {Partial<import('./api.js').Counts>} */
@@ -60,4 +66,25 @@ export const state = {
 /** Everyone but me who views the conversation now. @param {number} id */
 export function otherViewers(id) {
   return (state.viewers.get(id) ?? []).filter((v) => v.id !== me.id);
+}
+
+/** @param {Conversation} c */
+export function matches(c) {
+  const f = state.filter;
+  if ((c.status === 'resolved') !== (f.status === 'resolved')) return false;
+  if (f.team !== null && (c.team_id ?? c.meta?.team?.id ?? null) !== f.team) return false;
+  if (f.assignee === 'me') return c.meta?.assignee?.id === me.id;
+  if (f.assignee === 'unassigned') return !c.meta?.assignee;
+  return true;
+}
+
+export function visibleConvs() {
+  return [...state.convs.values()].filter(matches).sort((a, b) => (b.last_activity_at || 0) - (a.last_activity_at || 0) || b.id - a.id);
+}
+
+/** The unassigned open conversation waiting longest, other than the open one: what a second agent could take instead. */
+export function nextUnassigned() {
+  const waiting = [...state.convs.values()].filter((c) => c.status === 'open' && !c.meta?.assignee && c.id !== state.openId);
+  waiting.sort((a, b) => (a.last_activity_at || 0) - (b.last_activity_at || 0));
+  return waiting[0]?.id ?? null;
 }

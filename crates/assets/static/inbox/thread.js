@@ -26,7 +26,7 @@ import { presenceDot } from './list.js';
 export function mountThread(root, on) {
   const back = h('button', { type: 'button', class: 'icon-btn back', 'aria-label': t('inbox.back'), title: t('inbox.back'), 'data-testid': 'back-button', onclick: on.onBack }, icon('back'));
   const who = h('div', { class: 'who' });
-  const assign = h('button', { type: 'button', class: 'btn ghost assign', 'data-testid': 'assign-button', onclick: on.onAssign });
+  const assign = h('button', { type: 'button', class: 'btn ghost assign', 'aria-haspopup': 'listbox', 'data-testid': 'assign-button', onclick: on.onAssign });
   const closeBtn = h('button', { type: 'button', class: 'btn primary', 'data-testid': 'close-conversation', onclick: on.onToggleStatus }, icon('resolve'), h('span', { text: t('inbox.close') }));
   const reopenBtn = h('button', { type: 'button', class: 'btn', 'data-testid': 'reopen-conversation', onclick: on.onToggleStatus }, icon('reopen'), h('span', { text: t('inbox.reopen') }));
   const info = h('button', { type: 'button', class: 'icon-btn', 'aria-label': t('inbox.contactInfo'), title: t('inbox.contactInfo'), 'aria-controls': 'contact-pane', 'data-testid': 'toggle-contact', onclick: on.onToggleContact }, icon('info'));
@@ -69,15 +69,14 @@ export function renderHead(ui, c, opts) {
       'div',
       { class: 'who-text' },
       h('h2', { class: 'who-name', 'data-testid': 'thread-contact-name', text: name }),
-      h('p', { class: 'who-sub' }, h('span', { class: `status-chip ${resolved ? 'resolved' : 'open'}`, text: resolved ? t('inbox.statusResolved') : t('inbox.statusOpen') }), opts.online ? h('span', { class: 'online-label', text: t('inbox.online') }) : null, h('span', { text: opts.inboxName })),
+      h('p', { class: 'who-sub' }, h('span', { class: `status-chip ${resolved ? 'resolved' : 'open'}`, text: resolved ? t('inbox.statusResolved') : t('inbox.statusOpen') }), opts.online ? h('span', { class: 'online-label', text: t('inbox.online') }) : null, h('span', { text: opts.inboxName }), c.meta?.team ? h('span', { class: 'team-chip', 'data-testid': 'thread-team', text: c.meta.team.name }) : null),
     ),
   );
   const a = c.meta?.assignee;
   const aName = a ? a.available_name || a.name : '';
-  const mine = !!a && a.id === opts.meId;
-  const label = mine ? t('inbox.unassign') : t('inbox.assignToMe');
-  ui.assign.replaceChildren(a ? withAvailability(avatar(aName, 'avatar xs', a.avatar_url), opts.team?.get(a.id)) : icon('user', 'icon'), h('span', { class: 'label', text: label }));
-  ui.assign.setAttribute('aria-label', label);
+  const label = a ? aName : t('inbox.assign');
+  ui.assign.replaceChildren(a ? withAvailability(avatar(aName, 'avatar xs', a.avatar_url), opts.team?.get(a.id)) : icon('user', 'icon'), h('span', { class: 'label', 'data-testid': 'assignee-name', text: label }), icon('down', 'icon tiny'));
+  ui.assign.setAttribute('aria-label', a ? t('inbox.assignedTo', { name: aName }) : t('inbox.assign'));
   ui.assign.title = a ? t('inbox.assignedTo', { name: aName }) : t('inbox.unassignedLabel');
   ui.closeBtn.hidden = resolved;
   ui.reopenBtn.hidden = !resolved;

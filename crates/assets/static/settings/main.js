@@ -2,68 +2,14 @@
 /**
  * The settings pages: the user's profile (names, signature, availability,
  * password, API token), the account's agents (add with a one-time setup link,
- * role, availability, new link, token reset, removal) and one inbox's
- * settings, members and embed snippet. The page is server-rendered with its
+ * role, availability, new link, token reset, removal), the teams (teams.js)
+ * and one inbox's settings, members and embed snippet. The page is server-rendered with its
  * navigation; this module fills `#settings-body` from the Application API.
  */
 
-import { HttpError, errorText, h, icon, makeFormatters, makeT, pickLocale, request, avatar } from '../shared/lib.js';
-
-const body = document.body.dataset;
-const account = Number(body.accountId);
-const me = Number(body.userId);
-const base = `/api/v1/accounts/${account}`;
-const t = makeT(JSON.parse(document.getElementById('parlor-strings')?.textContent || '{}'));
-const fmt = makeFormatters(pickLocale(body.lang || 'en'));
-const root = /** @type {HTMLElement} */ (document.getElementById('settings-body'));
-
-/** @param {string} method @param {string} url @param {unknown} [payload] */
-const api = (method, url, payload) =>
-  request(method, url, payload, { credentials: 'same-origin', onUnauthorized: () => location.assign('/login') });
-
-/** @param {string} text @param {boolean} [bad] */
-function toast(text, bad = false) {
-  const node = h('div', { class: bad ? 'toast bad' : 'toast', role: bad ? 'alert' : 'status', text });
-  document.getElementById('toasts')?.appendChild(node);
-  setTimeout(() => node.remove(), 6000);
-}
-
-/** @param {unknown} err */
-const failed = (err) => toast(errorText(err, t, 'settings.loadFailed'), true);
-
-/** A read-only field with a copy button (setup links, tokens, the snippet). */
-function copyBox(/** @type {string} */ value, /** @type {string} */ testid, multiline = false) {
-  const field = multiline
-    ? h('textarea', { class: 'copy-value', readonly: true, rows: 3, 'data-testid': testid, spellcheck: 'false' })
-    : h('input', { class: 'copy-value', readonly: true, 'data-testid': testid, spellcheck: 'false' });
-  field.value = value;
-  const button = h('button', { type: 'button', class: 'btn', 'data-testid': `${testid}-copy` }, icon('copy'), t('settings.copy'));
-  button.addEventListener('click', async () => {
-    field.select();
-    try {
-      await navigator.clipboard.writeText(value);
-    } catch {
-      document.execCommand('copy');
-    }
-    button.lastChild && (button.lastChild.textContent = t('settings.copied'));
-    setTimeout(() => button.lastChild && (button.lastChild.textContent = t('settings.copy')), 2000);
-  });
-  return h('div', { class: 'copy-box' }, field, button);
-}
-
-/** @param {string} label @param {HTMLElement} control @param {string} [hint] */
-const field = (label, control, hint) =>
-  h('label', { class: 'field' }, h('span', { class: 'label', text: label }), control, hint ? h('span', { class: 'hint', text: hint }) : null);
-
-/** @param {string} name @param {Array<[string, string]>} options @param {string} value */
-function select(name, options, value) {
-  const s = h('select', { name }, ...options.map(([v, label]) => h('option', { value: v, text: label })));
-  s.value = value;
-  return s;
-}
-
-const ROLES = () => /** @type {Array<[string, string]>} */ ([['agent', t('settings.roleAgent')], ['administrator', t('settings.roleAdministrator')]]);
-const AVAILABILITY = () => /** @type {Array<[string, string]>} */ ([['online', t('settings.online')], ['busy', t('settings.busy')], ['offline', t('settings.offline')]]);
+import { HttpError, avatar, errorText, h, icon } from '../shared/lib.js';
+import { AVAILABILITY, ROLES, account, api, base, body, copyBox, failed, field, fmt, me, root, select, t, toast } from './common.js';
+import { teamsView } from './teams.js';
 
 // ---- Agents ---------------------------------------------------------------
 
@@ -435,6 +381,7 @@ async function start() {
   try {
     if (body.view === 'profile') await profileView();
     else if (body.view === 'inbox') await inboxView(Number(body.inboxId));
+    else if (body.view === 'teams') await teamsView();
     else await agentsView();
   } catch (err) {
     root.replaceChildren(h('div', { class: 'notice bad', role: 'alert', 'data-testid': 'settings-failed', text: errorText(err, t, 'settings.loadFailed') }));

@@ -32,6 +32,7 @@ pub fn router() -> Router<AppState> {
         .route("/app/profile", get(settings::profile))
         .route("/app/settings", get(settings::index))
         .route("/app/settings/agents", get(settings::agents))
+        .route("/app/settings/teams", get(settings::teams))
         .route("/app/settings/embed", get(settings::embed))
         .route("/app/settings/inboxes/{id}", get(settings::inbox))
         .route("/demo", get(demo::home))

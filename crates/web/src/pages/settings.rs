@@ -67,6 +67,10 @@ pub(super) async fn agents(State(state): State<AppState>, headers: HeaderMap, Qu
     render(&state, &headers, &q, "agents", 0).await
 }
 
+pub(super) async fn teams(State(state): State<AppState>, headers: HeaderMap, Query(q): Query<LangQuery>) -> Response {
+    render(&state, &headers, &q, "teams", 0).await
+}
+
 pub(super) async fn inbox(
     State(state): State<AppState>,
     headers: HeaderMap,
