@@ -71,6 +71,7 @@ impl App {
             };
             let effect = match job.kind {
                 Ok(JobKind::ReopenSnoozed) => self.end_snooze(&mut tx, &job, now).await,
+                Ok(JobKind::ChatflowStep) => self.chatflow_step(&mut tx, &job, now).await,
                 #[cfg(feature = "test-support")]
                 Ok(kind @ JobKind::Probe) => Err(store::StoreError::Other(format!("{} is a leased job", kind.name()))),
                 Err(ref name) => Err(store::StoreError::Other(format!("unknown job kind {name}"))),
@@ -99,7 +100,7 @@ impl App {
         let effect = match job.kind {
             #[cfg(feature = "test-support")]
             Ok(JobKind::Probe) => crate::testing::probe(&job).await,
-            Ok(kind @ JobKind::ReopenSnoozed) => {
+            Ok(kind @ (JobKind::ReopenSnoozed | JobKind::ChatflowStep)) => {
                 Err(AppError::Internal(format!("{} is an in-database job", kind.name())))
             }
             Err(ref name) => Err(AppError::Internal(format!("unknown job kind {name}"))),
@@ -136,6 +137,12 @@ impl App {
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tokio::select! {
+                // A job written for now (a bot's step) need not wait for the tick.
+                () = self.inner.jobs_due.notified() => {
+                    if let Err(e) = self.run_due_jobs(self.now()).await {
+                        tracing::warn!(error = %e, "could not run jobs");
+                    }
+                }
                 _ = tick.tick() => {
                     if let Err(e) = self.run_due_jobs(self.now()).await {
                         // The database is away: try again at the next tick.

@@ -8,6 +8,7 @@
 pub mod accounts;
 pub mod auth;
 pub mod bootstrap;
+pub mod bots;
 pub mod clock;
 mod coalesce;
 pub mod contacts;
@@ -75,6 +76,8 @@ struct Inner {
     runner: String,
     /// Repeated seen markers and typing signs, kept to one a second.
     marks: coalesce::Coalescer,
+    /// Wakes this process's job runner for a job due now.
+    jobs_due: tokio::sync::Notify,
 }
 
 impl App {
@@ -91,7 +94,22 @@ impl App {
         let marks = coalesce::Coalescer::default();
         let hub = hub::Hub::default();
         let viewers = viewers::Viewers::default();
-        App { inner: Arc::new(Inner { store, blobs, clock, hub, presence, viewers, bus, hashing, runner, marks }) }
+        let jobs_due = tokio::sync::Notify::new();
+        App {
+            inner: Arc::new(Inner {
+                store,
+                blobs,
+                clock,
+                hub,
+                presence,
+                viewers,
+                bus,
+                hashing,
+                runner,
+                marks,
+                jobs_due,
+            }),
+        }
     }
 
     pub(crate) fn blobs(&self) -> &blobs::Blobs {

@@ -115,6 +115,13 @@ impl App {
         let AgentSend { body, private, echo_id, check_collision } = send;
         let view = self.conversation(agent, display_id).await?;
         let c = &view.conversation;
+        if !private && c.agent_bot_id.is_some() {
+            // A user's reply to the bot's conversation takes it over first,
+            // so Chatwoot clients keep working (the inbox asks first).
+            Box::pin(self.take_over(agent, display_id)).await?;
+            return Box::pin(self.agent_send(agent, display_id, AgentSend { body, private, echo_id, check_collision }))
+                .await;
+        }
         if !private {
             self.may_reply(agent, c, check_collision).await?;
         }

@@ -7,6 +7,9 @@
 pub enum JobKind {
     /// Opens a snoozed conversation again when its `snoozed_until` has passed.
     ReopenSnoozed,
+    /// A bot's step in a conversation (the greeter's greeting): done only
+    /// while the bot still has the conversation, under its lock.
+    ChatflowStep,
     /// Calls the URL in its payload with its idempotency key: the tests'
     /// stand-in for mail and webhooks, compiled only for them.
     #[cfg(feature = "test-support")]
@@ -28,6 +31,7 @@ pub enum Delivery {
 impl JobKind {
     pub const ALL: &'static [JobKind] = &[
         JobKind::ReopenSnoozed,
+        JobKind::ChatflowStep,
         #[cfg(feature = "test-support")]
         JobKind::Probe,
     ];
@@ -35,6 +39,7 @@ impl JobKind {
     pub fn name(self) -> &'static str {
         match self {
             JobKind::ReopenSnoozed => "reopen_snoozed",
+            JobKind::ChatflowStep => "chatflow_step",
             #[cfg(feature = "test-support")]
             JobKind::Probe => "probe",
         }
@@ -46,7 +51,7 @@ impl JobKind {
 
     pub fn delivery(self) -> Delivery {
         match self {
-            JobKind::ReopenSnoozed => Delivery::InDatabase,
+            JobKind::ReopenSnoozed | JobKind::ChatflowStep => Delivery::InDatabase,
             #[cfg(feature = "test-support")]
             JobKind::Probe => Delivery::Leased,
         }

@@ -4,6 +4,7 @@
 //! ("parse, don't validate"), so code further in can trust them.
 
 mod activity;
+mod chatflow;
 mod ids;
 mod job;
 mod message;
@@ -12,6 +13,7 @@ mod tokens;
 mod values;
 
 pub use activity::*;
+pub use chatflow::*;
 pub use ids::*;
 pub use job::*;
 pub use message::*;

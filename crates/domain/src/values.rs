@@ -145,16 +145,19 @@ impl Availability {
 pub enum Sender {
     Contact(crate::ContactId),
     User(crate::UserId),
+    /// A bot: the greeter, later chatflows (`sender_type` `agent_bot`).
+    AgentBot(crate::AgentBotId),
     /// Parlor itself (activity lines).
     System,
 }
 
 impl Sender {
-    /// As stored: `sender_type` (`contact`, `user`, `system`) and `sender_id`.
+    /// As stored: `sender_type` (`contact`, `user`, `agent_bot`, `system`) and `sender_id`.
     pub fn columns(&self) -> (&'static str, Option<i64>) {
         match self {
             Sender::Contact(c) => ("contact", Some(c.0)),
             Sender::User(u) => ("user", Some(u.0)),
+            Sender::AgentBot(b) => ("agent_bot", Some(b.0)),
             Sender::System => ("system", None),
         }
     }
@@ -164,6 +167,7 @@ impl Sender {
         match (sender_type, sender_id) {
             ("contact", Some(id)) => Sender::Contact(crate::ContactId(id)),
             ("user", Some(id)) => Sender::User(crate::UserId(id)),
+            ("agent_bot", Some(id)) => Sender::AgentBot(crate::AgentBotId(id)),
             _ => Sender::System,
         }
     }

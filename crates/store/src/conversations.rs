@@ -31,6 +31,7 @@ impl Tx {
         now: Millis,
     ) -> Result<(ConversationId, EventRecord)> {
         let attrs = serde_json::to_string(&n.additional_attributes).map_err(|e| StoreError::Other(e.to_string()))?;
+        let status = if n.bot.is_some() { ConversationStatus::Pending } else { ConversationStatus::Open };
         let (display_id,): (i64,) = self
             .fetch_one(
                 q("UPDATE accounts SET last_display_id = last_display_id + 1 WHERE id = $1 RETURNING last_display_id")
@@ -40,20 +41,22 @@ impl Tx {
         let (id,): (i64,) = self
             .fetch_one(
                 q("INSERT INTO conversations (account_id, display_id, inbox_id, contact_id, contact_inbox_id, \
-                   status, last_seq, last_activity_at, additional_attributes, created_at, single_open) \
-                   VALUES ($1, $2, $3, $4, $5, 'open', 1, $6, $7, $6, \
-                   (SELECT lock_to_single_conversation FROM inboxes WHERE id = $3)) RETURNING id")
+                   status, last_seq, last_activity_at, additional_attributes, created_at, single_open, agent_bot_id) \
+                   VALUES ($1, $2, $3, $4, $5, $8, 1, $6, $7, $6, \
+                   (SELECT lock_to_single_conversation FROM inboxes WHERE id = $3), $9) RETURNING id")
                 .bind(n.account_id.0)
                 .bind(display_id)
                 .bind(n.inbox_id.0)
                 .bind(n.contact_id.0)
                 .bind(n.contact_inbox_id)
                 .bind(now)
-                .bind(attrs),
+                .bind(attrs)
+                .bind(status.as_str())
+                .bind(n.bot.map(|b| b.0)),
             )
             .await?;
         let id = ConversationId(id);
-        self.bump_count(n.account_id, n.inbox_id, ConversationStatus::Open, None, 1).await?;
+        self.bump_count(n.account_id, n.inbox_id, status, None, 1).await?;
         let event = NewEvent {
             account_id: n.account_id,
             inbox_id: n.inbox_id,
@@ -147,6 +150,18 @@ impl Tx {
         Ok(())
     }
 
+    /// The bot lets go of the conversation (an agent took over, or it was
+    /// opened by hand): no bot step runs in it any more.
+    pub async fn release_bot(&mut self, c: &Locked) -> Result<()> {
+        self.execute(
+            q("UPDATE conversations SET agent_bot_id = NULL WHERE account_id = $1 AND id = $2")
+                .bind(c.account_id.0)
+                .bind(c.id.0),
+        )
+        .await?;
+        Ok(())
+    }
+
     /// Gives the conversation to a team, or to none.
     pub async fn set_team(&mut self, c: &Locked, team: Option<TeamId>) -> Result<()> {
         self.execute(
@@ -189,6 +204,8 @@ pub struct NewConversation {
     pub contact_id: ContactId,
     pub contact_inbox_id: i64,
     pub additional_attributes: serde_json::Map<String, serde_json::Value>,
+    /// The bot that takes it first: it starts `pending`, the bot's.
+    pub bot: Option<AgentBotId>,
 }
 
 /// What the agent's list shows. `inboxes` is the set the agent may see (`None`

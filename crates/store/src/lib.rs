@@ -9,6 +9,7 @@ mod accounts;
 mod batch;
 mod batch_pg;
 mod batch_sqlite;
+mod chatflows;
 mod contacts;
 mod conversations;
 mod events;

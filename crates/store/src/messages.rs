@@ -100,19 +100,49 @@ impl Tx {
         activity: &Activity,
         now: Millis,
     ) -> Result<EventRecord> {
-        let (seq, inbox_id) = self.next_conversation_seq(account_id, conversation_id).await?;
         let attributes = activity.attributes.to_string();
+        let line = Line {
+            text: &activity.text,
+            kind: MessageType::Activity,
+            private: activity.private,
+            sender: Sender::System,
+        };
+        self.insert_line(account_id, conversation_id, line, &attributes, now).await
+    }
+
+    /// A bot's message (public, outgoing) with its `message.created` event.
+    pub async fn insert_bot_message(
+        &mut self,
+        account_id: AccountId,
+        conversation_id: ConversationId,
+        bot: AgentBotId,
+        content: &str,
+        now: Millis,
+    ) -> Result<EventRecord> {
+        let line = Line { text: content, kind: MessageType::Outgoing, private: false, sender: Sender::AgentBot(bot) };
+        self.insert_line(account_id, conversation_id, line, "{}", now).await
+    }
+
+    async fn insert_line(
+        &mut self,
+        account_id: AccountId,
+        conversation_id: ConversationId,
+        line: Line<'_>,
+        attributes: &str,
+        now: Millis,
+    ) -> Result<EventRecord> {
+        let (seq, inbox_id) = self.next_conversation_seq(account_id, conversation_id).await?;
         let row = MessageInsert {
             account_id,
             inbox_id,
             conversation_id,
             seq,
-            content: &activity.text,
-            message_type: MessageType::Activity,
-            private: activity.private,
-            sender: Sender::System,
+            content: line.text,
+            message_type: line.kind,
+            private: line.private,
+            sender: line.sender,
             echo_id: None,
-            content_attributes: &attributes,
+            content_attributes: attributes,
             created_at: now,
         };
         let (id,): (i64,) = self.fetch_one(row.query()).await?;
@@ -122,11 +152,19 @@ impl Tx {
             conversation_id,
             conversation_seq: seq,
             kind: EventKind::MessageCreated,
-            private: activity.private,
+            private: line.private,
             message_id: Some(MessageId(id)),
         };
         self.append_event(event, now).await
     }
+}
+
+/// A line written inside a transaction (not by the group-commit writer).
+struct Line<'a> {
+    text: &'a str,
+    kind: MessageType,
+    private: bool,
+    sender: Sender,
 }
 
 /// A system line in a conversation: its English text (what Chatwoot stores),

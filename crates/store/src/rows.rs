@@ -102,10 +102,11 @@ pub(crate) struct MessageRow {
 pub(crate) const MESSAGE_COLUMNS: &str = "m.id, m.account_id, m.inbox_id, m.conversation_id, \
     c.display_id, m.seq, m.content, m.message_type, m.private, m.sender_type, m.sender_id, \
     CASE m.sender_type WHEN 'user' THEN COALESCE(NULLIF(u.display_name, ''), u.name) \
-    WHEN 'contact' THEN ct.name ELSE NULL END AS sender_name, m.echo_id, m.content_attributes, m.created_at";
+    WHEN 'contact' THEN ct.name WHEN 'agent_bot' THEN ab.name ELSE NULL END AS sender_name, m.echo_id, m.content_attributes, m.created_at";
 
 pub(crate) const MESSAGE_SENDER_JOINS: &str = "LEFT JOIN users u ON m.sender_type = 'user' AND u.id = m.sender_id \
-    LEFT JOIN contacts ct ON m.sender_type = 'contact' AND ct.id = m.sender_id";
+    LEFT JOIN contacts ct ON m.sender_type = 'contact' AND ct.id = m.sender_id \
+    LEFT JOIN agent_bots ab ON m.sender_type = 'agent_bot' AND ab.id = m.sender_id";
 
 /// The columns of [`MESSAGE_COLUMNS`], in order, from a rusqlite row.
 impl<'a> TryFrom<&'a rusqlite::Row<'a>> for MessageRow {

@@ -136,14 +136,16 @@ impl App {
         attributes: serde_json::Map<String, serde_json::Value>,
     ) -> store::Result<ConversationView> {
         let account_id = v.account_id;
+        let flow = self.starting_flow(account_id, v.inbox_id).await?;
         let new = NewConversation {
             account_id,
             inbox_id: v.inbox_id,
             contact_id: v.contact_id,
             contact_inbox_id: v.contact_inbox_id,
             additional_attributes: attributes.clone(),
+            bot: flow.as_ref().map(|f| f.bot.id),
         };
-        let view = self.insert_conversation(&new).await?;
+        let view = self.insert_conversation(&new, flow.as_ref()).await?;
         // The page where the chat started is context on the contact too (W10).
         let patch = store::ContactPatch { additional_attributes: Some(attributes), ..Default::default() };
         if let Err(e) = self.store().update_contact(account_id, v.contact_id, patch, self.now()).await {
@@ -181,19 +183,31 @@ impl App {
             contact_id: contact_id_found,
             contact_inbox_id,
             additional_attributes: attributes,
+            bot: None,
         };
-        let view = self.insert_conversation(&new).await?;
+        let view = self.insert_conversation(&new, None).await?;
         let Some(content) = first else { return Ok(view) };
         let display_id = view.conversation.display_id;
         self.send_message(agent, display_id, content, false, None).await?;
         self.conversation(agent, display_id).await
     }
 
-    /// Creates the conversation and publishes its event.
-    async fn insert_conversation(&self, new: &NewConversation) -> store::Result<ConversationView> {
+    /// Creates the conversation and publishes its event; with a flow, its
+    /// bot's first step is a job of the same transaction.
+    async fn insert_conversation(
+        &self,
+        new: &NewConversation,
+        flow: Option<&Chatflow>,
+    ) -> store::Result<ConversationView> {
         let mut tx = self.store().begin().await?;
         let (id, record) = tx.create_conversation(new, self.now()).await?;
+        if let Some(flow) = flow {
+            self.enqueue_first_step(&mut tx, flow, id).await?;
+        }
         tx.commit().await?;
+        if flow.is_some() {
+            self.inner.jobs_due.notify_one();
+        }
         self.publish_records(std::slice::from_ref(&record)).await;
         self.store().conversation_view(new.account_id, id).await
     }

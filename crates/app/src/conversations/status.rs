@@ -141,6 +141,11 @@ impl App {
     ) -> Result<Option<UserSummary>> {
         let view = self.conversation(agent, display_id).await?;
         let c = &view.conversation;
+        // Assigning an agent to the bot's conversation takes it from the bot (B3).
+        if c.agent_bot_id.is_some() && assignee == Some(agent.user.id) {
+            let v = self.take_over(agent, display_id).await?;
+            return Ok(v.assignee);
+        }
         let who = agent.user.available_name().to_owned();
         let (target, activity) = match assignee {
             Some(uid) => {
@@ -192,6 +197,10 @@ async fn status_changed(
     now: Millis,
 ) -> store::Result<Vec<EventRecord>> {
     tx.set_status(locked, status, until, now).await?;
+    // Opened (or closed) by hand: the bot's part is over.
+    if locked.agent_bot_id.is_some() && status != ConversationStatus::Pending {
+        tx.release_bot(locked).await?;
+    }
     if let Some(at) = until {
         let job = NewJob {
             account_id: locked.account_id,

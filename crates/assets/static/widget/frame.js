@@ -20,7 +20,7 @@ import { Cursors, HttpError, Outbox, PermanentError, REVOKED, Realtime, StickySc
  *   seq?: number, status?: string, sender?: {id: number, name: string, type: string,
  *   avatar_url?: string|null} | null, content_attributes?: Record<string, unknown>}} Message
  * @typedef {{id: number, status: string, messages?: Message[], seq?: number,
- *   meta?: any, assignee?: any, created_at?: number}} Conversation
+ *   meta?: any, assignee?: any, agent_bot?: any, created_at?: number}} Conversation
  * @typedef {{m: Message, pending?: boolean, failed?: boolean, reason?: string}} Entry
  * @typedef {{websiteToken: string, lang: string, inboxName: string, color: string, fg: string,
  *   single?: boolean, avatar?: string, strings: Record<string, string>}} Config
@@ -420,9 +420,9 @@ function showConversation(conv, messages) {
 
 // ---------------------------------------------------------------- the list (W2)
 
-/** The assignee's name and photo, if someone owns the conversation. @param {Conversation} c */
+/** The assignee's (or the bot's) name and photo, if someone owns the conversation. @param {Conversation} c */
 function assigneeOf(c) {
-  const a = c.meta?.assignee ?? c.assignee;
+  const a = c.meta?.assignee ?? c.assignee ?? c.agent_bot;
   return a?.name ? { name: String(a.available_name || a.name), photo: a.avatar_url || null } : null;
 }
 
@@ -784,7 +784,7 @@ function onEvent(frame) {
       }
       state.conversation = { ...state.conversation, ...d, messages: undefined };
       keep({ ...d, messages: undefined });
-      const assignee = d.meta?.assignee ?? d.assignee;
+      const assignee = d.meta?.assignee ?? d.assignee ?? d.agent_bot;
       if (frame.event === 'assignee.changed') {
         state.agent = assignee?.name ? { name: assignee.available_name || assignee.name, photo: assignee.avatar_url || null } : state.agent;
       }

@@ -4,6 +4,7 @@
 mod admin_cli;
 mod app_api;
 mod auth;
+mod bots;
 mod client_api;
 mod client_api_guards;
 mod cluster;

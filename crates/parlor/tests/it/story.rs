@@ -85,6 +85,7 @@ async fn write_story(store: &Store) -> Vec<Message> {
         contact_id: contact.id,
         contact_inbox_id: ci,
         additional_attributes: Default::default(),
+        bot: None,
     };
     let (conversation, _) = tx.create_conversation(&new(&contact, ci), T0 + 2).await.expect("conversation");
     let (_, _) = tx.create_conversation(&new(&other, other_ci), T0 + 2).await.expect("other's conversation");

@@ -57,6 +57,14 @@ fn endpoints(
         (Method::POST, format!("{base}/conversations"), Some(json!({"source_id": "x", "inbox_id": inbox}))),
         (Method::PATCH, format!("{base}/inboxes/{inbox}"), Some(json!({"name": "Hijacked"}))),
         (Method::DELETE, format!("{base}/inboxes/{inbox}/avatar"), None),
+        (Method::GET, format!("{base}/inboxes/{inbox}/greeter"), None),
+        (
+            Method::PATCH,
+            format!("{base}/inboxes/{inbox}/greeter"),
+            Some(json!({"enabled": true, "greeting": "Mine now"})),
+        ),
+        (Method::POST, format!("{base}/inboxes/{inbox}/greeter/avatar"), Some(json!({}))),
+        (Method::DELETE, format!("{base}/inboxes/{inbox}/greeter/avatar"), None),
         (Method::GET, format!("{base}/inbox_members/{inbox}"), None),
         (Method::POST, format!("{base}/inbox_members"), Some(json!({"inbox_id": inbox, "user_ids": []}))),
         (Method::PATCH, format!("{base}/inbox_members"), Some(json!({"inbox_id": inbox, "user_ids": []}))),
@@ -220,6 +228,7 @@ async fn an_agent_does_not_see_conversations_of_an_inbox_it_is_not_a_member_of()
             || url.ends_with(&format!("/contacts/{contact}"))
             || url.ends_with(&format!("/inboxes/{sales}"))
             || url.ends_with(&format!("/inboxes/{sales}/avatar"))
+            || url.contains(&format!("/inboxes/{sales}/greeter"))
             || url.contains("/inbox_members")
             || (method == Method::POST && url.ends_with("/conversations"));
         if names_it {

@@ -368,6 +368,8 @@ pub struct PublicConversationJson {
     pub messages: Vec<MessageJson>,
     pub contact: PublicContactJson,
     pub assignee: Option<PublicAgentJson>,
+    /// The bot handling it until an agent takes over (the greeter).
+    pub agent_bot: Option<PublicAgentJson>,
     /// The conversation's newest event seq (a visitor's resume cursor).
     pub seq: i64,
 }
@@ -390,7 +392,20 @@ impl PublicConversationJson {
                 available_name: u.available_name().to_owned(),
                 avatar_url: super::avatar_url(&u.avatar),
             }),
+            agent_bot: v.bot.as_ref().map(PublicAgentJson::bot),
             seq: c.last_seq,
+        }
+    }
+}
+
+impl PublicAgentJson {
+    /// A bot, as the widget shows whoever answers.
+    pub fn bot(b: &BotSummary) -> Self {
+        PublicAgentJson {
+            id: b.id.0,
+            name: b.name.clone(),
+            available_name: b.name.clone(),
+            avatar_url: super::avatar_url(&b.avatar),
         }
     }
 }

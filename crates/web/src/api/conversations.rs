@@ -317,6 +317,8 @@ pub struct ConversationMetaJson {
     pub sender: ContactJson,
     pub assignee: Option<AgentJson>,
     pub team: Option<TeamJson>,
+    /// The bot handling it (status `pending`) until an agent takes over.
+    pub agent_bot: Option<super::client::PublicAgentJson>,
     pub channel: String,
     pub hmac_verified: bool,
 }
@@ -387,6 +389,7 @@ impl From<&ConversationView> for ConversationJson {
                 sender: ContactJson::from(&v.contact),
                 assignee: v.assignee.as_ref().map(AgentJson::from),
                 team: v.team.as_ref().map(|t| TeamJson::summary(t, c.account_id)),
+                agent_bot: v.bot.as_ref().map(super::client::PublicAgentJson::bot),
                 channel: v.channel_type.clone(),
                 hmac_verified: false,
             },

@@ -207,7 +207,7 @@ async fn update_inbox(
 /// The picture of a multipart inbox update: `avatar` (or `inbox[avatar]`).
 /// Settings go as JSON; a form that carries any is refused rather than half
 /// applied.
-async fn read_picture(req: Request) -> ApiResult<Vec<u8>> {
+pub(crate) async fn read_picture(req: Request) -> ApiResult<Vec<u8>> {
     fn bad<E>(_: E) -> ApiError {
         ApiError::bad_request("malformed_multipart", "The multipart body could not be read.")
     }

@@ -152,7 +152,7 @@ pub struct MessageJson {
     pub status: &'static str,
     pub created_at: i64,
     pub updated_at: i64,
-    /// `contact`, `user`, or null for activity lines.
+    /// `contact`, `user`, `agent_bot`, or null for activity lines.
     pub sender_type: Option<&'static str>,
     pub sender_id: Option<i64>,
     pub sender: Option<SenderJson>,
@@ -176,6 +176,10 @@ impl MessageJson {
             Sender::User(id) => {
                 let name = m.sender_name.clone().unwrap_or_default();
                 (Some("user"), Some(id.0), Some(sender("user", id.0, name)))
+            }
+            Sender::AgentBot(id) => {
+                let name = m.sender_name.clone().unwrap_or_default();
+                (Some("agent_bot"), Some(id.0), Some(sender("agent_bot", id.0, name)))
             }
             Sender::System => (None, None, None),
         };

@@ -6,6 +6,7 @@ pub mod agents;
 pub mod client;
 pub mod contacts;
 pub mod conversations;
+pub mod greeter;
 pub mod inbox_members;
 pub mod inboxes;
 pub mod messages;
@@ -30,6 +31,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(agents::router())
         .merge(inbox_members::router())
         .merge(teams::router())
+        .merge(greeter::router())
 }
 
 /// Where a stored photo is served (`pages::blob`); empty without one.
