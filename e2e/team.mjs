@@ -123,9 +123,9 @@ async function teamPass(browser, base) {
         return 0;
       }, BEN.email);
       if (assigned !== 200) fail(`assigning answered ${assigned}`);
-      await visible(frame.locator('#head-avatar img[src^="/blobs/avatars/"]'), "the agent's photo in the widget header", LIVE);
-      const title = await frame.locator('#head-title').innerText();
-      if (title.trim() !== BEN.name) fail(`widget header names "${title}", not ${BEN.name}`);
+      // The inbox has a picture too: wait for the agent's name, then their face.
+      await visible(frame.locator('#head-title', { hasText: BEN.name }), "the agent's name in the widget header", LIVE);
+      await visible(frame.locator('#head-avatar .agent-face img[src^="/blobs/avatars/"]'), "the agent's photo in the widget header", LIVE);
       await shot(visitor, 'desktop-widget-assigned-photo-en');
       // In the inbox, the assignee's avatar carries their availability (busy, chosen above).
       await page.goto(`${base}/app`);

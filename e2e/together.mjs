@@ -6,6 +6,8 @@
 
 import { AGENT, LIVE, OWNER, expectCount, fail, step, visible, hidden, shot, guard, login, widget } from './lib.mjs';
 
+const BOT_GREETING = 'Hi! I am Robo. A person will be with you shortly.';
+
 export /** Two agents on one conversation. */
 async function togetherPass(browser, base) {
   const olgaCtx = await browser.newContext({ locale: 'en-US', viewport: { width: 1280, height: 860 } });
@@ -112,6 +114,58 @@ async function togetherPass(browser, base) {
       await anna.close();
       await hidden(olga.locator('[data-testid="viewer-bar"]'), 'the viewer bar once Anna left', LIVE);
     });
+
+    await step('an administrator turns the greeter bot on in the inbox settings', async () => {
+      const settings = await olgaCtx.newPage();
+      guard(settings, 'greeter settings');
+      await settings.goto(`${base}/app/settings/embed`);
+      await visible(settings.locator('[data-testid="greeter-form"]'), 'the greeter card');
+      await settings.locator('[data-testid="greeter-enabled"]').check();
+      await settings.locator('[data-testid="greeter-name"]').fill('Robo');
+      await settings.locator('[data-testid="greeter-greeting"]').fill(BOT_GREETING);
+      await settings.locator('[data-testid="greeter-save"]').click();
+      await visible(settings.locator('[data-testid="greeter-version"]', { hasText: '1' }), 'the saved version');
+      await settings.locator('[data-testid="greeter-form"]').scrollIntoViewIfNeeded();
+      await shot(settings, 'desktop-settings-greeter-en');
+      await settings.close();
+    });
+
+    const v2ctx = await browser.newContext({ locale: 'de-DE', viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+    try {
+      const v2 = await v2ctx.newPage();
+      guard(v2, 'bot visitor');
+      const w2 = widget(v2);
+      await step('a new visitor is greeted by the bot, whose name shows in the widget', async () => {
+        await v2.goto(`${base}/demo`);
+        await w2.open();
+        await w2.send('Hallo, ich habe eine Frage');
+        await visible(w2.frame.locator('.text', { hasText: BOT_GREETING }), 'the bot\'s greeting', LIVE);
+        await visible(w2.frame.locator('#head-title', { hasText: 'Robo' }), 'the bot in the widget header', LIVE);
+        await shot(v2, 'phone-widget-bot-de');
+      });
+
+      await step('Olga finds it under Bot, her reply waits for the takeover, and the widget switches to her', async () => {
+        await olga.locator('[data-testid="status-tab-pending"]').click();
+        // The only conversation the bot has.
+        const row = olga.locator('[data-testid="conversation-row"]').first();
+        await visible(row, 'the bot conversation under Bot', LIVE);
+        await row.click();
+        await visible(olga.locator('[data-testid="bot-bar"]', { hasText: 'Robo' }), 'the bot bar', LIVE);
+        await olga.locator('[data-testid="composer-input"]').fill('Hi, Olga here. What can I do?');
+        await olga.locator('[data-testid="send-button"]').click();
+        await visible(olga.locator('[data-testid="bot-bar"].waiting'), 'the reply waiting for the takeover');
+        await shot(olga, 'desktop-bot-takeover-en');
+        if (await w2.frame.locator('.text', { hasText: 'Olga here' }).count()) fail('the reply went out before the takeover');
+        await olga.locator('[data-testid="take-over"]').click();
+        await hidden(olga.locator('[data-testid="bot-bar"]'), 'the bot bar after the takeover', LIVE);
+        await visible(w2.frame.locator('.text', { hasText: 'Olga here' }), 'the reply in the widget', LIVE);
+        await visible(w2.frame.locator('#head-title', { hasText: OWNER.name }), 'Olga in the widget header', LIVE);
+        await visible(olga.locator('.timeline .activity', { hasText: 'took over from the bot' }), 'the takeover line', LIVE);
+        await shot(v2, 'phone-widget-after-takeover-de');
+      });
+    } finally {
+      await v2ctx.close();
+    }
   } finally {
     await olgaCtx.close();
     await annaCtx.close();

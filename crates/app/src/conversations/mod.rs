@@ -112,7 +112,7 @@ impl App {
         let single = self.store().inbox(account_id, v.inbox_id).await?.lock_to_single_conversation;
         if !single {
             let view = self.new_visitor_conversation(v, attributes).await?;
-            return Ok(VisitorConversation { view, messages: Vec::new() });
+            return self.fresh_conversation(view).await;
         }
         if let Some(view) = self.store().active_conversation(account_id, v.contact_inbox_id).await? {
             let messages = self.public_messages(&view, None).await?;
@@ -126,7 +126,19 @@ impl App {
             }
             Err(e) => return Err(e.into()),
         };
-        Ok(VisitorConversation { view, messages: Vec::new() })
+        self.fresh_conversation(view).await
+    }
+
+    /// A conversation just started, as its visitor gets it. A bot's greeting
+    /// may be written before this answer (its job runs at once) and its seq
+    /// be in the view's: the messages are read after the view, so the
+    /// visitor, whose cursor starts at that seq, misses nothing.
+    async fn fresh_conversation(&self, view: ConversationView) -> Result<VisitorConversation> {
+        let messages = match view.conversation.agent_bot_id {
+            Some(_) => self.public_messages(&view, None).await?,
+            None => Vec::new(),
+        };
+        Ok(VisitorConversation { view, messages })
     }
 
     /// A new conversation of the visitor's, with the page it started on.

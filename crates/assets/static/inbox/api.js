@@ -16,7 +16,8 @@
  * @typedef {{id: number, inbox_id: number, status: string, created_at: number, timestamp?: number,
  *   last_activity_at: number, unread_count: number, additional_attributes?: Record<string, string|null>,
  *   messages?: Message[], last_non_activity_message?: Message|null,
- *   team_id?: number|null, meta: {sender: Contact, assignee: Assignee|null, team?: Team|null, channel?: string},
+ *   team_id?: number|null, meta: {sender: Contact, assignee: Assignee|null, team?: Team|null, channel?: string,
+ *   agent_bot?: {id: number, name: string, avatar_url?: string}|null},
  *   seq?: number}} Conversation
  * @typedef {{id: number, name: string, description?: string, allow_auto_assign?: boolean, is_member?: boolean}} Team
  * @typedef {{id: number, name: string, available_name?: string, avatar_url?: string|null, email?: string,

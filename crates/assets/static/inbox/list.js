@@ -11,7 +11,7 @@ import { contactAvatar, contactName, withAvailability } from './people.js';
 /**
  * @typedef {import('./api.js').Conversation} Conversation
  * @typedef {import('./api.js').Counts} Counts
- * @typedef {{status: 'open' | 'resolved', assignee: 'me' | 'unassigned' | 'all', team: number | null}} Filter
+ * @typedef {{status: 'open' | 'pending' | 'resolved', assignee: 'me' | 'unassigned' | 'all', team: number | null}} Filter
  * @typedef {ReturnType<typeof import('../shared/lib.js').makeFormatters>} Fmt
  */
 
@@ -28,11 +28,12 @@ export function mountFilters(root, onChange) {
     return { b, count };
   };
   const open = tab('status-tab-open', t('inbox.open'), () => onChange({ status: 'open' }));
+  const pending = tab('status-tab-pending', t('inbox.bot'), () => onChange({ status: 'pending' }));
   const resolved = tab('status-tab-resolved', t('inbox.closed'), () => onChange({ status: 'resolved' }));
   const me = tab('assignee-tab-me', t('inbox.mine'), () => onChange({ assignee: 'me' }));
   const un = tab('assignee-tab-unassigned', t('inbox.unassigned'), () => onChange({ assignee: 'unassigned' }));
   const all = tab('assignee-tab-all', t('inbox.all'), () => onChange({ assignee: 'all' }));
-  const statusBar = h('div', { class: 'segmented', role: 'tablist', 'aria-label': t('inbox.statusFilter') }, open.b, resolved.b);
+  const statusBar = h('div', { class: 'segmented', role: 'tablist', 'aria-label': t('inbox.statusFilter') }, open.b, pending.b, resolved.b);
   const assigneeBar = h('div', { class: 'tabs', role: 'tablist', 'aria-label': t('inbox.assigneeFilter') }, me.b, un.b, all.b);
   const teamSelect = /** @type {HTMLSelectElement} */ (h('select', { class: 'team-filter', 'aria-label': t('inbox.teamFilter'), 'data-testid': 'team-filter', hidden: true }));
   teamSelect.addEventListener('change', () => onChange({ team: teamSelect.value ? Number(teamSelect.value) : null }));
@@ -59,6 +60,7 @@ export function mountFilters(root, onChange) {
       x.b.tabIndex = on ? 0 : -1;
     };
     sel(open, f.status === 'open');
+    sel(pending, f.status === 'pending');
     sel(resolved, f.status === 'resolved');
     sel(me, f.assignee === 'me');
     sel(un, f.assignee === 'unassigned');
@@ -127,13 +129,13 @@ export function renderList(root, convs, opts) {
     return;
   }
   if (!convs.length) {
-    const open = opts.filter.status === 'open';
+    const open = opts.filter.status !== 'resolved';
     root.replaceChildren(
       h(
         'div',
         { class: 'empty', 'data-testid': 'list-empty' },
         h('div', { class: 'empty-art' }, icon(open ? 'check' : 'inbox', 'icon big')),
-        h('p', { class: 'empty-title', text: open ? t('inbox.emptyOpen') : t('inbox.emptyClosed') }),
+        h('p', { class: 'empty-title', text: opts.filter.status === 'pending' ? t('inbox.emptyBot') : open ? t('inbox.emptyOpen') : t('inbox.emptyClosed') }),
         h('p', { class: 'empty-hint', text: open ? t('inbox.emptyOpenHint') : t('inbox.emptyClosedHint') }),
         h(
           'div',

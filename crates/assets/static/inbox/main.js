@@ -16,6 +16,8 @@ import { renderSidebar } from './sidebar.js';
 import { mountThread, renderHead, renderTimeline } from './thread.js';
 import { Viewing, renderCollision, renderViewerBar, rowViewers } from './viewers.js';
 import { openAssignMenu } from './assign.js';
+import { renderBotBar } from './takeover.js';
+import { assignTo, hooks, toggleAssign, toggleStatus } from './actions.js';
 
 /** @typedef {import('./api.js').Conversation} Conversation */
 /** @typedef {import('./api.js').Message} Message */
@@ -53,6 +55,12 @@ const sticky = new StickyScroll(thread.scroll, thread.list, thread.newMessages);
 const composer = mountComposer(thread.composerSlot, {
   onSend(content, isPrivate) {
     if (state.openId === null) return;
+    // A reply to the bot's conversation waits until the agent takes over.
+    if (!isPrivate && state.convs.get(state.openId)?.meta?.agent_bot) {
+      waitingReply = { id: state.openId, content };
+      renderThreadPane();
+      return;
+    }
     outbox.add({ echo_id: uuid(), content, conversation_id: state.openId, private: isPrivate, created_at: Math.floor(Date.now() / 1000) });
     scrollToEnd();
   },
@@ -61,6 +69,26 @@ const composer = mountComposer(thread.composerSlot, {
   },
   onComposing: (kind) => viewing.setComposing(kind),
 });
+
+/** @type {{id: number, content: string} | null} a reply held while the bot has the conversation */
+let waitingReply = null;
+
+/** Takes the open conversation from its bot, then sends the reply that waited for it. */
+async function takeOver() {
+  const c = state.openId === null ? null : state.convs.get(state.openId);
+  if (!c) return;
+  try {
+    await api.assign(c.id, me.id);
+    upsert(await api.conversation(c.id));
+    const held = waitingReply?.id === c.id ? waitingReply : null;
+    waitingReply = null;
+    if (held) outbox.add({ echo_id: uuid(), content: held.content, conversation_id: c.id, private: false, created_at: Math.floor(Date.now() / 1000) });
+    refreshCounts();
+  } catch (err) {
+    toast(t('inbox.errorAction', { reason: reason(err) }));
+  }
+  renderAll();
+}
 
 /** @type {{item: import('../shared/lib.js').OutboxItem, name: string} | null} a reply the server refused: someone else is replying */
 let collision = null;
@@ -130,6 +158,7 @@ function renderThreadPane() {
   const next = nextUnassigned();
   renderViewerBar(thread.viewerBar, c.id, { next, onNext: () => next !== null && (location.hash = `#/conversations/${next}`) });
   renderCollisionBar();
+  renderBotBar(thread.botBar, c, { waiting: waitingReply?.id === c.id, onTakeOver: () => void takeOver() });
   // A teammate's typing shows in the viewer bar already ("Anna is replying…").
   const typing = state.typing.get(c.id);
   const typer = typing && !otherViewers(c.id).some((v) => v.id === typing.userId) ? typing : undefined;
@@ -270,60 +299,6 @@ function markSeen(id) {
   const c = state.convs.get(id);
   if (c) c.unread_count = 0;
   if (document.visibilityState === 'visible') api.seen(id).catch(() => {});
-}
-
-async function toggleStatus() {
-  const c = state.openId === null ? null : state.convs.get(state.openId);
-  if (!c) return;
-  const before = c.status;
-  const next = before === 'resolved' ? 'open' : 'resolved';
-  c.status = next;
-  renderAll();
-  try {
-    const r = await api.setStatus(c.id, next);
-    c.status = r?.payload?.current_status || next;
-    refreshCounts();
-  } catch (err) {
-    c.status = before;
-    toast(t('inbox.errorAction', { reason: reason(err) }));
-  }
-  renderAll();
-}
-
-async function toggleAssign() {
-  const c = state.openId === null ? null : state.convs.get(state.openId);
-  if (!c) return;
-  const mine = c.meta?.assignee?.id === me.id;
-  try {
-    const a = await api.assign(c.id, mine ? null : me.id);
-    c.meta = { ...c.meta, assignee: mine ? null : a && a.id ? a : { id: me.id, name: me.name, available_name: me.name } };
-    refreshCounts();
-  } catch (err) {
-    toast(t('inbox.errorAction', { reason: reason(err) }));
-  }
-  renderAll();
-}
-
-/**
- * The dropdown's choice: an agent (or nobody) or a team (or none).
- * @param {Conversation} c @param {import('./assign.js').Choice} choice
- */
-async function assignTo(c, choice) {
-  try {
-    if (choice.kind === 'agent') {
-      const a = await api.assign(c.id, choice.id);
-      c.meta = { ...c.meta, assignee: a && a.id ? a : null };
-    } else {
-      const tm = await api.assignTeam(c.id, choice.id);
-      c.team_id = tm?.id ?? null;
-      c.meta = { ...c.meta, team: tm };
-    }
-    refreshCounts();
-    void loadTeam();
-  } catch (err) {
-    toast(t('inbox.errorAction', { reason: reason(err) }));
-  }
-  renderAll();
 }
 
 /** @param {Message} m */
@@ -497,6 +472,7 @@ const realtime = new Realtime({
 });
 
 const viewing = new Viewing((frame) => realtime.send(frame));
+Object.assign(hooks, { render: renderAll, counts: refreshCounts, team: () => void loadTeam() });
 
 /** @type {any} */ (window).parlorDebug = { dropConnection: (/** @type {number} */ ms) => realtime.dropConnection(ms) };
 

@@ -26,7 +26,7 @@ const savedFilter = store.get(FILTER_KEY);
 export const state = {
   /** @type {Filter} */
   filter: {
-    status: savedFilter?.status === 'resolved' ? 'resolved' : 'open',
+    status: ['resolved', 'pending'].includes(savedFilter?.status) ? savedFilter.status : 'open',
     assignee: ['me', 'unassigned', 'all'].includes(savedFilter?.assignee) ? savedFilter.assignee : 'all',
     team: typeof savedFilter?.team === 'number' ? savedFilter.team : null,
   },
@@ -71,7 +71,9 @@ export function otherViewers(id) {
 /** @param {Conversation} c */
 export function matches(c) {
   const f = state.filter;
-  if ((c.status === 'resolved') !== (f.status === 'resolved')) return false;
+  // Snoozed ones show under Open until issue 14 gives them a place.
+  const shown = c.status === 'snoozed' ? 'open' : c.status;
+  if (shown !== f.status) return false;
   if (f.team !== null && (c.team_id ?? c.meta?.team?.id ?? null) !== f.team) return false;
   if (f.assignee === 'me') return c.meta?.assignee?.id === me.id;
   if (f.assignee === 'unassigned') return !c.meta?.assignee;

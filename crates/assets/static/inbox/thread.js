@@ -38,10 +38,11 @@ export function mountThread(root, on) {
   const scroll = h('div', { class: 'thread-scroll', tabindex: '-1' }, older, list, newMessages);
   const typingText = h('span');
   const typing = h('div', { class: 'typing-row', 'data-testid': 'typing-indicator', 'aria-live': 'polite', hidden: true }, h('span', { class: 'dots', 'aria-hidden': 'true' }, h('i'), h('i'), h('i')), typingText);
+  const botBar = h('div', { class: 'bot-bar', 'data-testid': 'bot-bar', hidden: true });
   const viewerBar = h('div', { class: 'viewer-bar', 'data-testid': 'viewer-bar', 'aria-live': 'polite', hidden: true });
   const collisionBar = h('div', { class: 'collision-bar', 'data-testid': 'collision-bar', role: 'alert', hidden: true });
   const composerSlot = h('div', { class: 'composer-slot' });
-  const body = h('div', { class: 'thread-body' }, head, scroll, typing, viewerBar, collisionBar, composerSlot);
+  const body = h('div', { class: 'thread-body' }, head, scroll, typing, botBar, viewerBar, collisionBar, composerSlot);
 
   const empty = h(
     'div',
@@ -51,7 +52,7 @@ export function mountThread(root, on) {
     h('p', { class: 'empty-hint', text: t('inbox.pickHint') }),
   );
   root.replaceChildren(empty, body);
-  return { empty, body, head, who, assign, closeBtn, reopenBtn, info, scroll, older, list, newMessages, typing, typingText, viewerBar, collisionBar, composerSlot };
+  return { empty, body, head, who, assign, closeBtn, reopenBtn, info, scroll, older, list, newMessages, typing, typingText, botBar, viewerBar, collisionBar, composerSlot };
 }
 
 /**
@@ -63,13 +64,14 @@ export function renderHead(ui, c, opts) {
   const contact = c.meta?.sender;
   const name = contactName(contact);
   const resolved = c.status === 'resolved';
+  const pending = c.status === 'pending';
   ui.who.replaceChildren(
     h('span', { class: 'row-avatar' }, contactAvatar(contact, 'avatar'), opts.online ? presenceDot() : null),
     h(
       'div',
       { class: 'who-text' },
       h('h2', { class: 'who-name', 'data-testid': 'thread-contact-name', text: name }),
-      h('p', { class: 'who-sub' }, h('span', { class: `status-chip ${resolved ? 'resolved' : 'open'}`, text: resolved ? t('inbox.statusResolved') : t('inbox.statusOpen') }), opts.online ? h('span', { class: 'online-label', text: t('inbox.online') }) : null, h('span', { text: opts.inboxName }), c.meta?.team ? h('span', { class: 'team-chip', 'data-testid': 'thread-team', text: c.meta.team.name }) : null),
+      h('p', { class: 'who-sub' }, h('span', { class: `status-chip ${resolved ? 'resolved' : pending ? 'pending' : 'open'}`, text: resolved ? t('inbox.statusResolved') : pending ? t('inbox.bot') : t('inbox.statusOpen') }), opts.online ? h('span', { class: 'online-label', text: t('inbox.online') }) : null, h('span', { text: opts.inboxName }), c.meta?.team ? h('span', { class: 'team-chip', 'data-testid': 'thread-team', text: c.meta.team.name }) : null),
     ),
   );
   const a = c.meta?.assignee;

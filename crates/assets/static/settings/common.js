@@ -4,7 +4,7 @@
  * strings, toasts, labelled fields and copy boxes.
  */
 
-import { errorText, h, icon, makeFormatters, makeT, pickLocale, request } from '../shared/lib.js';
+import { HttpError, avatar, errorText, h, icon, makeFormatters, makeT, pickLocale, request } from '../shared/lib.js';
 
 export const body = document.body.dataset;
 export const account = Number(body.accountId);
@@ -61,3 +61,52 @@ export function select(name, options, value) {
 
 export const ROLES = () => /** @type {Array<[string, string]>} */ ([['agent', t('settings.roleAgent')], ['administrator', t('settings.roleAdministrator')]]);
 export const AVAILABILITY = () => /** @type {Array<[string, string]>} */ ([['online', t('settings.online')], ['busy', t('settings.busy')], ['offline', t('settings.offline')]]);
+
+/** The photo with "Upload photo" and "Remove": sent at once, as Chatwoot's multipart profile update. */
+/**
+ * A picture with upload and remove buttons: a profile's photo, an inbox's picture.
+ * @param {{name: string, detail: string, hint: string, url: string, upload: [string, string, string], remove: string, testid: string}} o
+ *   `upload`: method, URL and form field name of the multipart upload; `remove`: the DELETE URL.
+ */
+export function photoPicker(o) {
+  const face = h('span', { class: 'profile-face', 'data-testid': o.testid });
+  const show = (/** @type {string} */ url) => face.replaceChildren(avatar(o.name, 'avatar lg', url || null));
+  show(o.url);
+  const file = h('input', { type: 'file', accept: 'image/png,image/jpeg,image/webp', class: 'sr-only', 'data-testid': `${o.testid}-input` });
+  const pick = h('button', { type: 'button', class: 'btn', 'data-testid': `${o.testid}-upload` }, t('settings.uploadPhoto'));
+  const remove = h('button', { type: 'button', class: 'btn ghost', 'data-testid': `${o.testid}-remove`, hidden: !o.url }, t('settings.removePhoto'));
+  pick.addEventListener('click', () => file.click());
+  file.addEventListener('change', async () => {
+    const chosen = file.files?.[0];
+    if (!chosen) return;
+    const [method, url, fieldName] = o.upload;
+    const form = new FormData();
+    form.append(fieldName, chosen);
+    try {
+      const res = await fetch(url, { method, body: form, credentials: 'same-origin' });
+      const body = await res.json().catch(() => ({}));
+      if (!res.ok) throw new HttpError(res.status, body.code || '', body.message || '');
+      show(body.avatar_url);
+      remove.hidden = !body.avatar_url;
+      toast(t('settings.saved'));
+    } catch (err) {
+      failed(err);
+    }
+    file.value = '';
+  });
+  remove.addEventListener('click', async () => {
+    try {
+      const body = await api('DELETE', o.remove);
+      show(body?.avatar_url);
+      remove.hidden = true;
+    } catch (err) {
+      failed(err);
+    }
+  });
+  return h(
+    'div',
+    { class: 'profile-who' },
+    face,
+    h('div', { class: 'who' }, h('strong', { text: o.name }), h('div', { class: 'muted', text: o.detail }), h('div', { class: 'photo-actions' }, pick, remove, file), h('span', { class: 'hint', text: o.hint })),
+  );
+}

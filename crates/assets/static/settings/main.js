@@ -7,8 +7,9 @@
  * navigation; this module fills `#settings-body` from the Application API.
  */
 
-import { HttpError, avatar, errorText, h, icon } from '../shared/lib.js';
-import { AVAILABILITY, ROLES, account, api, base, body, copyBox, failed, field, fmt, me, root, select, t, toast } from './common.js';
+import { avatar, errorText, h, icon } from '../shared/lib.js';
+import { AVAILABILITY, ROLES, account, api, base, body, copyBox, failed, field, fmt, me, photoPicker, root, select, t, toast } from './common.js';
+import { greeterCard } from './bot.js';
 import { teamsView } from './teams.js';
 
 // ---- Agents ---------------------------------------------------------------
@@ -163,6 +164,8 @@ async function inboxView(/** @type {number} */ id) {
     field(t('settings.timezone'), text('timezone', inbox.timezone, { maxlength: 64, spellcheck: 'false' })),
     check('lock_to_single_conversation', inbox.lock_to_single_conversation, t('settings.lock'), 'inbox-lock'),
     h('p', { class: 'muted hint', text: t('settings.lockHint') }),
+    check('only_assignee_replies', inbox.only_assignee_replies, t('settings.onlyAssignee'), 'inbox-only-assignee'),
+    h('p', { class: 'muted hint', text: t('settings.onlyAssigneeHint') }),
     field(t('settings.allowedDomains'), domains, t('settings.allowedDomainsHint')),
     h('button', { type: 'submit', class: 'btn primary', 'data-testid': 'inbox-save' }, t('settings.save')),
   );
@@ -177,6 +180,7 @@ async function inboxView(/** @type {number} */ id) {
         greeting_message: s('greeting_message'),
         timezone: s('timezone'),
         lock_to_single_conversation: f.has('lock_to_single_conversation'),
+        only_assignee_replies: f.has('only_assignee_replies'),
         channel: {
           website_url: s('website_url'),
           widget_color: s('widget_color'),
@@ -228,6 +232,7 @@ async function inboxView(/** @type {number} */ id) {
     h('header', { class: 'settings-head' }, h('h2', { text: inbox.name }), h('p', { class: 'lead', text: t('settings.inboxLead') })),
     embed,
     form,
+    await greeterCard(id),
     memberForm,
   );
   if (location.hash === '#embed') embed.scrollIntoView();
@@ -235,54 +240,6 @@ async function inboxView(/** @type {number} */ id) {
 
 // ---- The user's own profile ------------------------------------------------
 
-/** The photo with "Upload photo" and "Remove": sent at once, as Chatwoot's multipart profile update. */
-/**
- * A picture with upload and remove buttons: a profile's photo, an inbox's picture.
- * @param {{name: string, detail: string, hint: string, url: string, upload: [string, string, string], remove: string, testid: string}} o
- *   `upload`: method, URL and form field name of the multipart upload; `remove`: the DELETE URL.
- */
-function photoPicker(o) {
-  const face = h('span', { class: 'profile-face', 'data-testid': o.testid });
-  const show = (/** @type {string} */ url) => face.replaceChildren(avatar(o.name, 'avatar lg', url || null));
-  show(o.url);
-  const file = h('input', { type: 'file', accept: 'image/png,image/jpeg,image/webp', class: 'sr-only', 'data-testid': `${o.testid}-input` });
-  const pick = h('button', { type: 'button', class: 'btn', 'data-testid': `${o.testid}-upload` }, t('settings.uploadPhoto'));
-  const remove = h('button', { type: 'button', class: 'btn ghost', 'data-testid': `${o.testid}-remove`, hidden: !o.url }, t('settings.removePhoto'));
-  pick.addEventListener('click', () => file.click());
-  file.addEventListener('change', async () => {
-    const chosen = file.files?.[0];
-    if (!chosen) return;
-    const [method, url, fieldName] = o.upload;
-    const form = new FormData();
-    form.append(fieldName, chosen);
-    try {
-      const res = await fetch(url, { method, body: form, credentials: 'same-origin' });
-      const body = await res.json().catch(() => ({}));
-      if (!res.ok) throw new HttpError(res.status, body.code || '', body.message || '');
-      show(body.avatar_url);
-      remove.hidden = !body.avatar_url;
-      toast(t('settings.saved'));
-    } catch (err) {
-      failed(err);
-    }
-    file.value = '';
-  });
-  remove.addEventListener('click', async () => {
-    try {
-      const body = await api('DELETE', o.remove);
-      show(body?.avatar_url);
-      remove.hidden = true;
-    } catch (err) {
-      failed(err);
-    }
-  });
-  return h(
-    'div',
-    { class: 'profile-who' },
-    face,
-    h('div', { class: 'who' }, h('strong', { text: o.name }), h('div', { class: 'muted', text: o.detail }), h('div', { class: 'photo-actions' }, pick, remove, file), h('span', { class: 'hint', text: o.hint })),
-  );
-}
 
 async function profileView() {
   const profile = await api('GET', '/api/v1/profile');

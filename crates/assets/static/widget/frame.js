@@ -165,6 +165,8 @@ const state = {
   host: { url: '', title: '', referrer: '' },
 };
 const cursors = new Cursors();
+/** Live messages of a conversation not shown yet (showConversation adds them). @type {Message[]} */
+const early = [];
 
 // ---------------------------------------------------------------- host page link
 
@@ -415,6 +417,7 @@ function showConversation(conv, messages) {
   chosen.set(conv.id);
   cursors.bump(conv.id, conv.seq);
   for (const m of messages) addMessage(m, false);
+  for (const m of early.splice(0)) if (m.conversation_id === conv.id) addMessage(m, false);
   state.agent = assigneeOf(conv) ?? state.agent;
 }
 
@@ -765,8 +768,11 @@ function onEvent(frame) {
         }
         render();
       } else {
-        // A conversation this frame has not seen (another tab started one):
-        // with one conversation at a time it is the visitor's current one.
+        // A conversation this frame has not seen: one it is starting (a bot
+        // greets before the start's answer is read), or another tab's. Kept
+        // for when it shows, and with one conversation at a time it is the
+        // visitor's current one.
+        early.push(d);
         void loadHistory(single).then(render);
       }
       return;
