@@ -17,6 +17,7 @@ mod hashing;
 pub mod inboxes;
 pub mod jobs;
 pub mod messages;
+pub mod notifications;
 pub mod profile;
 pub mod realtime;
 pub mod team;
@@ -32,7 +33,9 @@ pub use clock::{Clock, SharedClock, SystemClock};
 pub use contacts::VisitorCtx;
 pub use domain;
 pub use realtime::{access, bus, hub, presence, resume, viewers};
-pub use store::{Conflict, ContactPatch, ConversationCounts, Member, SetupPurpose, Store, StoreConfig, StoreError};
+pub use store::{
+    Conflict, ContactPatch, ConversationCounts, Member, Notification, SetupPurpose, Store, StoreConfig, StoreError,
+};
 
 /// Who acts: a visitor in its own conversations, or an agent of an account.
 #[derive(Debug, Clone, Copy)]
@@ -78,6 +81,8 @@ struct Inner {
     marks: coalesce::Coalescer,
     /// Wakes this process's job runner for a job due now.
     jobs_due: tokio::sync::Notify,
+    /// New-message notifications written lately (notifications.rs).
+    recent: notifications::Recent,
 }
 
 impl App {
@@ -108,6 +113,7 @@ impl App {
                 runner,
                 marks,
                 jobs_due,
+                recent: notifications::Recent::default(),
             }),
         }
     }

@@ -141,8 +141,11 @@ impl App {
             })
             .await?;
         match appended {
-            Appended::New(m, record, _) => {
+            Appended::New(m, record, _, _) => {
                 self.publish_message(c.contact_id, &m, &record).await;
+                if private {
+                    self.notify_mentions(agent, &m).await;
+                }
                 if !private && c.assignee_id.is_none() {
                     if let Err(e) = self.assign(agent, display_id, Some(agent.user.id)).await {
                         tracing::warn!(error = %e, "could not auto-assign on reply");
@@ -177,8 +180,11 @@ impl App {
             })
             .await?;
         match appended {
-            Appended::New(m, record, status) => {
+            Appended::New(m, record, status, assignee) => {
                 self.publish_message(v.contact_id, &m, &record).await;
+                if let Some(user) = assignee {
+                    self.notify_new_message(&m, user);
+                }
                 if m.display_id != display_id {
                     // The store moved it into the visitor's open conversation.
                     self.note_moved(&m, display_id).await;

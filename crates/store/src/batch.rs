@@ -68,6 +68,8 @@ pub(crate) struct Written {
     /// The conversation's status as the message was written (a visitor's
     /// message reopens a resolved conversation).
     pub status: ConversationStatus,
+    /// Its assignee then, for the after-commit notification.
+    pub assignee: Option<UserId>,
 }
 
 /// What one message's statements returned: the new ids and seqs, the
@@ -82,6 +84,7 @@ pub(crate) struct Wrote {
     pub display_id: i64,
     pub seq: i64,
     pub status: String,
+    pub assignee_id: Option<i64>,
     pub contact_name: Option<String>,
 }
 
@@ -119,7 +122,7 @@ pub(crate) fn stored(m: &OwnedMessage, w: Wrote) -> Written {
     // The column holds only values this code wrote; an unknown one reads as open
     // (nothing to reopen) rather than failing a committed write.
     let status = ConversationStatus::parse(&w.status).unwrap_or(ConversationStatus::Open);
-    Written { message, event, status }
+    Written { message, event, status, assignee: w.assignee_id.map(UserId) }
 }
 
 /// A new visitor: its contact and its session in one inbox (hashed tokens).

@@ -41,7 +41,7 @@ fn append(own: &str) -> String {
             UPDATE conversations SET last_seq = last_seq + 1, last_activity_at = $3, \
             unread_count = unread_count + $4, last_message_id = nextval('messages_id_seq') \
             WHERE account_id = $1 AND id = (SELECT id FROM fresh) \
-            RETURNING id, last_seq, inbox_id, last_message_id, status, display_id \
+            RETURNING id, last_seq, inbox_id, last_message_id, status, display_id, assignee_id \
         ), a AS ( \
             UPDATE accounts SET last_event_seq = last_event_seq + 1 \
             WHERE id = $1 AND EXISTS (SELECT 1 FROM c) RETURNING last_event_seq \
@@ -57,7 +57,8 @@ fn append(own: &str) -> String {
             UPDATE contacts SET last_activity_at = $3 \
             WHERE account_id = $1 AND id = $12 AND EXISTS (SELECT 1 FROM m) RETURNING name \
         ) \
-        SELECT m.id, m.conversation_id, m.seq, m.inbox_id, a.last_event_seq, c.status, c.display_id, ct.name \
+        SELECT m.id, m.conversation_id, m.seq, m.inbox_id, a.last_event_seq, c.status, c.display_id, ct.name, \
+        c.assignee_id \
         FROM m CROSS JOIN a CROSS JOIN c LEFT JOIN ct ON TRUE"
     )
 }
@@ -98,7 +99,7 @@ async fn message(tx: &mut sqlx::PgConnection, m: &OwnedMessage) -> Result<Result
             (APPEND_VISITOR.as_str(), m.display_id.0, Some(inbox_id.0))
         }
     };
-    type Row = (i64, i64, i64, i64, i64, String, i64, Option<String>);
+    type Row = (i64, i64, i64, i64, i64, String, i64, Option<String>, Option<i64>);
     let row: Option<Row> = sqlx::query_as(sql)
         .bind(m.account_id.0)
         .bind(key)
@@ -115,7 +116,17 @@ async fn message(tx: &mut sqlx::PgConnection, m: &OwnedMessage) -> Result<Result
         .bind(inbox)
         .fetch_optional(&mut *tx)
         .await?;
-    let Some((message_id, conversation_id, conversation_seq, inbox_id, seq, status, display_id, contact_name)) = row
+    let Some((
+        message_id,
+        conversation_id,
+        conversation_seq,
+        inbox_id,
+        seq,
+        status,
+        display_id,
+        contact_name,
+        assignee_id,
+    )) = row
     else {
         // Either the echo_id is stored already or the conversation is not there
         // (or not this visitor's); the caller tells the two apart.
@@ -124,8 +135,17 @@ async fn message(tx: &mut sqlx::PgConnection, m: &OwnedMessage) -> Result<Result
             None => StoreError::NotFound,
         }));
     };
-    let wrote =
-        Wrote { message_id, conversation_id, inbox_id, conversation_seq, display_id, seq, status, contact_name };
+    let wrote = Wrote {
+        message_id,
+        conversation_id,
+        inbox_id,
+        conversation_seq,
+        display_id,
+        seq,
+        status,
+        assignee_id,
+        contact_name,
+    };
     Ok(Ok(stored(m, wrote)))
 }
 

@@ -107,14 +107,14 @@ fn message(db: &Connection, m: &OwnedMessage) -> rusqlite::Result<Written> {
             )?
         }
     };
-    let (cseq, inbox, status, display_id): (i64, i64, String, i64) = db
+    let (cseq, inbox, status, display_id, assignee_id): (i64, i64, String, i64, Option<i64>) = db
         .prepare_cached(
             "UPDATE conversations SET last_seq = last_seq + 1, last_activity_at = ?3, \
              unread_count = unread_count + ?4 WHERE account_id = ?1 AND id = ?2 \
-             RETURNING last_seq, inbox_id, status, display_id",
+             RETURNING last_seq, inbox_id, status, display_id, assignee_id",
         )?
         .query_row(params![m.account_id.0, conversation, now, i64::from(incoming)], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
         })?;
     let row = MessageInsert {
         account_id: m.account_id,
@@ -169,6 +169,7 @@ fn message(db: &Connection, m: &OwnedMessage) -> rusqlite::Result<Written> {
         display_id,
         seq,
         status,
+        assignee_id,
         contact_name,
     };
     Ok(stored(m, wrote))

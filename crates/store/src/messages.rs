@@ -189,9 +189,9 @@ pub struct NewVisitorMessage<'a> {
 
 /// What appending a message did.
 pub enum Appended {
-    /// Stored now; publish the event. The status is the conversation's as the
-    /// message was written.
-    New(Message, EventRecord, ConversationStatus),
+    /// Stored now; publish the event. The status and assignee are the
+    /// conversation's as the message was written.
+    New(Message, EventRecord, ConversationStatus, Option<UserId>),
     /// The same `echo_id` was stored before: this is that message, nothing new.
     Existing(Message),
 }
@@ -218,7 +218,7 @@ impl Store {
             })
             .await;
         match result {
-            Ok(w) => Ok(Appended::New(w.message, w.event, w.status)),
+            Ok(w) => Ok(Appended::New(w.message, w.event, w.status, w.assignee)),
             // Two sends of the same echo_id raced (PostgreSQL, several processes):
             // the loser's transaction rolled back; answer with the winner's message.
             Err(StoreError::Conflict(Conflict::EchoId)) if n.echo_id.is_some() => {
@@ -252,7 +252,7 @@ impl Store {
             })
             .await;
         match result {
-            Ok(w) => Ok(Appended::New(w.message, w.event, w.status)),
+            Ok(w) => Ok(Appended::New(w.message, w.event, w.status, w.assignee)),
             // A known echo_id, or (PostgreSQL answers both alike) no such
             // conversation of this visitor: then this finds nothing either.
             Err(StoreError::Conflict(Conflict::EchoId)) if n.echo_id.is_some() => {

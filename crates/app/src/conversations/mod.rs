@@ -158,6 +158,9 @@ impl App {
             bot: flow.as_ref().map(|f| f.bot.id),
         };
         let view = self.insert_conversation(&new, flow.as_ref()).await?;
+        let app = self.clone();
+        let (inbox, id) = (v.inbox_id, view.conversation.id);
+        tokio::spawn(async move { app.notify_creation(account_id, inbox, id).await });
         // The page where the chat started is context on the contact too (W10).
         let patch = store::ContactPatch { additional_attributes: Some(attributes), ..Default::default() };
         if let Err(e) = self.store().update_contact(account_id, v.contact_id, patch, self.now()).await {

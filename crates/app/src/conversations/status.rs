@@ -182,6 +182,10 @@ impl App {
         records.push(tx.append_conversation_event(c.account_id, c.id, EventKind::AssigneeChanged, now).await?);
         tx.commit().await?;
         self.publish_records(&records).await;
+        if let Some(user) = assignee {
+            let actor = Some(("user", agent.user.id.0));
+            self.notify(c.account_id, user, crate::notifications::CONVERSATION_ASSIGNMENT, c.id, actor, None).await;
+        }
         Ok(target)
     }
 }

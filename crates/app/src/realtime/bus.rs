@@ -76,6 +76,8 @@ enum Body {
     /// Everyone with a socket on this process, every few seconds: it replaces
     /// what the others knew of it, and its absence makes them forget it.
     PresenceSnapshot { online: Vec<(i64, Present)> },
+    /// A notification stored here: the others load it for their sockets.
+    Notification { account_id: i64, id: i64 },
     /// The `viewing` frames this process received since its last batch.
     Viewing { sightings: Vec<Sighting> },
 }
@@ -234,6 +236,10 @@ impl Bus {
         self.send_on(format!("{}.presence", self.subject), Body::PresenceSnapshot { online }).await
     }
 
+    pub(crate) async fn send_notification(&self, account: AccountId, id: i64) {
+        self.send(account, Body::Notification { account_id: account.0, id }).await;
+    }
+
     pub(crate) async fn send_viewing(&self, sightings: Vec<Sighting>) {
         self.send_on(format!("{}.presence", self.subject), Body::Viewing { sightings }).await
     }
@@ -326,6 +332,12 @@ impl Bus {
                     Body::PresenceSnapshot { online } => {
                         let online = online.into_iter().map(|(a, who)| (AccountId(a), who)).collect();
                         app.presence().remote_snapshot(envelope.origin, online);
+                    }
+                    Body::Notification { account_id, id } => {
+                        match app.store().notification(AccountId(account_id), id).await {
+                            Ok(n) => app.hub().publish_notification(n),
+                            Err(e) => tracing::warn!(error = %e, "could not load a remote notification"),
+                        }
                     }
                     Body::Viewing { sightings } => app.viewers().remote(&sightings, std::time::Instant::now()),
                 }

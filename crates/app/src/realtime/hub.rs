@@ -45,6 +45,8 @@ pub enum Payload {
     Presence(crate::presence::PresenceUpdate),
     /// Agents only (`Hub::publish_viewers`); filtered per agent by inbox.
     Viewers(crate::viewers::ViewersUpdate),
+    /// One user's (`Hub::publish_notification`): their sockets only.
+    Notification(Box<store::Notification>),
     /// Agents only (`Hub::publish_access`): a user's sockets close or re-read
     /// their rights (access.rs).
     Access(crate::access::AccessChange),
@@ -282,6 +284,11 @@ impl Hub {
     /// Sends a viewers update to the account's agents only.
     pub fn publish_viewers(&self, update: crate::viewers::ViewersUpdate) {
         self.publish_to_agents(update.account_id, Payload::Viewers(update));
+    }
+
+    /// A notification for its user's sockets (filtered there).
+    pub fn publish_notification(&self, n: store::Notification) {
+        self.publish_to_agents(n.account_id, Payload::Notification(Box::new(n)));
     }
 
     /// Tells the account's agents' sockets that a user's access changed.

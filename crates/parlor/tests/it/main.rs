@@ -18,6 +18,7 @@ mod jobs;
 mod languages;
 mod leases;
 mod newcomer;
+mod notifications;
 mod photos;
 mod presence;
 mod profile;

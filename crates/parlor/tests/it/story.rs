@@ -105,7 +105,7 @@ async fn write_story(store: &Store) -> Vec<Message> {
         now,
     };
     match store.append_visitor_message(visitor_message(&hello, Some(&echo), display, T0 + 3)).await.expect("visitor") {
-        Appended::New(m, _, _) => answered.push(m),
+        Appended::New(m, ..) => answered.push(m),
         Appended::Existing(_) => panic!("a first send is new"),
     }
     // The same echo_id again writes nothing and answers the stored message.
@@ -132,7 +132,7 @@ async fn write_story(store: &Store) -> Vec<Message> {
     };
     for (body, private, now) in [(&reply, false, T0 + 5), (&reply, true, T0 + 6)] {
         match store.append_message(agent_message(body, private, now)).await.expect("agent") {
-            Appended::New(m, _, _) => answered.push(m),
+            Appended::New(m, ..) => answered.push(m),
             Appended::Existing(_) => panic!("no echo_id, so new"),
         }
     }

@@ -26,6 +26,12 @@ fn endpoints(
     let c = format!("{base}/conversations/{conversation}");
     let t = format!("{base}/teams/{team}");
     vec![
+        (Method::GET, format!("{base}/notifications"), None),
+        (Method::POST, format!("{base}/notifications/read_all"), Some(json!({}))),
+        (Method::PATCH, format!("{base}/notifications/1"), Some(json!({}))),
+        (Method::DELETE, format!("{base}/notifications/1"), None),
+        (Method::GET, format!("{base}/notification_settings"), None),
+        (Method::PUT, format!("{base}/notification_settings"), Some(json!({"selected_push_flags": []}))),
         (Method::GET, format!("{base}/teams"), None),
         (Method::POST, format!("{base}/teams"), Some(json!({"name": "Moles"}))),
         (Method::GET, t.clone(), None),

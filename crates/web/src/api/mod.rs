@@ -10,6 +10,7 @@ pub mod greeter;
 pub mod inbox_members;
 pub mod inboxes;
 pub mod messages;
+pub mod notifications;
 pub mod profile;
 pub mod teams;
 
@@ -32,6 +33,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(inbox_members::router())
         .merge(teams::router())
         .merge(greeter::router())
+        .merge(notifications::router())
 }
 
 /// Where a stored photo is served (`pages::blob`); empty without one.

@@ -140,6 +140,8 @@ pub fn agent(e: &HubEvent) -> Arc<str> {
             // agents only: no visitor of an inbox the reader may not see.
             Payload::Presence(update) => presence(update, |_| false).unwrap_or_default(),
             Payload::Viewers(update) => viewers(update, |_| false).unwrap_or_default(),
+            // Sockets send a notification to its user only (peer.rs).
+            Payload::Notification(_) => simple("notification.hidden", serde_json::Value::Null),
             // Sockets act on access changes themselves (ws/access.rs); what
             // the change names (a session's hash) never goes to a client.
             Payload::Access(_) => simple("access.changed", serde_json::Value::Null),
@@ -167,10 +169,15 @@ pub fn visitor(e: &HubEvent) -> Option<Arc<str>> {
                     Some(typing(e, typist, *on))
                 }
                 Payload::Typing { typist: Typist::Contact { .. }, .. } => None,
-                Payload::Presence(_) | Payload::Viewers(_) | Payload::Access(_) => None,
+                Payload::Presence(_) | Payload::Viewers(_) | Payload::Access(_) | Payload::Notification(_) => None,
             }
         })
         .clone()
+}
+
+/// `notification.created` for its user's sockets.
+pub fn notification(n: &app::Notification) -> Arc<str> {
+    render("notification.created", crate::api::notifications::NotificationJson::from(n), None)
 }
 
 pub fn simple(event: &str, data: impl Serialize) -> Arc<str> {

@@ -238,7 +238,9 @@ async fn deliver_one(app: &App, conn: &mut Conn, peer: &mut Peer, e: &Arc<HubEve
         Peer::Visitor { cursors, .. } => {
             // Presence and access changes go to agents' topics only; never
             // to a visitor.
-            if let Payload::Presence(_) | Payload::Viewers(_) | Payload::Access(_) = &e.payload {
+            if let Payload::Presence(_) | Payload::Viewers(_) | Payload::Access(_) | Payload::Notification(_) =
+                &e.payload
+            {
                 return Ok(());
             }
             if let Payload::Typing { typist, .. } = &e.payload {
@@ -267,6 +269,9 @@ async fn deliver_one(app: &App, conn: &mut Conn, peer: &mut Peer, e: &Arc<HubEve
                     Some(frame) => conn.send(&frame).await,
                     None => Ok(()),
                 };
+            }
+            if let Payload::Notification(n) = &e.payload {
+                return if n.user_id == agent.user.id { conn.send(&frames::notification(n)).await } else { Ok(()) };
             }
             if let Payload::Viewers(update) = &e.payload {
                 return match frames::viewers(update, |inbox| agent.may_see(inbox)) {
