@@ -4,7 +4,7 @@
 // replying…"; Olga's own reply is held back until she chooses "Send anyway".
 // Screenshots, desktop and phone, English and German.
 
-import { AGENT, LIVE, OWNER, expectCount, fail, step, visible, hidden, shot, guard, login, widget } from './lib.mjs';
+import { AGENT, LIVE, OWNER, expectCount, fail, step, visible, hidden, shot, guard, login, waitFor, widget } from './lib.mjs';
 
 const BOT_GREETING = 'Hi! I am Robo. A person will be with you shortly.';
 
@@ -107,6 +107,32 @@ async function togetherPass(browser, base) {
       await visible(olga.locator('[data-testid="conversation-row"][aria-current="true"]'), 'the open conversation as the team\'s one');
       await shot(olga, 'desktop-team-filter-en');
       await filter.selectOption({ value: '' });
+    });
+
+    await step('Olga mentions Anna in a comment; Anna gets the notification, the visitor never sees it', async () => {
+      const before = Number((await anna.locator('[data-testid="bell-count"]').textContent()) || 0);
+      await olga.locator('[data-testid="composer-tab-comment"]').click();
+      const input = olga.locator('[data-testid="composer-input"]');
+      await input.fill('');
+      await input.pressSequentially('@Ann');
+      await visible(olga.locator('[data-testid="mention-option"]', { hasText: AGENT.name }), 'Anna offered in the mention list');
+      await shot(olga, 'desktop-mention-menu-en');
+      await input.press('Enter');
+      await input.pressSequentially('please check the refund');
+      await input.press('Enter');
+      await visible(olga.locator('[data-private="true"] [data-testid="mention"]', { hasText: `@${AGENT.name}` }), 'the mention chip in the comment', LIVE);
+      const count = async () => Number((await anna.locator('[data-testid="bell-count"]').textContent()) || 0);
+      await waitFor('Anna\'s bell count to grow', async () => (await count()) > before, LIVE);
+      await waitFor('Anna\'s title badge', async () => (await anna.title()).startsWith('('), LIVE);
+      // On a phone the bell is in the list's header: back to the list.
+      await anna.locator('[data-testid="back-button"]').click();
+      await anna.locator('[data-testid="bell"]').click();
+      await visible(anna.locator('[data-testid="bell-item"][data-type="conversation_mention"]'), 'the mention in Anna\'s bell');
+      await shot(anna, 'phone-bell-de');
+      await anna.locator('[data-testid="bell-item"][data-type="conversation_mention"]').click();
+      await waitFor('the bell count once read', async () => (await count()) === before, LIVE);
+      if (await w.frame.locator('body', { hasText: 'please check the refund' }).count()) fail('the comment reached the widget');
+      await olga.locator('[data-testid="composer-tab-reply"]').click();
     });
 
     await step('Anna leaves the conversation and Olga\'s bar empties within seconds', async () => {

@@ -7,6 +7,7 @@
 
 import { h, icon } from '../shared/lib.js';
 import { t } from './i18n.js';
+import { attachMentions } from './mentions.js';
 
 const MAX_LEN = 150000;
 
@@ -32,6 +33,7 @@ export function mountComposer(slot, on) {
     h('div', { class: 'composer-foot' }, hint, send),
   );
   slot.replaceChildren(form);
+  const mentions = attachMentions(input, () => isPrivate);
 
   /** @param {boolean} priv @param {boolean} focus */
   function setMode(priv, focus) {
@@ -90,7 +92,8 @@ export function mountComposer(slot, on) {
     const content = input.value.replace(/^\s*\n|\s+$/g, '');
     if (!content.trim() || content.length > MAX_LEN) return;
     stopTyping();
-    on.onSend(content, isPrivate);
+    on.onSend(isPrivate ? mentions.encode(content) : content, isPrivate);
+    mentions.reset();
     input.value = '';
     autosize();
   }
@@ -100,7 +103,7 @@ export function mountComposer(slot, on) {
     submit();
   });
   input.addEventListener('keydown', (ev) => {
-    if (ev.key === 'Enter' && !ev.shiftKey && !ev.isComposing) {
+    if (ev.key === 'Enter' && !ev.shiftKey && !ev.isComposing && !mentions.open()) {
       ev.preventDefault();
       submit();
     } else if (ev.key === 'Escape') {
@@ -128,6 +131,7 @@ export function mountComposer(slot, on) {
     /** Switching conversations: keep nothing typed for another visitor. */
     reset() {
       stopTyping();
+      mentions.reset();
       input.value = '';
       setMode(false, false);
       autosize();

@@ -18,6 +18,7 @@ import { Viewing, renderCollision, renderViewerBar, rowViewers } from './viewers
 import { openAssignMenu } from './assign.js';
 import { renderBotBar } from './takeover.js';
 import { assignTo, hooks, toggleAssign, toggleStatus } from './actions.js';
+import { Bell } from './bell.js';
 
 /** @typedef {import('./api.js').Conversation} Conversation */
 /** @typedef {import('./api.js').Message} Message */
@@ -27,6 +28,7 @@ const app = $('app');
 const listEl = $('conversation-list');
 const contactPane = $('contact-pane');
 const banner = $('offline-banner');
+const bell = new Bell($('bell'), () => renderListPane());
 
 // ------------------------------------------------------------------ panes
 
@@ -123,7 +125,8 @@ const baseTitle = document.title;
 
 function renderListPane() {
   // "(3) Inbox – Parlor": unread chats show in the browser tab too.
-  const unread = [...state.convs.values()].filter((c) => c.status !== 'resolved' && c.unread_count > 0 && c.id !== state.openId).length;
+  // Unread notifications, else unread chats.
+  const unread = bell.unread || [...state.convs.values()].filter((c) => c.status !== 'resolved' && c.unread_count > 0 && c.id !== state.openId).length;
   document.title = unread ? `(${unread}) ${baseTitle}` : baseTitle;
   updateFilters(state.filter, state.counts, state.teams);
   renderList(listEl, visibleConvs(), {
@@ -434,6 +437,9 @@ const realtime = new Realtime({
           void openConversation(id);
         }
         break;
+      case 'notification.created':
+        bell.arrived(d);
+        break;
       case 'viewers.update':
         viewing.update(d);
         renderAll();
@@ -472,6 +478,7 @@ const realtime = new Realtime({
 });
 
 const viewing = new Viewing((frame) => realtime.send(frame));
+void bell.load();
 Object.assign(hooks, { render: renderAll, counts: refreshCounts, team: () => void loadTeam() });
 
 /** @type {any} */ (window).parlorDebug = { dropConnection: (/** @type {number} */ ms) => realtime.dropConnection(ms) };

@@ -9,6 +9,7 @@ import { Timeline, activityText, avatar, h, icon, linkify } from '../shared/lib.
 import { t } from './i18n.js';
 import { contactAvatar, contactName, withAvailability } from './people.js';
 import { presenceDot } from './list.js';
+import { withMentions } from './mentions.js';
 
 /**
  * @typedef {import('./api.js').Message} Message
@@ -125,7 +126,7 @@ function buildMessage(e, first, last, opts) {
   const base = { 'data-testid': 'message', 'data-message-id': m.id || null, 'data-echo-id': m.echo_id ?? null, 'data-status': e.state };
   const time = h('time', { class: 'msg-time', datetime: new Date(m.created_at * 1000).toISOString(), title: opts.fmt.full(m.created_at), text: opts.fmt.time(m.created_at) });
   const text = h('p', { class: 'text' });
-  text.appendChild(linkify(m.content ?? ''));
+  text.appendChild(m.private ? withMentions(m.content ?? '') : linkify(m.content ?? ''));
 
   if (m.message_type === 2) {
     return h('li', { ...base, class: 'activity', title: opts.fmt.full(m.created_at) }, h('span', { class: 'text', text: activityText(m, t) }));
