@@ -10,6 +10,7 @@
 import { avatar, errorText, h, icon } from '../shared/lib.js';
 import { AVAILABILITY, ROLES, account, api, base, body, copyBox, failed, field, fmt, me, photoPicker, root, select, t, toast } from './common.js';
 import { greeterCard } from './bot.js';
+import { notificationsCard } from './notify.js';
 import { teamsView } from './teams.js';
 
 // ---- Agents ---------------------------------------------------------------
@@ -329,6 +330,7 @@ async function profileView() {
     h('header', { class: 'settings-head' }, h('h2', { text: t('settings.profile') }), h('p', { class: 'lead', text: t('settings.profileLead') })),
     form,
     availabilityCard,
+    await notificationsCard(),
     pw,
     tokenCard,
   );
