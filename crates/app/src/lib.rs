@@ -6,6 +6,7 @@
 //! (a visitor or an agent) is a parameter, [`Actor`], not part of a name.
 
 pub mod accounts;
+pub mod assignment;
 pub mod auth;
 pub mod bootstrap;
 pub mod bots;

@@ -168,7 +168,12 @@ impl App {
     /// Sets the user's availability in one of their accounts (`NotFound`
     /// when they are not in it).
     pub async fn set_own_availability(&self, user: UserId, account: AccountId, a: Availability) -> Result<()> {
-        Ok(self.store().set_availability(account, user, a).await?)
+        self.store().set_availability(account, user, a).await?;
+        // Back online: the waiting conversations of their inboxes may go to them.
+        if a == Availability::Online {
+            self.agent_arrived(account, user).await;
+        }
+        Ok(())
     }
 
     /// The user's availability in each account.

@@ -6,6 +6,7 @@
 //! in its `WHERE` clause (ARCHITECTURE.md, invariant 4).
 
 mod accounts;
+mod assignment;
 mod batch;
 mod batch_pg;
 mod batch_sqlite;
@@ -37,6 +38,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{PgPool, SqlitePool};
 
 pub use accounts::{Access, Credential, NewUser, UserRecord};
+pub use assignment::Candidate;
 pub use contacts::ContactPatch;
 pub use conversations::{ConversationCounts, ConversationFilter, Locked, NewConversation};
 pub use events::{EventRecord, NewEvent};

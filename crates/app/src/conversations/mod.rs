@@ -159,8 +159,16 @@ impl App {
         };
         let view = self.insert_conversation(&new, flow.as_ref()).await?;
         let app = self.clone();
-        let (inbox, id) = (v.inbox_id, view.conversation.id);
-        tokio::spawn(async move { app.notify_creation(account_id, inbox, id).await });
+        let (inbox, id, bot) = (v.inbox_id, view.conversation.id, flow.is_some());
+        tokio::spawn(async move {
+            // The bot's conversations wait for a takeover, not for an agent.
+            if !bot {
+                if let Err(e) = app.auto_assign(account_id, id).await {
+                    tracing::warn!(error = %e, "could not assign a new conversation");
+                }
+            }
+            app.notify_creation(account_id, inbox, id).await
+        });
         // The page where the chat started is context on the contact too (W10).
         let patch = store::ContactPatch { additional_attributes: Some(attributes), ..Default::default() };
         if let Err(e) = self.store().update_contact(account_id, v.contact_id, patch, self.now()).await {

@@ -64,7 +64,13 @@ impl App {
             }
         };
         match self.change_status(c.account_id, c.id, status, snoozed_until, &activity).await {
-            Ok(records) => self.publish_records(&records).await,
+            Ok(records) => {
+                self.publish_records(&records).await;
+                // Its agent has one open conversation fewer: the queue may move.
+                if c.assignee_id.is_some() && status != ConversationStatus::Open {
+                    self.spawn_assign_waiting(c.account_id, c.inbox_id);
+                }
+            }
             Err(store::StoreError::Conflict(store::Conflict::OpenConversation)) => {
                 return Err(AppError::Conflict {
                     code: "conversation_already_open",
@@ -182,6 +188,9 @@ impl App {
         records.push(tx.append_conversation_event(c.account_id, c.id, EventKind::AssigneeChanged, now).await?);
         tx.commit().await?;
         self.publish_records(&records).await;
+        if locked.assignee.is_some() {
+            self.spawn_assign_waiting(c.account_id, c.inbox_id);
+        }
         if let Some(user) = assignee {
             let actor = Some(("user", agent.user.id.0));
             self.notify(c.account_id, user, crate::notifications::CONVERSATION_ASSIGNMENT, c.id, actor, None).await;

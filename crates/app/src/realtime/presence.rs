@@ -244,6 +244,13 @@ impl App {
                 }
             }
             for update in flushed.updates {
+                // An agent who came online may take waiting conversations.
+                for (who, on) in &update.changes {
+                    if let (Present::User { id }, true) = (who, on) {
+                        let (app, account, user) = (self.clone(), update.account_id, UserId(*id));
+                        tokio::spawn(async move { app.agent_arrived(account, user).await });
+                    }
+                }
                 self.hub().publish_presence(update);
             }
             let (viewers, sightings) = self.viewers().flush(Instant::now());

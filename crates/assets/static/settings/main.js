@@ -167,6 +167,13 @@ async function inboxView(/** @type {number} */ id) {
     h('p', { class: 'muted hint', text: t('settings.lockHint') }),
     check('only_assignee_replies', inbox.only_assignee_replies, t('settings.onlyAssignee'), 'inbox-only-assignee'),
     h('p', { class: 'muted hint', text: t('settings.onlyAssigneeHint') }),
+    check('enable_auto_assignment', inbox.enable_auto_assignment, t('settings.autoAssign'), 'inbox-auto-assign'),
+    h(
+      'div',
+      { class: 'row' },
+      field(t('settings.assignLimit'), text('max_assignment_limit', String(inbox.auto_assignment_config?.max_assignment_limit ?? ''), { type: 'number', min: 1, max: 1000, 'data-testid': 'inbox-assign-limit' }), t('settings.assignLimitHint')),
+      field(t('settings.assignOrder'), select('assignment_order', [['round_robin', t('settings.roundRobin')], ['balanced', t('settings.balanced')]], inbox.auto_assignment_config?.assignment_order || 'round_robin')),
+    ),
     field(t('settings.allowedDomains'), domains, t('settings.allowedDomainsHint')),
     h('button', { type: 'submit', class: 'btn primary', 'data-testid': 'inbox-save' }, t('settings.save')),
   );
@@ -182,6 +189,8 @@ async function inboxView(/** @type {number} */ id) {
         timezone: s('timezone'),
         lock_to_single_conversation: f.has('lock_to_single_conversation'),
         only_assignee_replies: f.has('only_assignee_replies'),
+        enable_auto_assignment: f.has('enable_auto_assignment'),
+        auto_assignment_config: { max_assignment_limit: s('max_assignment_limit') ? Number(s('max_assignment_limit')) : null, assignment_order: s('assignment_order') },
         channel: {
           website_url: s('website_url'),
           widget_color: s('widget_color'),

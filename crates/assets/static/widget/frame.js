@@ -166,7 +166,7 @@ const state = {
 };
 const cursors = new Cursors();
 /** Live messages of a conversation not shown yet (showConversation adds them). @type {Message[]} */
-const early = [];
+let early = [];
 
 // ---------------------------------------------------------------- host page link
 
@@ -417,7 +417,8 @@ function showConversation(conv, messages) {
   chosen.set(conv.id);
   cursors.bump(conv.id, conv.seq);
   for (const m of messages) addMessage(m, false);
-  for (const m of early.splice(0)) if (m.conversation_id === conv.id) addMessage(m, false);
+  for (const m of early) if (m.conversation_id === conv.id) addMessage(m, false);
+  early = early.filter((m) => m.conversation_id !== conv.id);
   state.agent = assigneeOf(conv) ?? state.agent;
 }
 

@@ -13,6 +13,9 @@ use tokio_tungstenite::tungstenite::Message as WsMessage;
 
 use crate::helpers::*;
 
+// Working together across processes (issue 13).
+mod team;
+
 fn nats_url() -> String {
     std::env::var("PARLOR_TEST_NATS_URL").unwrap_or_else(|_| "nats://127.0.0.1:4222".into())
 }
@@ -25,7 +28,7 @@ async fn shared_database() -> (tempfile_dir::TempDir, String) {
 }
 
 /// Process A in this test process (with the owner's token), process B beside it.
-pub(crate) async fn two_processes() -> (TestApp, parlor::Server, tempfile_dir::TempDir) {
+async fn two_processes() -> (TestApp, parlor::Server, tempfile_dir::TempDir) {
     let (dir, url) = shared_database().await;
     let a = TestApp::spawn_on(dir, Some(url), |c| c.nats_url = Some(nats_url())).await;
     let b_dir = tempfile_dir::TempDir::new();
@@ -39,7 +42,7 @@ fn ws_url(base: &str) -> String {
     format!("{}/ws", base.replace("http://", "ws://"))
 }
 
-pub(crate) async fn socket(base: &str, auth: Value) -> (Ws, Value) {
+async fn socket(base: &str, auth: Value) -> (Ws, Value) {
     let (mut ws, _) = tokio_tungstenite::connect_async(ws_url(base)).await.expect("connect");
     ws.send(WsMessage::text(auth.to_string())).await.expect("send auth");
     let hello = next_json(&mut ws).await;

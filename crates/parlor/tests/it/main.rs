@@ -3,12 +3,12 @@
 
 mod admin_cli;
 mod app_api;
+mod assignment;
 mod auth;
 mod bots;
 mod client_api;
 mod client_api_guards;
 mod cluster;
-mod cluster_team;
 mod delivery;
 mod hardening;
 mod health;

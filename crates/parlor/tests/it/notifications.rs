@@ -17,7 +17,7 @@ async fn list(app: &TestApp, token: &str) -> Value {
 
 /// Waits for the user's notifications to say `count` (they are written after commit).
 async fn until_count(app: &TestApp, token: &str, count: i64) -> Value {
-    for _ in 0..100 {
+    for _ in 0..250 {
         let data = list(app, token).await;
         if data["meta"]["count"] == count {
             return data;
@@ -88,7 +88,7 @@ async fn new_messages_in_an_assigned_conversation_are_one_notification_updated()
     // Read, then another message: the same row is unread again.
     app.post(&anna_token, &app.api("/notifications/read_all"), json!({})).await;
     app.visitor_says(&v, conversation, "fourth").await;
-    for _ in 0..100 {
+    for _ in 0..250 {
         if list(&app, &anna_token).await["meta"]["unread_count"] == 1 {
             break;
         }

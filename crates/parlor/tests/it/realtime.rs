@@ -61,19 +61,37 @@ async fn a_visitor_receives_an_agents_reply_live_with_the_senders_name() {
 }
 
 #[tokio::test]
-async fn a_visitor_never_receives_a_private_comment_nor_private_typing() {
+async fn a_visitor_never_receives_a_private_comment_by_any_path() {
     let app = TestApp::spawn().await;
     let (v, c) = app.visitor_with_conversation().await;
     assign_to_admin(&app, c).await;
     let (mut ws, _) = visitor_socket(&app, &v, None).await;
-    app.agent_says(&app.admin_token, c, "internal: VIP customer", true).await;
+    // Every path a comment has: the message, its typing, a teammate composing
+    // it in the viewer bar, and the notification of a mention in it.
+    let (anna, anna_token) = app.create_user(1, "anna@example.com", Role::Agent).await;
+    let (mut agent, _) = agent_socket(&app, &app.admin_token, None).await;
+    let composing = json!({"event": "viewing", "conversation": c, "composing": "comment"});
+    send_text(&mut agent, &composing.to_string()).await;
+    let note = format!("internal: VIP customer, [@anna](mention://user/{anna}/anna)");
+    app.agent_says(&app.admin_token, c, &note, true).await;
     typing(&app, &app.admin_token, c, true, true).await;
     typing(&app, &app.admin_token, c, false, true).await;
+    let (mut anna_ws, _) = agent_socket(&app, &anna_token, None).await;
+    // The notification was written: Anna's list has it (after commit, so wait).
+    for _ in 0..100 {
+        if app.get(&anna_token, &app.api("/notifications")).await.1["data"]["meta"]["count"] == 1 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    drop(anna_ws.close(None).await);
+    // Past a viewers batch, so the composing state went out to agents.
+    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
     // A barrier: the visitor's frames keep the order they were published in,
     // so when the public reply is the very next frame, nothing private came
-    // before it.
+    // before it (next_frame skips no event: presence and viewers included).
     app.agent_says(&app.admin_token, c, "public reply", false).await;
-    let next = next_json(&mut ws).await;
+    let next = next_frame(&mut ws).await;
     assert_eq!(next["event"], "message.created");
     assert_eq!(next["data"]["content"], "public reply");
     app.stop().await;

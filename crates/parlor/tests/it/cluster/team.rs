@@ -4,7 +4,7 @@
 
 use serde_json::json;
 
-use crate::cluster::{socket, two_processes};
+use super::{socket, two_processes};
 use crate::helpers::*;
 
 #[tokio::test]
