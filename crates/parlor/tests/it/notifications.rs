@@ -80,7 +80,9 @@ async fn new_messages_in_an_assigned_conversation_are_one_notification_updated()
     until_count(&app, &anna_token, 1).await;
     app.visitor_says(&v, conversation, "first").await;
     let data = until_count(&app, &anna_token, 2).await;
-    assert_eq!(data["payload"][0]["notification_type"], "assigned_conversation_new_message");
+    let kinds: Vec<&Value> =
+        data["payload"].as_array().expect("payload").iter().map(|n| &n["notification_type"]).collect();
+    assert!(kinds.contains(&&json!("assigned_conversation_new_message")), "{kinds:?}");
     app.visitor_says(&v, conversation, "second").await;
     app.visitor_says(&v, conversation, "third").await;
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
