@@ -32,6 +32,10 @@ impl Tx {
     ) -> Result<(ConversationId, EventRecord)> {
         let attrs = serde_json::to_string(&n.additional_attributes).map_err(|e| StoreError::Other(e.to_string()))?;
         let status = if n.bot.is_some() { ConversationStatus::Pending } else { ConversationStatus::Open };
+        // The counter row before the account's row: an assignment locks them
+        // in that order too (counters, then the account's event seq), so the
+        // two cannot deadlock on PostgreSQL.
+        self.bump_count(n.account_id, n.inbox_id, status, None, 1).await?;
         let (display_id,): (i64,) = self
             .fetch_one(
                 q("UPDATE accounts SET last_display_id = last_display_id + 1 WHERE id = $1 RETURNING last_display_id")
@@ -56,7 +60,6 @@ impl Tx {
             )
             .await?;
         let id = ConversationId(id);
-        self.bump_count(n.account_id, n.inbox_id, status, None, 1).await?;
         let event = NewEvent {
             account_id: n.account_id,
             inbox_id: n.inbox_id,
