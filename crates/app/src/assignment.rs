@@ -37,26 +37,30 @@ pub fn choose(
 impl App {
     /// Gives the conversation to an agent if its inbox assigns automatically
     /// and someone may take it; `false` when it keeps waiting.
-    pub(crate) async fn auto_assign(&self, account: AccountId, conversation: ConversationId) -> Result<bool> {
-        let view = self.store().conversation_view(account, conversation).await?;
-        let c = &view.conversation;
-        let inbox = self.store().inbox(account, c.inbox_id).await?;
+    pub(crate) async fn auto_assign(
+        &self,
+        account: AccountId,
+        inbox: InboxId,
+        conversation: ConversationId,
+    ) -> Result<bool> {
+        // Most inboxes assign by hand: their flag is the only read.
+        let inbox = self.store().inbox(account, inbox).await?;
         if !inbox.enable_auto_assignment {
             return Ok(false);
         }
-        let team = match c.team_id {
-            Some(t) => self.store().team(account, t).await.ok().filter(|t| t.allow_auto_assign).map(|t| t.id),
-            None => None,
-        };
         let now = self.now();
         let mut tx = self.store().begin().await?;
-        tx.lock_inbox(account, c.inbox_id).await?;
+        tx.lock_inbox(account, inbox.id).await?;
         let locked = tx.lock_conversation(account, conversation).await?;
         if locked.assignee.is_some() || locked.agent_bot_id.is_some() || locked.status != ConversationStatus::Open {
             tx.rollback().await?;
             return Ok(false);
         }
-        let candidates = tx.assignment_candidates(account, c.inbox_id, team).await?;
+        let team = match locked.team_id {
+            Some(t) => self.store().team(account, t).await.ok().filter(|t| t.allow_auto_assign).map(|t| t.id),
+            None => None,
+        };
+        let candidates = tx.assignment_candidates(account, inbox.id, team).await?;
         let presence = self.presence();
         let online = |u: UserId| presence.is_online(account, crate::presence::Present::User { id: u.0 });
         let Some(user) = choose(&candidates, online, inbox.max_assignment_limit, inbox.assignment_order) else {
@@ -87,7 +91,7 @@ impl App {
             Err(e) => return tracing::warn!(error = %e, "could not read waiting conversations"),
         };
         for conversation in waiting {
-            match self.auto_assign(account, conversation).await {
+            match self.auto_assign(account, inbox, conversation).await {
                 Ok(true) => {}
                 Ok(false) => return,
                 Err(e) => return tracing::warn!(error = %e, "could not assign a waiting conversation"),

@@ -163,7 +163,7 @@ impl App {
         tokio::spawn(async move {
             // The bot's conversations wait for a takeover, not for an agent.
             if !bot {
-                if let Err(e) = app.auto_assign(account_id, id).await {
+                if let Err(e) = app.auto_assign(account_id, inbox, id).await {
                     tracing::warn!(error = %e, "could not assign a new conversation");
                 }
             }
