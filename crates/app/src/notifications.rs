@@ -207,9 +207,10 @@ impl App {
         }
     }
 
-    /// A visitor's new conversation: the inbox's agents who asked for it.
+    /// A visitor's new conversation: the inbox's agents who asked for it, in
+    /// one read (most ask for none).
     pub(crate) async fn notify_creation(&self, account: AccountId, inbox: InboxId, conversation: ConversationId) {
-        let members = match self.store().inbox_members(account, inbox).await {
+        let members = match self.store().creation_listeners(account, inbox).await {
             Ok(m) => m,
             Err(e) => return tracing::warn!(error = %e, "could not read inbox members"),
         };

@@ -114,6 +114,22 @@ impl Store {
         Ok(row(self.read_one(q(&sql).bind(account_id.0).bind(id)).await?))
     }
 
+    /// The inbox's members who chose to hear of its new conversations (the
+    /// default leaves it off, so a member without settings is not one).
+    pub async fn creation_listeners(&self, account_id: AccountId, inbox: InboxId) -> Result<Vec<UserId>> {
+        let rows: Vec<(i64,)> = self
+            .read_all(
+                q("SELECT im.user_id FROM inbox_members im JOIN notification_settings ns \
+                   ON ns.account_id = im.account_id AND ns.user_id = im.user_id \
+                   WHERE im.account_id = $1 AND im.inbox_id = $2 AND ns.push_flags LIKE '%conversation_creation%' \
+                   ORDER BY im.user_id")
+                .bind(account_id.0)
+                .bind(inbox.0),
+            )
+            .await?;
+        Ok(rows.into_iter().map(|(u,)| UserId(u)).collect())
+    }
+
     /// A page of the user's notifications, newest first, with the unread and
     /// total counts.
     pub async fn notifications(

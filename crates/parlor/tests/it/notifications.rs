@@ -165,3 +165,19 @@ async fn notification_settings_choose_what_arrives() {
     assert_eq!(list(&app, &anna_token).await["meta"]["count"], 0, "assignment is off for her");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_new_conversation_notifies_only_the_members_who_asked_for_it() {
+    let app = TestApp::spawn().await;
+    let (_, anna_token) = app.create_user(1, "anna@example.com", Role::Agent).await;
+    let (_, ben_token) = app.create_user(1, "ben@example.com", Role::Agent).await;
+    let flags = json!({"notification_settings": {"selected_push_flags": ["push_conversation_creation"]}});
+    assert_eq!(app.send_as(&anna_token, Method::PUT, &app.api("/notification_settings"), flags).await.0, 200);
+    let (_, conversation) = app.visitor_with_conversation().await;
+    let data = until_count(&app, &anna_token, 1).await;
+    assert_eq!(data["payload"][0]["notification_type"], "conversation_creation");
+    assert_eq!(data["payload"][0]["primary_actor_id"], conversation);
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    assert_eq!(list(&app, &ben_token).await["meta"]["count"], 0, "off by default");
+    app.stop().await;
+}
