@@ -182,8 +182,10 @@ impl App {
         match appended {
             Appended::New(m, record, status, assignee) => {
                 self.publish_message(v.contact_id, &m, &record).await;
-                if let Some(user) = assignee {
-                    self.notify_new_message(&m, user);
+                match assignee {
+                    Some(user) => self.notify_new_message(&m, user),
+                    None if status == ConversationStatus::Pending => self.notify_handoff(&m),
+                    None => {}
                 }
                 if m.display_id != display_id {
                     // The store moved it into the visitor's open conversation.

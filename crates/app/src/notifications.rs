@@ -1,5 +1,6 @@
 //! Notifications (I10): a conversation assigned to you, a new message in one
-//! you own, a mention in a comment, a new conversation in your inboxes.
+//! you own, a mention in a comment, a new conversation in your inboxes, a
+//! visitor waiting in a bot's conversation (the bot handing off).
 //! Written after the change committed, never inside the message transaction;
 //! a new message's is one row per conversation and recipient, updated, and
 //! written at most every [`REPEAT_AFTER`] per pair (the message path stays as
@@ -20,18 +21,33 @@ pub const CONVERSATION_CREATION: &str = "conversation_creation";
 pub const CONVERSATION_ASSIGNMENT: &str = "conversation_assignment";
 pub const NEW_MESSAGE: &str = "assigned_conversation_new_message";
 pub const CONVERSATION_MENTION: &str = "conversation_mention";
-/// Chatwoot's kinds, in the order the settings list them.
-pub const KINDS: &[&str] = &[CONVERSATION_CREATION, CONVERSATION_ASSIGNMENT, NEW_MESSAGE, CONVERSATION_MENTION];
+/// Parlor's own, named after Chatwoot's `conversation.bot_handoff` event: the
+/// greeter has said all it can and the visitor wrote, so a human is needed.
+pub const BOT_HANDOFF: &str = "conversation_bot_handoff";
+/// Chatwoot's kinds and Parlor's one, in the order the settings list them.
+pub const KINDS: &[&str] =
+    &[CONVERSATION_CREATION, CONVERSATION_ASSIGNMENT, NEW_MESSAGE, CONVERSATION_MENTION, BOT_HANDOFF];
 /// On until a user chooses: all but a new conversation (every visitor's chat
 /// would ring every agent).
-const DEFAULT_FLAGS: &[&str] = &[CONVERSATION_ASSIGNMENT, NEW_MESSAGE, CONVERSATION_MENTION];
+const DEFAULT_FLAGS: &[&str] = &[CONVERSATION_ASSIGNMENT, NEW_MESSAGE, CONVERSATION_MENTION, BOT_HANDOFF];
 
 /// How long a new-message notification stands for the messages after it.
 const REPEAT_AFTER: Duration = Duration::from_secs(30);
 
-/// Recently notified (recipient, conversation) pairs for new messages.
+/// Recently notified (recipient, conversation) pairs for new messages; a
+/// handoff's under `UserId(0)`, which no user has (it goes to a whole inbox).
 #[derive(Default)]
 pub struct Recent(Mutex<HashMap<(UserId, ConversationId), Instant>>);
+
+impl Recent {
+    /// `true` when nothing was notified for `key` within [`REPEAT_AFTER`].
+    fn fresh(&self, key: (UserId, ConversationId)) -> bool {
+        let mut recent = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        let now = Instant::now();
+        recent.retain(|_, at| now.duration_since(*at) < REPEAT_AFTER);
+        recent.insert(key, now).is_none()
+    }
+}
 
 /// A user's choices (Chatwoot's flags, and the inbox page's).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -145,9 +161,22 @@ impl App {
                 return;
             }
         };
-        if !wanted {
-            return;
+        if wanted {
+            self.deliver(account, user, kind, conversation, actor, message).await;
         }
+    }
+
+    /// Stores the notification and publishes it to the user's sockets, for a
+    /// user known to want it.
+    async fn deliver(
+        &self,
+        account: AccountId,
+        user: UserId,
+        kind: &'static str,
+        conversation: ConversationId,
+        actor: Option<(&'static str, i64)>,
+        message: Option<MessageId>,
+    ) {
         let n = NewNotification {
             account_id: account,
             user_id: user,
@@ -166,13 +195,8 @@ impl App {
     /// A visitor's message in an assigned conversation, off its path: at most
     /// one write per recipient and conversation every [`REPEAT_AFTER`].
     pub(crate) fn notify_new_message(&self, m: &Message, assignee: UserId) {
-        {
-            let mut recent = self.inner.recent.0.lock().unwrap_or_else(|p| p.into_inner());
-            let now = Instant::now();
-            recent.retain(|_, at| now.duration_since(*at) < REPEAT_AFTER);
-            if recent.insert((assignee, m.conversation_id), now).is_some() {
-                return;
-            }
+        if !self.inner.recent.fresh((assignee, m.conversation_id)) {
+            return;
         }
         let app = self.clone();
         let (account, conversation, message) = (m.account_id, m.conversation_id, m.id);
@@ -183,6 +207,39 @@ impl App {
         tokio::spawn(
             async move { app.notify(account, assignee, NEW_MESSAGE, conversation, actor, Some(message)).await },
         );
+    }
+
+    /// A visitor's message in a pending, unassigned conversation: when a bot
+    /// has it, the bot has nothing more to say (the greeter's one step is
+    /// behind it) and the inbox's agents hear that someone waits. One row per
+    /// agent and conversation, raised again at most every [`REPEAT_AFTER`];
+    /// nothing after a takeover (the bot no longer has it).
+    pub(crate) fn notify_handoff(&self, m: &Message) {
+        if !self.inner.recent.fresh((UserId(0), m.conversation_id)) {
+            return;
+        }
+        let app = self.clone();
+        let m = m.clone();
+        tokio::spawn(async move {
+            let bot = match app.store().conversation_by_display_id(m.account_id, m.display_id).await {
+                Ok(v) => v.conversation.agent_bot_id.is_some(),
+                Err(e) => return tracing::warn!(error = %e, "could not read a bot's conversation"),
+            };
+            if !bot {
+                return;
+            }
+            let users = match app.store().listeners(m.account_id, m.inbox_id, BOT_HANDOFF, true).await {
+                Ok(u) => u,
+                Err(e) => return tracing::warn!(error = %e, "could not read inbox members"),
+            };
+            let actor = match m.sender {
+                Sender::Contact(c) => Some(("contact", c.0)),
+                _ => None,
+            };
+            for user in users {
+                app.deliver(m.account_id, user, BOT_HANDOFF, m.conversation_id, actor, Some(m.id)).await;
+            }
+        });
     }
 
     /// The users a comment mentions (teams through their members), the
@@ -210,12 +267,12 @@ impl App {
     /// A visitor's new conversation: the inbox's agents who asked for it, in
     /// one read (most ask for none).
     pub(crate) async fn notify_creation(&self, account: AccountId, inbox: InboxId, conversation: ConversationId) {
-        let members = match self.store().creation_listeners(account, inbox).await {
+        let members = match self.store().listeners(account, inbox, CONVERSATION_CREATION, false).await {
             Ok(m) => m,
             Err(e) => return tracing::warn!(error = %e, "could not read inbox members"),
         };
         for user in members {
-            self.notify(account, user, CONVERSATION_CREATION, conversation, None, None).await;
+            self.deliver(account, user, CONVERSATION_CREATION, conversation, None, None).await;
         }
     }
 

@@ -92,7 +92,7 @@ impl Store {
                 q("INSERT INTO notifications (account_id, user_id, notification_type, conversation_id, actor_type, \
                    actor_id, message_id, created_at, last_activity_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) \
                    ON CONFLICT (user_id, conversation_id, notification_type) \
-                   WHERE notification_type = 'assigned_conversation_new_message' \
+                   WHERE notification_type IN ('assigned_conversation_new_message', 'conversation_bot_handoff') \
                    DO UPDATE SET read_at = NULL, last_activity_at = $8, message_id = $7, actor_type = $5, actor_id = $6 \
                    RETURNING id")
                 .bind(n.account_id.0)
@@ -114,19 +114,24 @@ impl Store {
         Ok(row(self.read_one(q(&sql).bind(account_id.0).bind(id)).await?))
     }
 
-    /// The inbox's members who chose to hear of its new conversations (the
-    /// default leaves it off, so a member without settings is not one).
-    pub async fn creation_listeners(&self, account_id: AccountId, inbox: InboxId) -> Result<Vec<UserId>> {
-        let rows: Vec<(i64,)> = self
-            .read_all(
-                q("SELECT im.user_id FROM inbox_members im JOIN notification_settings ns \
-                   ON ns.account_id = im.account_id AND ns.user_id = im.user_id \
-                   WHERE im.account_id = $1 AND im.inbox_id = $2 AND ns.push_flags LIKE '%conversation_creation%' \
-                   ORDER BY im.user_id")
-                .bind(account_id.0)
-                .bind(inbox.0),
-            )
-            .await?;
+    /// The inbox's members whose push flags hold `kind`; with `by_default`
+    /// also those who never chose (the kind is on until they do). One read,
+    /// for the kinds every member of an inbox may hear of.
+    pub async fn listeners(
+        &self,
+        account_id: AccountId,
+        inbox: InboxId,
+        kind: &str,
+        by_default: bool,
+    ) -> Result<Vec<UserId>> {
+        let unset = if by_default { "OR ns.user_id IS NULL" } else { "" };
+        let sql = format!(
+            "SELECT im.user_id FROM inbox_members im LEFT JOIN notification_settings ns \
+             ON ns.account_id = im.account_id AND ns.user_id = im.user_id \
+             WHERE im.account_id = $1 AND im.inbox_id = $2 AND (ns.push_flags LIKE $3 {unset}) ORDER BY im.user_id"
+        );
+        let rows: Vec<(i64,)> =
+            self.read_all(q(&sql).bind(account_id.0).bind(inbox.0).bind(format!("%{kind}%"))).await?;
         Ok(rows.into_iter().map(|(u,)| UserId(u)).collect())
     }
 

@@ -137,6 +137,8 @@ function noteText(n) {
       return t('inbox.noteMention', vars);
     case 'assigned_conversation_new_message':
       return t('inbox.noteMessage', vars);
+    case 'conversation_bot_handoff':
+      return t('inbox.noteHandoff', vars);
     default:
       return t('inbox.noteCreated', vars);
   }

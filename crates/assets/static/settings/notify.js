@@ -8,7 +8,13 @@
 import { h } from '../shared/lib.js';
 import { api, base, failed, t, toast } from './common.js';
 
-const KINDS = ['conversation_creation', 'conversation_assignment', 'assigned_conversation_new_message', 'conversation_mention'];
+const KINDS = [
+  'conversation_creation',
+  'conversation_assignment',
+  'assigned_conversation_new_message',
+  'conversation_mention',
+  'conversation_bot_handoff',
+];
 
 export async function notificationsCard() {
   const url = `${base}/notification_settings`;

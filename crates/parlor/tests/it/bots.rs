@@ -18,7 +18,7 @@ async fn inbox_id(app: &TestApp) -> i64 {
     app.get(&app.admin_token, &app.api("/inboxes")).await.1["payload"][0]["id"].as_i64().expect("inbox")
 }
 
-async fn greeter_on(app: &TestApp) -> i64 {
+pub(crate) async fn greeter_on(app: &TestApp) -> i64 {
     let inbox = inbox_id(app).await;
     let url = app.api(&format!("/inboxes/{inbox}/greeter"));
     let body = json!({"enabled": true, "name": "Robo", "greeting": GREETING});
@@ -28,7 +28,7 @@ async fn greeter_on(app: &TestApp) -> i64 {
 }
 
 /// The conversation's messages once the bot's greeting (or nothing) settled.
-async fn until_greeted(app: &TestApp, conversation: i64) -> Vec<Value> {
+pub(crate) async fn until_greeted(app: &TestApp, conversation: i64) -> Vec<Value> {
     for _ in 0..100 {
         let messages = app.agent_messages(&app.admin_token, conversation).await;
         if messages.iter().any(|m| m["sender_type"] == "agent_bot") {

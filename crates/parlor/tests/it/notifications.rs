@@ -15,11 +15,13 @@ async fn list(app: &TestApp, token: &str) -> Value {
     body["data"].clone()
 }
 
-/// Waits for the user's notifications to say `count` (they are written after commit).
+/// Waits for the user's notifications to say `count` and list as many (they
+/// are written after commit, and the list and its count are two reads).
 async fn until_count(app: &TestApp, token: &str, count: i64) -> Value {
     for _ in 0..250 {
         let data = list(app, token).await;
-        if data["meta"]["count"] == count {
+        let listed = data["payload"].as_array().map_or(0, Vec::len) as i64;
+        if data["meta"]["count"] == count && listed == count {
             return data;
         }
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
@@ -179,5 +181,42 @@ async fn a_new_conversation_notifies_only_the_members_who_asked_for_it() {
     assert_eq!(data["payload"][0]["primary_actor_id"], conversation);
     tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     assert_eq!(list(&app, &ben_token).await["meta"]["count"], 0, "off by default");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_visitor_writing_to_the_greeter_is_a_handoff_for_the_inbox_until_someone_takes_over() {
+    let app = TestApp::spawn().await;
+    crate::bots::greeter_on(&app).await;
+    let (_, anna_token) = app.create_user(1, "anna@example.com", Role::Agent).await;
+    let (_, ben_token) = app.create_user(1, "ben@example.com", Role::Agent).await;
+    let flags = json!({"notification_settings": {"selected_push_flags": ["push_conversation_mention"]}});
+    assert_eq!(app.send_as(&ben_token, Method::PUT, &app.api("/notification_settings"), flags).await.0, 200);
+    let (mut anna_ws, _) = app.ws_auth(json!({"event": "authenticate", "access_token": anna_token})).await;
+
+    let (v, conversation) = app.visitor_with_conversation().await;
+    crate::bots::until_greeted(&app, conversation).await;
+    // The greeting alone is no handoff: the visitor has not asked for anything yet.
+    assert_eq!(list(&app, &anna_token).await["meta"]["count"], 0);
+    app.visitor_says(&v, conversation, "Can a person help me?").await;
+    let live = next_event(&mut anna_ws, "notification.created").await;
+    assert_eq!(live["data"]["notification_type"], "conversation_bot_handoff", "{live}");
+    assert_eq!(live["data"]["primary_actor_id"], conversation);
+    assert_eq!(live["data"]["secondary_actor_type"], "Contact");
+    // More messages raise the same row, not new ones.
+    app.visitor_says(&v, conversation, "Hello?").await;
+    let data = until_count(&app, &anna_token, 1).await;
+    assert_eq!(data["payload"][0]["notification_type"], "conversation_bot_handoff");
+
+    // A conversation taken over before the visitor writes is no bot's: nobody is told.
+    let (v2, second) = app.visitor_with_conversation().await;
+    crate::bots::until_greeted(&app, second).await;
+    let take = app.api(&format!("/conversations/{second}/assignments"));
+    let (_, me) = app.get(&app.admin_token, &format!("{}/api/v1/profile", app.url)).await;
+    assert_eq!(app.post(&app.admin_token, &take, json!({"assignee_id": me["id"]})).await.0, 200);
+    app.visitor_says(&v2, second, "Thanks for joining").await;
+    tokio::time::sleep(std::time::Duration::from_millis(150)).await;
+    assert_eq!(list(&app, &anna_token).await["meta"]["count"], 1, "{}", list(&app, &anna_token).await);
+    assert_eq!(list(&app, &ben_token).await["meta"]["count"], 0, "Ben turned it off");
     app.stop().await;
 }

@@ -63,6 +63,7 @@ impl From<&app::Notification> for NotificationJson {
             "conversation_assignment" => format!("{who} assigned conversation #{display} to you"),
             "conversation_mention" => format!("{who} mentioned you in conversation #{display}"),
             "assigned_conversation_new_message" => format!("New message in conversation #{display}"),
+            "conversation_bot_handoff" => format!("{who} is waiting for a person in conversation #{display}"),
             _ => format!("A new conversation #{display} was created"),
         };
         let secondary_actor_type = match n.actor_type.as_deref() {
