@@ -131,7 +131,8 @@ impl App {
     /// Takes the conversation from its bot, in one transaction: open,
     /// assigned to the agent, the bot released, a line for the team ("Ben took
     /// over from the bot") and one for the visitor ("Ben joined the chat").
-    /// A conversation no bot has is simply assigned.
+    /// A conversation no bot has is simply assigned; one whose bot a
+    /// teammate released meanwhile is `already_taken_over` (409).
     pub async fn take_over(&self, agent: &AgentCtx, display_id: DisplayId) -> Result<ConversationView> {
         let view = self.conversation(agent, display_id).await?;
         let c = &view.conversation;
@@ -154,10 +155,17 @@ impl App {
         let now = self.now();
         let mut tx = self.store().begin().await?;
         let locked = tx.lock_conversation(account, id).await?;
-        let mut records = Vec::new();
-        if locked.agent_bot_id.is_some() {
-            tx.release_bot(&locked).await?;
+        if locked.agent_bot_id.is_none() {
+            // Someone took it over between our read and this lock (on this
+            // process or another): theirs stands, this one changes nothing.
+            tx.rollback().await?;
+            return Err(AppError::Conflict {
+                code: "already_taken_over",
+                message: "A teammate took this conversation over from the bot already.".into(),
+            });
         }
+        let mut records = Vec::new();
+        tx.release_bot(&locked).await?;
         if locked.status != ConversationStatus::Open {
             tx.set_status(&locked, ConversationStatus::Open, None, now).await?;
         }

@@ -118,7 +118,11 @@ impl App {
         if !private && c.agent_bot_id.is_some() {
             // A user's reply to the bot's conversation takes it over first,
             // so Chatwoot clients keep working (the inbox asks first).
-            Box::pin(self.take_over(agent, display_id)).await?;
+            match Box::pin(self.take_over(agent, display_id)).await {
+                // A teammate was quicker: the bot is gone all the same, the reply goes on.
+                Ok(_) | Err(AppError::Conflict { code: "already_taken_over", .. }) => {}
+                Err(e) => return Err(e),
+            }
             return Box::pin(self.agent_send(agent, display_id, AgentSend { body, private, echo_id, check_collision }))
                 .await;
         }

@@ -88,6 +88,10 @@ async function takeOver() {
     refreshCounts();
   } catch (err) {
     toast(t('inbox.errorAction', { reason: reason(err) }));
+    // A teammate took it over first: show theirs, and give the held reply back.
+    if (waitingReply?.id === c.id) composer.restore(waitingReply.content);
+    waitingReply = null;
+    upsert(await api.conversation(c.id).catch(() => c));
   }
   renderAll();
 }

@@ -247,7 +247,9 @@ pub enum AssignedJson {
     params(("account_id" = i64, Path), ("conversation_id" = i64, Path)),
     request_body = AssignPayload,
     responses((status = 200, body = AssignedJson, description = "The new assignee (an agent, with `assignee_id`) \
-        or team (with `team_id`), or null"), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
+        or team (with `team_id`), or null"), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody, description = "`already_taken_over`: a teammate took the bot's \
+        conversation over first"), (status = 422, body = ErrorBody)),
     security(("api_access_token" = [])))]
 async fn assign(
     State(state): State<AppState>,
