@@ -8,10 +8,12 @@
 
 import { h } from '../shared/lib.js';
 import { t } from './i18n.js';
+import { contactName } from './people.js';
 import { api, fmt } from './state.js';
 
 /** @typedef {{id: number, notification_type: string, push_message_title: string, primary_actor_id: number,
- *   secondary_actor?: {name?: string | null} | null, read_at: number | null, last_activity_at: number}} Note */
+ *   secondary_actor_type?: string | null, secondary_actor?: {id?: number, name?: string | null} | null,
+ *   read_at: number | null, last_activity_at: number}} Note */
 
 const BELL = 'M18 16v-5a6 6 0 10-12 0v5l-2 2h16zM10 20a2 2 0 004 0';
 
@@ -74,9 +76,18 @@ export class Bell {
   /** @param {boolean} [open] */
   toggle(open = this.panel.hidden) {
     this.panel.hidden = !open;
+    if (open) this.place();
     this.button.setAttribute('aria-expanded', String(open));
     // Asked once, when the agent first opens the bell (a user gesture).
     if (open && this.settings.browser && 'Notification' in window && Notification.permission === 'default') void Notification.requestPermission();
+  }
+
+  /** Keeps the open panel on screen, wherever the bell sits (list header, phone). */
+  place() {
+    this.panel.style.transform = '';
+    const r = this.panel.getBoundingClientRect();
+    const shift = Math.max(8 - r.left, Math.min(0, window.innerWidth - 8 - r.right));
+    if (shift) this.panel.style.transform = `translateX(${Math.round(shift)}px)`;
   }
 
   async markAll() {
@@ -129,7 +140,12 @@ export class Bell {
 
 /** The notification in the inbox's language. @param {Note} n */
 function noteText(n) {
-  const vars = { name: n.secondary_actor?.name || t('inbox.teammate'), n: n.primary_actor_id };
+  // A visitor who gave no name is "Visitor #N", as everywhere in the inbox.
+  const name =
+    n.secondary_actor_type === 'Contact'
+      ? contactName({ id: n.secondary_actor?.id ?? 0, name: n.secondary_actor?.name ?? '' })
+      : n.secondary_actor?.name || t('inbox.teammate');
+  const vars = { name, n: n.primary_actor_id };
   switch (n.notification_type) {
     case 'conversation_assignment':
       return t('inbox.noteAssigned', vars);

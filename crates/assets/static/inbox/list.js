@@ -6,6 +6,7 @@
 
 import { avatar, h, icon } from '../shared/lib.js';
 import { t } from './i18n.js';
+import { plainMentions } from './mentions.js';
 import { contactAvatar, contactName, withAvailability } from './people.js';
 
 /**
@@ -170,7 +171,7 @@ function row(c, opts) {
   if (last) {
     if (last.private) preview.appendChild(icon('lock', 'icon tiny'));
     if (last.message_type === 1 && last.sender?.id === opts.meId) preview.append(`${t('inbox.you')}: `);
-    preview.append((last.content ?? '').replace(/\s+/g, ' '));
+    preview.append(plainMentions(last.content ?? '').replace(/\s+/g, ' '));
   } else {
     preview.append(t('inbox.noMessages'));
   }

@@ -28,7 +28,11 @@ const app = $('app');
 const listEl = $('conversation-list');
 const contactPane = $('contact-pane');
 const banner = $('offline-banner');
-const bell = new Bell($('bell'), () => renderListPane());
+// On a phone the bell is on the list: the thread's back button carries a dot.
+const bell = new Bell($('bell'), () => {
+  renderListPane();
+  thread.back.classList.toggle('has-news', bell.unread > 0);
+});
 
 // ------------------------------------------------------------------ panes
 

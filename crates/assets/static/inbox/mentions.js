@@ -12,6 +12,9 @@ import { me, state } from './state.js';
 
 const STORED = /\[@([^\]\n]{1,80})\]\(mention:\/\/(user|team)\/(\d+)\/[^)\n]*\)/g;
 
+/** The text with its mentions as plain `@Name` (a row's preview). @param {string} text */
+export const plainMentions = (text) => text.replace(STORED, '@$1');
+
 /** A comment's text with its mentions as chips (links stay links). @param {string} text */
 export function withMentions(text) {
   const out = document.createDocumentFragment();

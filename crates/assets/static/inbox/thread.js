@@ -53,7 +53,7 @@ export function mountThread(root, on) {
     h('p', { class: 'empty-hint', text: t('inbox.pickHint') }),
   );
   root.replaceChildren(empty, body);
-  return { empty, body, head, who, assign, closeBtn, reopenBtn, info, scroll, older, list, newMessages, typing, typingText, botBar, viewerBar, collisionBar, composerSlot };
+  return { empty, body, head, back, who, assign, closeBtn, reopenBtn, info, scroll, older, list, newMessages, typing, typingText, botBar, viewerBar, collisionBar, composerSlot };
 }
 
 /**

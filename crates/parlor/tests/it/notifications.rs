@@ -203,6 +203,9 @@ async fn a_visitor_writing_to_the_greeter_is_a_handoff_for_the_inbox_until_someo
     assert_eq!(live["data"]["notification_type"], "conversation_bot_handoff", "{live}");
     assert_eq!(live["data"]["primary_actor_id"], conversation);
     assert_eq!(live["data"]["secondary_actor_type"], "Contact");
+    // A visitor who gave no name is named as the inbox names one.
+    let title = format!("Visitor #{} is waiting for a person in conversation #{conversation}", v.contact_id);
+    assert_eq!(live["data"]["push_message_title"], title);
     // More messages raise the same row, not new ones.
     app.visitor_says(&v, conversation, "Hello?").await;
     let data = until_count(&app, &anna_token, 1).await;

@@ -57,7 +57,14 @@ pub struct NotificationJson {
 
 impl From<&app::Notification> for NotificationJson {
     fn from(n: &app::Notification) -> Self {
-        let who = n.actor_name.clone().unwrap_or_default();
+        let who = match n.actor_name.as_deref().filter(|s| !s.is_empty()) {
+            Some(name) => name.to_owned(),
+            // A visitor who gave no name, as the inbox calls one.
+            None if n.actor_type.as_deref() == Some("contact") => {
+                format!("Visitor #{}", n.actor_id.unwrap_or_default())
+            }
+            None => "A teammate".to_owned(),
+        };
         let display = n.display_id.0;
         let title = match n.kind.as_str() {
             "conversation_assignment" => format!("{who} assigned conversation #{display} to you"),
