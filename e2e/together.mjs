@@ -121,10 +121,15 @@ async function togetherPass(browser, base) {
       await input.pressSequentially('please check the refund');
       await input.press('Enter');
       await visible(olga.locator('[data-private="true"] [data-testid="mention"]', { hasText: `@${AGENT.name}` }), 'the mention chip in the comment', LIVE);
+      const preview = olga.locator('.row-preview', { hasText: 'please check the refund' }).first();
+      await visible(preview, 'the comment as the row\'s preview', LIVE);
+      if (!((await preview.textContent()) ?? '').includes(`@${AGENT.name} please`)) fail(`the row preview shows the mention's markup: ${await preview.textContent()}`);
       const count = async () => Number((await anna.locator('[data-testid="bell-count"]').textContent()) || 0);
       await waitFor('Anna\'s bell count to grow', async () => (await count()) > before, LIVE);
       await waitFor('Anna\'s title badge', async () => (await anna.title()).startsWith('('), LIVE);
-      // On a phone the bell is in the list's header: back to the list.
+      // On a phone the bell is in the list's header; the back button's dot says so.
+      await visible(anna.locator('[data-testid="back-button"].has-news'), 'the news dot on the back button', LIVE);
+      await shot(anna, 'phone-back-dot-de');
       await anna.locator('[data-testid="back-button"]').click();
       await anna.locator('[data-testid="bell"]').click();
       await visible(anna.locator('[data-testid="bell-item"][data-type="conversation_mention"]'), 'the mention in Anna\'s bell');
@@ -170,6 +175,14 @@ async function togetherPass(browser, base) {
         await shot(v2, 'phone-widget-bot-de');
       });
 
+      await step('the visitor wrote to the bot: Olga\'s bell says someone waits for a person', async () => {
+        const item = olga.locator('[data-testid="bell-item"][data-type="conversation_bot_handoff"]');
+        await olga.locator('[data-testid="bell"]').click();
+        await visible(item, 'the bot handoff in Olga\'s bell', LIVE);
+        await shot(olga, 'desktop-bell-handoff-en');
+        await olga.locator('[data-testid="bell"]').click();
+      });
+
       await step('Olga finds it under Bot, her reply waits for the takeover, and the widget switches to her', async () => {
         await olga.locator('[data-testid="status-tab-pending"]').click();
         // The only conversation the bot has.
@@ -192,6 +205,47 @@ async function togetherPass(browser, base) {
     } finally {
       await v2ctx.close();
     }
+
+    await step('with the greeter off and automatic assignment on, a new chat goes straight to Olga', async () => {
+      const settings = await olgaCtx.newPage();
+      guard(settings, 'assignment settings');
+      await settings.goto(`${base}/app/settings/embed`);
+      await visible(settings.locator('[data-testid="greeter-form"]'), 'the greeter card');
+      await settings.locator('[data-testid="greeter-enabled"]').uncheck();
+      await settings.locator('[data-testid="greeter-save"]').click();
+      await visible(settings.locator('.toast'), 'the greeter saved');
+      await settings.locator('[data-testid="inbox-auto-assign"]').check();
+      await settings.locator('[data-testid="inbox-assign-limit"]').fill('5');
+      await settings.locator('[data-testid="inbox-save"]').click();
+      await expectCount(settings.locator('.toast:not(.bad)'), 2, 'the inbox saved too');
+      await settings.close();
+
+      const v3ctx = await browser.newContext({ locale: 'en-US', viewport: { width: 1280, height: 860 } });
+      try {
+        const v3 = await v3ctx.newPage();
+        guard(v3, 'assigned visitor');
+        const w3 = widget(v3);
+        await v3.goto(`${base}/demo`);
+        await w3.open();
+        await w3.send('Where is my parcel?');
+        // It goes at once to one of the agents online (Olga, or the first pass's
+        // agent whose inbox is still open), in turn, and the widget names them.
+        const head = w3.frame.locator('#head-title');
+        await waitFor('an online agent in the widget header', async () => {
+          const title = (await head.textContent()) ?? '';
+          return [OWNER.name, AGENT.name].some((n) => title.includes(n)) || `header: ${title}`;
+        }, LIVE);
+        await olga.locator('[data-testid="status-tab-open"]').click();
+        await olga.locator('[data-testid="assignee-tab-all"]').click();
+        const row = olga.locator('[data-testid="conversation-row"]', { hasText: 'Where is my parcel?' });
+        await visible(row, 'the new chat in the list', LIVE);
+        await row.click();
+        await visible(olga.locator('.timeline .activity', { hasText: 'automatically' }), 'the automatic assignment line', LIVE);
+        await shot(olga, 'desktop-auto-assigned-en');
+      } finally {
+        await v3ctx.close();
+      }
+    });
   } finally {
     await olgaCtx.close();
     await annaCtx.close();

@@ -157,18 +157,23 @@ impl App {
             additional_attributes: attributes.clone(),
             bot: flow.as_ref().map(|f| f.bot.id),
         };
-        let view = self.insert_conversation(&new, flow.as_ref()).await?;
-        let app = self.clone();
-        let (inbox, id, bot) = (v.inbox_id, view.conversation.id, flow.is_some());
-        tokio::spawn(async move {
-            // The bot's conversations wait for a takeover, not for an agent.
-            if !bot {
-                if let Err(e) = app.auto_assign(account_id, inbox, id).await {
-                    tracing::warn!(error = %e, "could not assign a new conversation");
+        let mut view = self.insert_conversation(&new, flow.as_ref()).await?;
+        let (inbox, id) = (v.inbox_id, view.conversation.id);
+        // Assigned before the answer, so the visitor's first view names its
+        // agent: the widget's socket, opened with the contact a moment ago,
+        // may not be listening yet. The bot's conversations wait for a
+        // takeover instead.
+        if flow.is_none() {
+            match self.auto_assign(account_id, inbox, id).await {
+                Ok(true) => {
+                    view = self.store().conversation_by_display_id(account_id, view.conversation.display_id).await?
                 }
+                Ok(false) => {}
+                Err(e) => tracing::warn!(error = %e, "could not assign a new conversation"),
             }
-            app.notify_creation(account_id, inbox, id).await
-        });
+        }
+        let app = self.clone();
+        tokio::spawn(async move { app.notify_creation(account_id, inbox, id).await });
         // The page where the chat started is context on the contact too (W10).
         let patch = store::ContactPatch { additional_attributes: Some(attributes), ..Default::default() };
         if let Err(e) = self.store().update_contact(account_id, v.contact_id, patch, self.now()).await {

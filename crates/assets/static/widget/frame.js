@@ -167,6 +167,12 @@ const state = {
 const cursors = new Cursors();
 /** Live messages of a conversation not shown yet (showConversation adds them). @type {Message[]} */
 let early = [];
+/**
+ * The newest change to a conversation not shown yet: one being started, whose
+ * automatic assignment can arrive before the start's answer.
+ * @type {Map<number, {seq: number, data: any}>}
+ */
+const earlyChanges = new Map();
 
 // ---------------------------------------------------------------- host page link
 
@@ -402,6 +408,9 @@ function learnAgent(m) {
  * @param {Conversation} conv @param {Message[]} messages
  */
 function showConversation(conv, messages) {
+  const later = earlyChanges.get(conv.id);
+  earlyChanges.delete(conv.id);
+  if (later && later.seq > (conv.seq ?? 0)) conv = { ...conv, ...later.data, messages: conv.messages, seq: later.seq };
   // Same conversation again (e.g. a reload racing a live event): merge, never drop.
   if (state.conversation?.id !== conv.id) {
     state.messages = new Map();
@@ -786,6 +795,7 @@ function onEvent(frame) {
         const listed = state.list.find((c) => c.id === d.id);
         if (listed) keep({ ...d, messages: listed.messages });
         else if (frame.event === 'conversation.created') void loadHistory(single).then(render);
+        else earlyChanges.set(d.id, { seq: frame.seq ?? 0, data: { ...d, messages: undefined } });
         render();
         return;
       }

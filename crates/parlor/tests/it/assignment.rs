@@ -93,3 +93,21 @@ async fn balanced_goes_to_the_least_busy_and_an_agent_coming_online_takes_the_qu
     assert_eq!(assignee(&app, third).await, Some(anna));
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_visitor_starting_a_chat_reads_its_agent_in_the_answer() {
+    let app = TestApp::spawn().await;
+    let (anna, anna_token) = app.create_user(1, "anna@example.com", Role::Agent).await;
+    let (_anna_ws, _) = app.ws_auth(json!({"event": "authenticate", "access_token": anna_token})).await;
+    auto_assign(&app, json!({"max_assignment_limit": null})).await;
+    // The widget's socket may not listen yet when the chat starts: the
+    // answer itself names the agent.
+    let v = app.visitor().await;
+    let url = app.client_api(&format!("/contacts/{}/conversations", v.source_id));
+    let res = app.http.post(url).json(&json!({})).send().await.expect("send");
+    assert_eq!(res.status(), 200);
+    let c: Value = res.json().await.expect("json");
+    assert_eq!(c["assignee"]["id"], anna, "{c}");
+    assert!(c["assignee"]["available_name"].is_string(), "{c}");
+    app.stop().await;
+}
