@@ -246,6 +246,37 @@ async function togetherPass(browser, base) {
         await v3ctx.close();
       }
     });
+
+    await step('the new screens in German on a desktop and in English on a phone', async () => {
+      for (const [lang, locale, mobile] of [['de', 'de-DE', false], ['en', 'en-US', true]]) {
+        const tag = mobile ? 'phone' : 'desktop';
+        const viewport = mobile ? { width: 390, height: 844 } : { width: 1280, height: 860 };
+        const ctx = await browser.newContext({ locale, viewport, isMobile: mobile, hasTouch: mobile });
+        try {
+          const p = await ctx.newPage();
+          guard(p, `screens ${tag} ${lang}`);
+          await login(p, base, OWNER);
+          await p.locator('[data-testid="bell"]').click();
+          await visible(p.locator('[data-testid="bell-item"]').first(), 'the bell\'s list');
+          await shot(p, `${tag}-bell-${lang}`);
+          await p.locator('[data-testid="bell"]').click();
+          await p.locator('[data-testid="assignee-tab-all"]').click();
+          await p.locator('[data-testid="conversation-row"]').first().click();
+          await p.locator('[data-testid="assign-button"]').click();
+          await visible(p.locator('[data-testid="assign-menu"]'), 'the assignee dropdown');
+          await shot(p, `${tag}-assign-menu-${lang}`);
+          await p.goto(`${base}/app/settings/teams`);
+          await visible(p.locator('[data-testid="team-card"]').first(), 'the teams page');
+          await shot(p, `${tag}-settings-teams-${lang}`);
+          await p.goto(`${base}/app/settings/embed`);
+          await visible(p.locator('[data-testid="greeter-form"]'), 'the greeter card');
+          await p.locator('[data-testid="greeter-form"]').scrollIntoViewIfNeeded();
+          await shot(p, `${tag}-settings-greeter-${lang}`);
+        } finally {
+          await ctx.close();
+        }
+      }
+    });
   } finally {
     await olgaCtx.close();
     await annaCtx.close();

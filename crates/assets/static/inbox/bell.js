@@ -148,7 +148,7 @@ function noteText(n) {
   const vars = { name, n: n.primary_actor_id };
   switch (n.notification_type) {
     case 'conversation_assignment':
-      return t('inbox.noteAssigned', vars);
+      return t(n.secondary_actor ? 'inbox.noteAssigned' : 'inbox.noteAutoAssigned', vars);
     case 'conversation_mention':
       return t('inbox.noteMention', vars);
     case 'assigned_conversation_new_message':

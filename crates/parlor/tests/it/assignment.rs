@@ -109,5 +109,14 @@ async fn a_visitor_starting_a_chat_reads_its_agent_in_the_answer() {
     let c: Value = res.json().await.expect("json");
     assert_eq!(c["assignee"]["id"], anna, "{c}");
     assert!(c["assignee"]["available_name"].is_string(), "{c}");
-    app.stop().await;
+    // Her notification says nobody in particular did it.
+    let title = format!("Conversation #{} was assigned to you automatically", c["id"]);
+    for _ in 0..100 {
+        let (_, n) = app.get(&anna_token, &app.api("/notifications")).await;
+        if n["data"]["payload"][0]["push_message_title"] == title.as_str() {
+            return app.stop().await;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    panic!("no automatic assignment notification for Anna");
 }

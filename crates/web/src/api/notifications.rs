@@ -67,6 +67,9 @@ impl From<&app::Notification> for NotificationJson {
         };
         let display = n.display_id.0;
         let title = match n.kind.as_str() {
+            "conversation_assignment" if n.actor_id.is_none() => {
+                format!("Conversation #{display} was assigned to you automatically")
+            }
             "conversation_assignment" => format!("{who} assigned conversation #{display} to you"),
             "conversation_mention" => format!("{who} mentioned you in conversation #{display}"),
             "assigned_conversation_new_message" => format!("New message in conversation #{display}"),
