@@ -17,6 +17,7 @@ pub mod conversations;
 mod hashing;
 pub mod inboxes;
 pub mod jobs;
+pub mod labels;
 pub mod messages;
 pub mod notifications;
 pub mod profile;
@@ -237,6 +238,7 @@ fn conflict(c: Conflict) -> AppError {
         }
         Conflict::EchoId => ("duplicate_echo_id", "A message with this echo_id exists already."),
         Conflict::TeamName => ("team_name_taken", "The account has a team of that name already."),
+        Conflict::LabelTitle => ("label_title_taken", "The account has a label with that title already."),
         Conflict::Other => ("conflict", "This conflicts with something stored already."),
     };
     AppError::Conflict { code, message: message.into() }

@@ -36,6 +36,9 @@ pub enum ActivityKind {
     TookOver,
     /// Automatic assignment gave it to an agent.
     AutoAssigned,
+    /// An agent put labels on it (`assignee` holds their titles, comma-joined).
+    LabelsAdded,
+    LabelsRemoved,
 }
 
 impl ActivityKind {
@@ -57,6 +60,8 @@ impl ActivityKind {
         ActivityKind::TeamUnassigned,
         ActivityKind::TookOver,
         ActivityKind::AutoAssigned,
+        ActivityKind::LabelsAdded,
+        ActivityKind::LabelsRemoved,
     ];
 
     /// The stored name (`content_attributes.activity`) and the catalogue key's tail.
@@ -79,6 +84,8 @@ impl ActivityKind {
             ActivityKind::TeamUnassigned => "team_unassigned",
             ActivityKind::TookOver => "took_over",
             ActivityKind::AutoAssigned => "auto_assigned",
+            ActivityKind::LabelsAdded => "labels_added",
+            ActivityKind::LabelsRemoved => "labels_removed",
         }
     }
 

@@ -30,4 +30,5 @@ id_type!(
     TeamId,
     /// A bot that writes in conversations (the greeter, later chatflows).
     AgentBotId,
+    LabelId,
 );

@@ -106,6 +106,8 @@ pub struct ConversationView {
     pub bot: Option<BotSummary>,
     pub last_message: Option<Message>,
     pub channel_type: String,
+    /// Its labels' titles, sorted.
+    pub labels: Vec<String>,
 }
 
 /// A team as a conversation names it.
@@ -176,6 +178,8 @@ pub enum EventKind {
     MessageCreated,
     StatusChanged,
     AssigneeChanged,
+    /// Its labels changed (a team-only event: see `Tx::append_team_event`).
+    ConversationUpdated,
 }
 
 impl EventKind {
@@ -185,12 +189,19 @@ impl EventKind {
             Self::MessageCreated => "message.created",
             Self::StatusChanged => "conversation.status_changed",
             Self::AssigneeChanged => "assignee.changed",
+            Self::ConversationUpdated => "conversation.updated",
         }
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        [Self::ConversationCreated, Self::MessageCreated, Self::StatusChanged, Self::AssigneeChanged]
-            .into_iter()
-            .find(|k| k.name() == s)
+        [
+            Self::ConversationCreated,
+            Self::MessageCreated,
+            Self::StatusChanged,
+            Self::AssigneeChanged,
+            Self::ConversationUpdated,
+        ]
+        .into_iter()
+        .find(|k| k.name() == s)
     }
 }

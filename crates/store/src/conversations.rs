@@ -222,6 +222,8 @@ pub struct ConversationFilter<'a> {
     pub visible_inboxes: Option<&'a [InboxId]>,
     /// Only the conversations given to this team.
     pub team_id: Option<TeamId>,
+    /// Only those carrying any of these labels (Chatwoot's `labels[]`).
+    pub labels: &'a [LabelId],
     pub page: i64,
 }
 
@@ -248,6 +250,22 @@ fn list_filter(f: &ConversationFilter<'_>) -> String {
     }
     if let Some(ids) = f.visible_inboxes {
         sql.push_str(&format!(" AND {}", crate::query::in_inboxes("c.inbox_id", ids)));
+    }
+    sql
+}
+
+/// The list's narrower filters (a team, labels), which the kept counters do
+/// not know: with one of them the counts scan the rows.
+fn row_filter(f: &ConversationFilter<'_>) -> String {
+    let mut sql = String::new();
+    if let Some(team) = f.team_id {
+        sql.push_str(&format!(" AND c.team_id = {}", team.0));
+    }
+    if !f.labels.is_empty() {
+        let ids = f.labels.iter().map(|l| l.0.to_string()).collect::<Vec<_>>().join(",");
+        sql.push_str(&format!(
+            " AND EXISTS (SELECT 1 FROM conversation_labels cl WHERE cl.conversation_id = c.id AND cl.label_id IN ({ids}))"
+        ));
     }
     sql
 }
@@ -312,9 +330,7 @@ impl Store {
     /// One page of the agent's list, newest activity first.
     pub async fn list_conversations(&self, f: &ConversationFilter<'_>) -> Result<Vec<ConversationView>> {
         let mut filter = list_filter(f);
-        if let Some(team) = f.team_id {
-            filter.push_str(&format!(" AND c.team_id = {}", team.0));
-        }
+        filter.push_str(&row_filter(f));
         match f.assignee {
             AssigneeFilter::Me => filter.push_str(" AND c.assignee_id = $3"),
             AssigneeFilter::Unassigned => filter.push_str(" AND c.assignee_id IS NULL AND $3 = $3"),
@@ -334,15 +350,15 @@ impl Store {
     pub async fn count_conversations(&self, f: &ConversationFilter<'_>) -> Result<ConversationCounts> {
         let filter = list_filter(f);
         let status = f.status.map(|s| s.as_str()).unwrap_or("");
-        if let Some(team) = f.team_id {
-            // The counters have no team: a team's view counts its rows (an
-            // account's conversations of one status, by the list's index).
+        let narrower = row_filter(f);
+        if !narrower.is_empty() {
+            // The counters have no team or label: such a view counts its rows
+            // (an account's conversations of one status, by the list's index).
             let sql = format!(
                 "SELECT CAST(COALESCE(SUM(CASE WHEN c.assignee_id = $3 THEN 1 ELSE 0 END), 0) AS BIGINT), \
                  CAST(COALESCE(SUM(CASE WHEN c.assignee_id IS NULL THEN 1 ELSE 0 END), 0) AS BIGINT), \
                  CAST(COALESCE(SUM(CASE WHEN c.assignee_id IS NOT NULL THEN 1 ELSE 0 END), 0) AS BIGINT), \
-                 CAST(COUNT(*) AS BIGINT) FROM conversations c WHERE {filter} AND c.team_id = {}",
-                team.0
+                 CAST(COUNT(*) AS BIGINT) FROM conversations c WHERE {filter}{narrower}"
             );
             let (mine, unassigned, assigned, all): (i64, i64, i64, i64) =
                 self.read_one(q(&sql).bind(f.account_id.0).bind(status).bind(f.me.0)).await?;

@@ -125,16 +125,31 @@ impl Tx {
         kind: EventKind,
         now: Millis,
     ) -> Result<EventRecord> {
+        self.conversation_event(account_id, conversation_id, kind, false, now).await
+    }
+
+    /// The same for the team only (label changes): the visitor's paths leave
+    /// it out as they leave out internal comments.
+    pub async fn append_team_event(
+        &mut self,
+        account_id: AccountId,
+        conversation_id: ConversationId,
+        kind: EventKind,
+        now: Millis,
+    ) -> Result<EventRecord> {
+        self.conversation_event(account_id, conversation_id, kind, true, now).await
+    }
+
+    async fn conversation_event(
+        &mut self,
+        account_id: AccountId,
+        conversation_id: ConversationId,
+        kind: EventKind,
+        private: bool,
+        now: Millis,
+    ) -> Result<EventRecord> {
         let (conversation_seq, inbox_id) = self.next_conversation_seq(account_id, conversation_id).await?;
-        let e = NewEvent {
-            account_id,
-            inbox_id,
-            conversation_id,
-            conversation_seq,
-            kind,
-            private: false,
-            message_id: None,
-        };
+        let e = NewEvent { account_id, inbox_id, conversation_id, conversation_seq, kind, private, message_id: None };
         self.append_event(e, now).await
     }
 }

@@ -17,6 +17,7 @@ mod events;
 mod inboxes;
 mod inline;
 mod jobs;
+mod labels;
 mod memo;
 mod messages;
 mod notifications;
@@ -44,6 +45,7 @@ pub use conversations::{ConversationCounts, ConversationFilter, Locked, NewConve
 pub use events::{EventRecord, NewEvent};
 pub use inboxes::{InboxSettings, NewInbox};
 pub use jobs::{ClaimedJob, NewJob, MAX_ATTEMPTS};
+pub use labels::LabelFields;
 pub use messages::{Activity, Appended, NewMessage, NewVisitorMessage};
 pub use notifications::{NewNotification, Notification};
 pub use profiles::ProfileExtras;
@@ -122,6 +124,8 @@ pub enum Conflict {
     UserEmail,
     /// The account has a team of that name.
     TeamName,
+    /// The account has a label of that title.
+    LabelTitle,
     /// The contact has an unresolved conversation in this inbox already.
     OpenConversation,
     /// A message with this `echo_id` is stored in the conversation already.

@@ -35,6 +35,7 @@ pub(crate) struct ViewRow {
     tm_name: Option<String>,
     ab_name: Option<String>,
     ab_avatar_key: Option<String>,
+    cached_label_list: String,
 }
 
 pub(crate) const VIEW_SELECT: &str = "SELECT c.id, c.account_id, c.display_id, c.inbox_id, \
@@ -48,7 +49,8 @@ pub(crate) const VIEW_SELECT: &str = "SELECT c.id, c.account_id, c.display_id, c
     lm.id AS lm_id, lm.seq AS lm_seq, lm.content AS lm_content, lm.message_type AS lm_message_type, \
     lm.private AS lm_private, lm.sender_type AS lm_sender_type, lm.sender_id AS lm_sender_id, \
     lm.echo_id AS lm_echo_id, lm.created_at AS lm_created_at, c.snoozed_until, au.avatar_key AS au_avatar_key, \
-    c.team_id, c.agent_bot_id, tm.name AS tm_name, ab.name AS ab_name, ab.avatar_key AS ab_avatar_key \
+    c.team_id, c.agent_bot_id, tm.name AS tm_name, ab.name AS ab_name, ab.avatar_key AS ab_avatar_key, \
+    c.cached_label_list \
     FROM conversations c \
     JOIN inboxes i ON i.id = c.inbox_id \
     JOIN contacts ct ON ct.id = c.contact_id \
@@ -87,6 +89,7 @@ impl<'a> TryFrom<&'a rusqlite::Row<'a>> for ViewRow {
             tm_name: r.get("tm_name")?,
             ab_name: r.get("ab_name")?,
             ab_avatar_key: r.get("ab_avatar_key")?,
+            cached_label_list: r.get("cached_label_list")?,
         })
     }
 }
@@ -142,6 +145,16 @@ impl From<ViewRow> for ConversationView {
             (Some(id), Some(name)) => Some(BotSummary { id, name, avatar: r.ab_avatar_key }),
             _ => None,
         };
-        ConversationView { conversation, contact, assignee, team, bot, last_message, channel_type: r.channel_type }
+        let labels = crate::labels::parse_label_list(&r.cached_label_list);
+        ConversationView {
+            conversation,
+            contact,
+            assignee,
+            team,
+            bot,
+            last_message,
+            channel_type: r.channel_type,
+            labels,
+        }
     }
 }

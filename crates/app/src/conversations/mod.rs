@@ -18,10 +18,12 @@ pub struct ListQuery {
     pub assignee: AssigneeFilter,
     pub inbox_id: Option<InboxId>,
     pub team_id: Option<TeamId>,
+    /// Labels' titles: conversations carrying any of them (Chatwoot's `labels[]`).
+    pub labels: Vec<String>,
     pub page: i64,
 }
 
-fn filter<'a>(agent: &'a AgentCtx, q: &ListQuery) -> ConversationFilter<'a> {
+fn filter<'a>(agent: &'a AgentCtx, q: &ListQuery, labels: &'a [LabelId]) -> ConversationFilter<'a> {
     ConversationFilter {
         account_id: agent.account_id,
         me: agent.user.id,
@@ -30,6 +32,7 @@ fn filter<'a>(agent: &'a AgentCtx, q: &ListQuery) -> ConversationFilter<'a> {
         inbox_id: q.inbox_id,
         visible_inboxes: agent.inboxes.as_deref(),
         team_id: q.team_id,
+        labels,
         page: q.page,
     }
 }
@@ -46,14 +49,28 @@ impl App {
         agent: &AgentCtx,
         q: &ListQuery,
     ) -> Result<(Vec<ConversationView>, ConversationCounts)> {
-        let f = filter(agent, q);
+        let Some(labels) = self.list_labels(agent, q).await? else {
+            return Ok((Vec::new(), ConversationCounts::default()));
+        };
+        let f = filter(agent, q, &labels);
         let rows = self.store().list_conversations(&f).await?;
         let counts = self.store().count_conversations(&f).await?;
         Ok((rows, counts))
     }
 
     pub async fn conversation_counts(&self, agent: &AgentCtx, q: &ListQuery) -> Result<ConversationCounts> {
-        Ok(self.store().count_conversations(&filter(agent, q)).await?)
+        let Some(labels) = self.list_labels(agent, q).await? else { return Ok(ConversationCounts::default()) };
+        Ok(self.store().count_conversations(&filter(agent, q, &labels)).await?)
+    }
+
+    /// The filter's labels; `None` when it names only labels that do not
+    /// exist (nothing can match).
+    async fn list_labels(&self, agent: &AgentCtx, q: &ListQuery) -> Result<Option<Vec<LabelId>>> {
+        if q.labels.is_empty() {
+            return Ok(Some(Vec::new()));
+        }
+        let ids = self.label_ids(agent.account_id, &q.labels).await?;
+        Ok((!ids.is_empty()).then_some(ids))
     }
 
     /// One conversation, if the actor may see it: an agent one in its inboxes,

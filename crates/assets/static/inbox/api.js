@@ -16,13 +16,14 @@
  * @typedef {{id: number, inbox_id: number, status: string, created_at: number, timestamp?: number,
  *   last_activity_at: number, unread_count: number, additional_attributes?: Record<string, string|null>,
  *   messages?: Message[], last_non_activity_message?: Message|null,
- *   team_id?: number|null, meta: {sender: Contact, assignee: Assignee|null, team?: Team|null, channel?: string,
+ *   team_id?: number|null, labels?: string[], meta: {sender: Contact, assignee: Assignee|null, team?: Team|null, channel?: string,
  *   agent_bot?: {id: number, name: string, avatar_url?: string}|null},
  *   seq?: number}} Conversation
  * @typedef {{id: number, name: string, description?: string, allow_auto_assign?: boolean, is_member?: boolean}} Team
  * @typedef {{id: number, name: string, available_name?: string, avatar_url?: string|null, email?: string,
  *   role?: string, availability_status: string, open_conversations_count?: number, thumbnail?: string}} Agent
  * @typedef {{mine_count: number, unassigned_count: number, assigned_count?: number, all_count: number}} Counts
+ * @typedef {{id: number, title: string, description: string, color: string, show_on_sidebar: boolean}} Label
  */
 
 import { request } from '../shared/lib.js';
@@ -59,12 +60,13 @@ export class Api {
   }
 
   /**
-   * @param {{status: string, assignee: string, team?: number | null, page?: number}} f
+   * @param {{status: string, assignee: string, team?: number | null, label?: string | null, page?: number}} f
    * @returns {Promise<{counts: Counts, items: Conversation[]}>}
    */
   async conversations(f) {
     const q = new URLSearchParams({ status: f.status, assignee_type: f.assignee, page: String(f.page ?? 1) });
     if (f.team) q.set('team_id', String(f.team));
+    if (f.label) q.append('labels[]', f.label);
     const r = await this.call('GET', `${this.base}/conversations?${q}`);
     return { counts: r?.data?.meta ?? {}, items: r?.data?.payload ?? [] };
   }
@@ -114,6 +116,16 @@ export class Api {
   /** @returns {Promise<Team[]>} */
   async teams() {
     return (await this.call('GET', `${this.base}/teams`)) ?? [];
+  }
+
+  /** The account's labels. @returns {Promise<Label[]>} */
+  async labels() {
+    return (await this.call('GET', `${this.base}/labels`))?.payload ?? [];
+  }
+
+  /** Replaces the conversation's labels. @param {number} id @param {string[]} labels @returns {Promise<string[]>} */
+  async setLabels(id, labels) {
+    return (await this.call('POST', `${this.base}/conversations/${id}/labels`, { labels }))?.payload ?? [];
   }
 
   /** @param {number} id @param {boolean} on @param {boolean} isPrivate */

@@ -12,7 +12,8 @@ import { contactAvatar, contactName, withAvailability } from './people.js';
 /**
  * @typedef {import('./api.js').Conversation} Conversation
  * @typedef {import('./api.js').Counts} Counts
- * @typedef {{status: 'open' | 'pending' | 'resolved', assignee: 'me' | 'unassigned' | 'all', team: number | null}} Filter
+ * @typedef {{status: 'open' | 'pending' | 'resolved', assignee: 'me' | 'unassigned' | 'all', team: number | null,
+ *   label: string | null}} Filter
  * @typedef {ReturnType<typeof import('../shared/lib.js').makeFormatters>} Fmt
  */
 
@@ -38,15 +39,27 @@ export function mountFilters(root, onChange) {
   const assigneeBar = h('div', { class: 'tabs', role: 'tablist', 'aria-label': t('inbox.assigneeFilter') }, me.b, un.b, all.b);
   const teamSelect = /** @type {HTMLSelectElement} */ (h('select', { class: 'team-filter', 'aria-label': t('inbox.teamFilter'), 'data-testid': 'team-filter', hidden: true }));
   teamSelect.addEventListener('change', () => onChange({ team: teamSelect.value ? Number(teamSelect.value) : null }));
-  root.replaceChildren(statusBar, assigneeBar, teamSelect);
+  const labelSelect = /** @type {HTMLSelectElement} */ (h('select', { class: 'team-filter', 'aria-label': t('inbox.labelFilter'), 'data-testid': 'label-filter', hidden: true }));
+  labelSelect.addEventListener('change', () => onChange({ label: labelSelect.value || null }));
+  root.replaceChildren(statusBar, assigneeBar, h('div', { class: 'filter-selects' }, teamSelect, labelSelect));
   for (const bar of [statusBar, assigneeBar]) bar.addEventListener('keydown', arrowKeys);
 
   /**
    * @param {Filter} f
    * @param {Partial<Counts>} counts
    * @param {import('./api.js').Team[]} [teams]
+   * @param {import('./api.js').Label[]} [labels]
    */
-  return (f, counts, teams = []) => {
+  return (f, counts, teams = [], labels = []) => {
+    // The label filter offers the labels shown in it (the labels page says which).
+    const offered = labels.filter((l) => l.show_on_sidebar || l.title === f.label);
+    labelSelect.hidden = !offered.length;
+    const labelKeys = ['', ...offered.map((l) => l.title)].join(',');
+    if (labelSelect.dataset.options !== labelKeys) {
+      labelSelect.dataset.options = labelKeys;
+      labelSelect.replaceChildren(h('option', { value: '', text: t('inbox.allLabels') }), ...offered.map((l) => h('option', { value: l.title, text: l.title })));
+    }
+    labelSelect.value = f.label ?? '';
     // The team filter shows once the account has teams.
     teamSelect.hidden = !teams.length;
     const wanted = ['', ...teams.map((tm) => String(tm.id))].join(',');
@@ -105,7 +118,8 @@ export function lastMessage(c) {
  * @param {Conversation[]} convs already filtered and sorted
  * @param {{filter: Filter, selectedId: number | null, loading: boolean, meId: number,
  *   fmt: Fmt, hasMore: boolean, onMore: () => void, online?: Set<number>, team?: Map<number, string>,
- *   failed?: boolean, onRetry?: () => void, viewers?: (id: number) => HTMLElement | null}} opts
+ *   failed?: boolean, onRetry?: () => void, viewers?: (id: number) => HTMLElement | null,
+ *   labelColors?: Map<string, string>}} opts
  */
 export function renderList(root, convs, opts) {
   const focusedId = /** @type {HTMLElement | null} */ (document.activeElement)?.closest?.('[data-conversation-id]')?.getAttribute('data-conversation-id');
@@ -160,7 +174,7 @@ export function renderList(root, convs, opts) {
 /**
  * @param {Conversation} c
  * @param {{selectedId: number | null, meId: number, fmt: Fmt, online?: Set<number>, team?: Map<number, string>,
- *   viewers?: (id: number) => HTMLElement | null}} opts
+ *   viewers?: (id: number) => HTMLElement | null, labelColors?: Map<string, string>}} opts
  */
 function row(c, opts) {
   const contact = c.meta?.sender;
@@ -207,7 +221,24 @@ function row(c, opts) {
       { class: 'row-main' },
       h('span', { class: 'row-top' }, h('span', { class: 'row-name', text: name }), time),
       h('span', { class: 'row-bottom' }, preview, badges),
+      c.labels?.length ? labelChips(c.labels, opts.labelColors) : null,
     ),
+  );
+}
+
+/**
+ * A conversation's labels as small coloured chips.
+ * @param {string[]} titles @param {Map<string, string>} [colors]
+ */
+export function labelChips(titles, colors) {
+  return h(
+    'span',
+    { class: 'label-chips' },
+    ...titles.map((title) => {
+      const dot = h('span', { class: 'label-dot' });
+      dot.style.background = colors?.get(title) ?? 'var(--muted)';
+      return h('span', { class: 'label-chip', 'data-testid': 'label-chip', 'data-label': title }, dot, h('span', { text: title }));
+    }),
   );
 }
 

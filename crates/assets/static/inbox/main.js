@@ -19,6 +19,7 @@ import { openAssignMenu } from './assign.js';
 import { renderBotBar } from './takeover.js';
 import { assignTo, hooks, toggleAssign, toggleStatus } from './actions.js';
 import { Bell } from './bell.js';
+import { labelColors, renderLabelBar } from './labels.js';
 
 /** @typedef {import('./api.js').Conversation} Conversation */
 /** @typedef {import('./api.js').Message} Message */
@@ -136,7 +137,7 @@ function renderListPane() {
   // Unread notifications, else unread chats.
   const unread = bell.unread || [...state.convs.values()].filter((c) => c.status !== 'resolved' && c.unread_count > 0 && c.id !== state.openId).length;
   document.title = unread ? `(${unread}) ${baseTitle}` : baseTitle;
-  updateFilters(state.filter, state.counts, state.teams);
+  updateFilters(state.filter, state.counts, state.teams, state.labels);
   renderList(listEl, visibleConvs(), {
     filter: state.filter,
     selectedId: state.openId,
@@ -147,6 +148,7 @@ function renderListPane() {
     fmt,
     hasMore: state.hasMore,
     viewers: rowViewers,
+    labelColors: labelColors(),
     failed: state.loadFailed,
     onRetry: () => void loadList(),
     onMore: () => {
@@ -170,6 +172,7 @@ function renderThreadPane() {
   renderViewerBar(thread.viewerBar, c.id, { next, onNext: () => next !== null && (location.hash = `#/conversations/${next}`) });
   renderCollisionBar();
   renderBotBar(thread.botBar, c, { waiting: waitingReply?.id === c.id, onTakeOver: () => void takeOver() });
+  renderLabelBar(thread.labelBar, c, { onSaved: (next) => (upsert(next), renderAll()), onError: (err) => toast(t('inbox.errorAction', { reason: reason(err) })) });
   // A teammate's typing shows in the viewer bar already ("Anna is replying…").
   const typing = state.typing.get(c.id);
   const typer = typing && !otherViewers(c.id).some((v) => v.id === typing.userId) ? typing : undefined;
@@ -226,7 +229,7 @@ async function loadList(append = false) {
   state.loading = !append;
   renderListPane();
   try {
-    const r = await api.conversations({ status: f.status, assignee: f.assignee, team: f.team, page: state.page });
+    const r = await api.conversations({ status: f.status, assignee: f.assignee, team: f.team, label: f.label, page: state.page });
     if (f !== state.filter) return; // the filter changed meanwhile
     for (const c of r.items) upsert(c);
     state.counts = r.counts;
@@ -415,6 +418,7 @@ const realtime = new Realtime({
         break;
       case 'conversation.status_changed':
       case 'assignee.changed':
+      case 'conversation.updated':
         upsert({ ...d, unread_count: state.convs.get(d.id)?.unread_count ?? d.unread_count });
         refreshCounts();
         renderAll();
@@ -559,9 +563,9 @@ document.getElementById('account-switcher')?.addEventListener('change', (e) => {
 });
 // The photo, when there is one (the page knows the name only).
 api.profile().then((p) => p?.avatar_url && $('me-avatar').replaceChildren(avatar(me.name, 'avatar sm', p.avatar_url)), () => {});
-api.teams().then(
-  (teams) => {
-    state.teams = teams;
+Promise.all([api.teams(), api.labels()]).then(
+  ([teams, labels]) => {
+    Object.assign(state, { teams, labels });
     renderAll();
   },
   () => {},

@@ -29,6 +29,7 @@ export const state = {
     status: ['resolved', 'pending'].includes(savedFilter?.status) ? savedFilter.status : 'open',
     assignee: ['me', 'unassigned', 'all'].includes(savedFilter?.assignee) ? savedFilter.assignee : 'all',
     team: typeof savedFilter?.team === 'number' ? savedFilter.team : null,
+    label: typeof savedFilter?.label === 'string' ? savedFilter.label : null,
   },
   /** @type {Map<number, Conversation>} */
   convs: new Map(),
@@ -40,6 +41,8 @@ export const state = {
   agents: new Map(),
   /** @type {import('./api.js').Team[]} the account's teams */
   teams: [],
+  /** @type {import('./api.js').Label[]} the account's labels */
+  labels: [],
   /** @type {Map<number, Viewer[]>} who views each conversation now (viewers.update), me included */
   viewers: new Map(),
   /** @type {Partial<import('./api.js').Counts>} */
@@ -75,6 +78,7 @@ export function matches(c) {
   const shown = c.status === 'snoozed' ? 'open' : c.status;
   if (shown !== f.status) return false;
   if (f.team !== null && (c.team_id ?? c.meta?.team?.id ?? null) !== f.team) return false;
+  if (f.label !== null && !(c.labels ?? []).includes(f.label)) return false;
   if (f.assignee === 'me') return c.meta?.assignee?.id === me.id;
   if (f.assignee === 'unassigned') return !c.meta?.assignee;
   return true;

@@ -43,7 +43,8 @@ export function mountThread(root, on) {
   const viewerBar = h('div', { class: 'viewer-bar', 'data-testid': 'viewer-bar', 'aria-live': 'polite', hidden: true });
   const collisionBar = h('div', { class: 'collision-bar', 'data-testid': 'collision-bar', role: 'alert', hidden: true });
   const composerSlot = h('div', { class: 'composer-slot' });
-  const body = h('div', { class: 'thread-body' }, head, scroll, typing, botBar, viewerBar, collisionBar, composerSlot);
+  const labelBar = h('div', { class: 'label-bar', 'data-testid': 'label-bar', hidden: true });
+  const body = h('div', { class: 'thread-body' }, head, labelBar, scroll, typing, botBar, viewerBar, collisionBar, composerSlot);
 
   const empty = h(
     'div',
@@ -53,7 +54,7 @@ export function mountThread(root, on) {
     h('p', { class: 'empty-hint', text: t('inbox.pickHint') }),
   );
   root.replaceChildren(empty, body);
-  return { empty, body, head, back, who, assign, closeBtn, reopenBtn, info, scroll, older, list, newMessages, typing, typingText, botBar, viewerBar, collisionBar, composerSlot };
+  return { empty, body, head, back, who, assign, closeBtn, reopenBtn, info, scroll, older, list, newMessages, typing, typingText, botBar, viewerBar, collisionBar, composerSlot, labelBar };
 }
 
 /**

@@ -12,6 +12,7 @@ import { AVAILABILITY, ROLES, account, api, base, body, copyBox, failed, field, 
 import { greeterCard } from './bot.js';
 import { notificationsCard } from './notify.js';
 import { teamsView } from './teams.js';
+import { labelsView } from './labels.js';
 
 // ---- Agents ---------------------------------------------------------------
 
@@ -350,6 +351,7 @@ async function start() {
     if (body.view === 'profile') await profileView();
     else if (body.view === 'inbox') await inboxView(Number(body.inboxId));
     else if (body.view === 'teams') await teamsView();
+    else if (body.view === 'labels') await labelsView();
     else await agentsView();
   } catch (err) {
     root.replaceChildren(h('div', { class: 'notice bad', role: 'alert', 'data-testid': 'settings-failed', text: errorText(err, t, 'settings.loadFailed') }));

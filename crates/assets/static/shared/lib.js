@@ -76,6 +76,7 @@ const ICONS = {
   comment: 'M4 5h16v11H8l-4 4z',
   down: 'M12 5v14M6 13l6 6 6-6',
   copy: 'M9 9h11v11H9zM5 15H4V4h11v1',
+  tag: 'M3 12V4h8l10 10-8 8zM7.5 7.5h.01',
 };
 
 /**

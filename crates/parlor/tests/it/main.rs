@@ -15,6 +15,7 @@ mod health;
 mod helpers;
 mod inbox_settings;
 mod jobs;
+mod labels;
 mod languages;
 mod leases;
 mod newcomer;

@@ -22,10 +22,23 @@ fn endpoints(
     contact: i64,
     inbox: i64,
     team: i64,
+    label: i64,
 ) -> Vec<(Method, String, Option<Value>)> {
     let c = format!("{base}/conversations/{conversation}");
     let t = format!("{base}/teams/{team}");
+    let l = format!("{base}/labels/{label}");
+    let contact_labels = format!("{base}/contacts/{contact}/labels");
     vec![
+        (Method::GET, format!("{base}/labels"), None),
+        (Method::POST, format!("{base}/labels"), Some(json!({"title": "moles"}))),
+        (Method::GET, l.clone(), None),
+        (Method::PATCH, l.clone(), Some(json!({"title": "hijacked"}))),
+        (Method::GET, format!("{c}/labels"), None),
+        (Method::POST, format!("{c}/labels"), Some(json!({"labels": []}))),
+        (Method::GET, contact_labels.clone(), None),
+        (Method::POST, contact_labels, Some(json!({"labels": []}))),
+        (Method::GET, format!("{base}/conversations?labels[]=vip"), None),
+        (Method::DELETE, l, None),
         (Method::GET, format!("{base}/notifications"), None),
         (Method::POST, format!("{base}/notifications/read_all"), Some(json!({}))),
         (Method::PATCH, format!("{base}/notifications/1"), Some(json!({}))),
@@ -96,10 +109,12 @@ async fn snapshot(app: &TestApp, token: &str, account: i64, conversation: i64) -
     let (_, m) = app.get(token, &format!("{base}/conversations/{conversation}/messages")).await;
     let (_, i) = app.get(token, &format!("{base}/inboxes")).await;
     let (_, agents) = app.get(token, &format!("{base}/agents")).await;
+    let (_, labels) = app.get(token, &format!("{base}/labels")).await;
     let inbox_names: Vec<Value> =
         i["payload"].as_array().map(|l| l.iter().map(|x| x["name"].clone()).collect()).unwrap_or_default();
     json!({
         "status": c["status"], "assignee": c["assignee_id"], "seq": c["seq"], "seen": c["agent_last_seen_at"],
+        "labels": c["labels"], "account_labels": labels["payload"],
         "messages": m["payload"].as_array().map(Vec::len), "inboxes": inbox_names, "agents": agents,
     })
 }
@@ -113,9 +128,13 @@ async fn a_user_of_another_account_gets_404_on_every_endpoint_of_account_1_and_c
     let (_, eve) = other_account(&app).await;
     let team =
         app.post(&app.admin_token, &app.api("/teams"), json!({"name": "Sales"})).await.1["id"].as_i64().expect("team");
+    let label =
+        app.post(&app.admin_token, &app.api("/labels"), json!({"title": "vip"})).await.1["id"].as_i64().expect("label");
+    let tag = app.api(&format!("/conversations/{c}/labels"));
+    assert_eq!(app.post(&app.admin_token, &tag, json!({"labels": ["vip"]})).await.0, 200);
     let before = snapshot(&app, &app.admin_token, 1, c).await;
 
-    for (method, url, body) in endpoints(&app.api(""), c, v.contact_id, inbox, team) {
+    for (method, url, body) in endpoints(&app.api(""), c, v.contact_id, inbox, team, label) {
         let got = call(&app, &eve, method.clone(), &url, body).await;
         assert_eq!(got.0, 404, "{method} {url} answered {}", got.1);
         assert_eq!(got.1["code"], "not_found", "{method} {url}");
@@ -136,13 +155,15 @@ async fn a_user_of_account_1_naming_account_2_gets_404_and_changes_nothing() {
         ["sender"]["id"]
         .as_i64()
         .expect("contact");
+    let their_labels = format!("{}/api/v1/accounts/{other}/labels", app.url);
+    let label = app.post(&eve, &their_labels, json!({"title": "theirs"})).await.1["id"].as_i64().expect("label");
     let before = snapshot(&app, &eve, other, c).await;
     assert_eq!(before["messages"], 1, "{before}");
 
     let base = format!("{}/api/v1/accounts/{other}", app.url);
     let team =
         app.post(&eve, &format!("{base}/teams"), json!({"name": "Theirs"})).await.1["id"].as_i64().expect("team");
-    for (method, url, body) in endpoints(&base, c, contact, inbox, team) {
+    for (method, url, body) in endpoints(&base, c, contact, inbox, team, label) {
         let got = call(&app, &app.admin_token, method.clone(), &url, body).await;
         assert_eq!(got.0, 404, "{method} {url} answered {}", got.1);
         assert_eq!(got.1["code"], "not_found", "{method} {url}");
@@ -229,9 +250,10 @@ async fn an_agent_does_not_see_conversations_of_an_inbox_it_is_not_a_member_of()
 
     // Every endpoint naming the conversation, the inbox or its contact answers
     // as if it did not exist (the lists were checked above).
-    for (method, url, body) in endpoints(&app.api(""), hidden, contact, sales, 0) {
+    for (method, url, body) in endpoints(&app.api(""), hidden, contact, sales, 0, 0) {
         let names_it = url.contains(&format!("/conversations/{hidden}"))
             || url.ends_with(&format!("/contacts/{contact}"))
+            || url.contains(&format!("/contacts/{contact}/"))
             || url.ends_with(&format!("/inboxes/{sales}"))
             || url.ends_with(&format!("/inboxes/{sales}/avatar"))
             || url.contains(&format!("/inboxes/{sales}/greeter"))

@@ -55,13 +55,25 @@ struct ListParams {
     page: Option<i64>,
 }
 
+/// Chatwoot's `labels[]=billing&labels[]=vip` (also `labels=billing,vip`):
+/// a sequence the query's struct cannot hold, read from the URI itself.
+fn label_params(uri: &axum::http::Uri) -> Vec<String> {
+    let pairs = axum::extract::Query::<Vec<(String, String)>>::try_from_uri(uri).map(|q| q.0).unwrap_or_default();
+    pairs
+        .into_iter()
+        .filter(|(k, _)| k == "labels[]" || k == "labels")
+        .flat_map(|(_, v)| v.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect::<Vec<_>>())
+        .collect()
+}
+
 impl ListParams {
-    fn parse(&self) -> ApiResult<app::conversations::ListQuery> {
+    fn parse(&self, uri: &axum::http::Uri) -> ApiResult<app::conversations::ListQuery> {
         Ok(app::conversations::ListQuery {
             status: parse_status_filter(self.status.as_deref().unwrap_or("open"))?,
             assignee: AssigneeFilter::parse(self.assignee_type.as_deref().unwrap_or("all"))?,
             inbox_id: self.inbox_id.map(InboxId),
             team_id: self.team_id.map(TeamId),
+            labels: label_params(uri),
             page: self.page.unwrap_or(1).clamp(1, 10_000),
         })
     }
@@ -82,7 +94,9 @@ pub struct ConversationList {
     params(("account_id" = i64, Path),
         ("status" = Option<String>, Query, description = "open (default), resolved, pending, snoozed or all"),
         ("assignee_type" = Option<String>, Query, description = "me, unassigned, assigned or all (default)"),
-        ("inbox_id" = Option<i64>, Query), ("page" = Option<i64>, Query, description = "25 per page")),
+        ("inbox_id" = Option<i64>, Query), ("team_id" = Option<i64>, Query),
+        ("labels[]" = Option<Vec<String>>, Query, description = "Labels' titles: conversations carrying any of them"),
+        ("page" = Option<i64>, Query, description = "25 per page")),
     responses((status = 200, body = ConversationList), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)),
     security(("api_access_token" = [])))]
 async fn list(
@@ -90,8 +104,9 @@ async fn list(
     Agent(agent): Agent,
     ApiPath(_account): ApiPath<AccountPath>,
     ApiQuery(q): ApiQuery<ListParams>,
+    uri: axum::http::Uri,
 ) -> ApiResult<Json<ConversationList>> {
-    let (rows, counts) = state.app.list_conversations(&agent, &q.parse()?).await?;
+    let (rows, counts) = state.app.list_conversations(&agent, &q.parse(&uri)?).await?;
     Ok(Json(ConversationList {
         data: ConversationListData { meta: counts.into(), payload: rows.iter().map(ConversationJson::from).collect() },
     }))
@@ -111,8 +126,9 @@ async fn meta(
     Agent(agent): Agent,
     ApiPath(_account): ApiPath<AccountPath>,
     ApiQuery(q): ApiQuery<ListParams>,
+    uri: axum::http::Uri,
 ) -> ApiResult<Json<MetaResponse>> {
-    let counts = state.app.conversation_counts(&agent, &q.parse()?).await?;
+    let counts = state.app.conversation_counts(&agent, &q.parse(&uri)?).await?;
     Ok(Json(MetaResponse { meta: counts.into() }))
 }
 
@@ -382,7 +398,7 @@ impl From<&ConversationView> for ConversationJson {
             muted: false,
             priority: None,
             snoozed_until: c.snoozed_until.map(secs),
-            labels: Vec::new(),
+            labels: v.labels.clone(),
             additional_attributes: c.additional_attributes.clone(),
             custom_attributes: Map::new(),
             messages: last.iter().cloned().collect(),

@@ -9,6 +9,7 @@ pub mod conversations;
 pub mod greeter;
 pub mod inbox_members;
 pub mod inboxes;
+pub mod labels;
 pub mod messages;
 pub mod notifications;
 pub mod profile;
@@ -32,6 +33,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(agents::router())
         .merge(inbox_members::router())
         .merge(teams::router())
+        .merge(labels::router())
         .merge(greeter::router())
         .merge(notifications::router())
 }

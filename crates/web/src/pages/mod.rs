@@ -33,6 +33,7 @@ pub fn router() -> Router<AppState> {
         .route("/app/settings", get(settings::index))
         .route("/app/settings/agents", get(settings::agents))
         .route("/app/settings/teams", get(settings::teams))
+        .route("/app/settings/labels", get(settings::labels))
         .route("/app/settings/embed", get(settings::embed))
         .route("/app/settings/inboxes/{id}", get(settings::inbox))
         .route("/demo", get(demo::home))

@@ -71,6 +71,10 @@ pub(super) async fn teams(State(state): State<AppState>, headers: HeaderMap, Que
     render(&state, &headers, &q, "teams", 0).await
 }
 
+pub(super) async fn labels(State(state): State<AppState>, headers: HeaderMap, Query(q): Query<LangQuery>) -> Response {
+    render(&state, &headers, &q, "labels", 0).await
+}
+
 pub(super) async fn inbox(
     State(state): State<AppState>,
     headers: HeaderMap,
