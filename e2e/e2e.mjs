@@ -18,6 +18,7 @@ import { newcomerPass } from './newcomer.mjs';
 import { teamPass } from './team.mjs';
 import { conversationsPass } from './conversations.mjs';
 import { togetherPass } from './together.mjs';
+import { toolsPass } from './tools.mjs';
 
 // ------------------------------------------------------------------ main
 
@@ -403,6 +404,7 @@ async function run(browser, base) {
   await teamPass(browser, base);
   await conversationsPass(browser, base);
   await togetherPass(browser, base);
+  await toolsPass(browser, base);
 }
 
 main().then(

@@ -1,0 +1,89 @@
+// The browser test's inbox-tools pass (issue 14): an administrator makes
+// labels on the labels page; an agent labels a conversation from the thread's
+// Labels menu, sees the chip on the row and the line in the timeline, and
+// filters the list by the label. Screenshots, desktop and phone, English and
+// German.
+
+import { LIVE, OWNER, expectCount, fail, step, visible, shot, guard, login, widget } from './lib.mjs';
+
+export /** Labels, and (as issue 14 grows) search, bulk actions, the contact sidebar, tickets. */
+async function toolsPass(browser, base) {
+  const ctx = await browser.newContext({ locale: 'en-US', viewport: { width: 1280, height: 860 } });
+  const phoneCtx = await browser.newContext({ locale: 'de-DE', viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+  const visitorCtx = await browser.newContext({ locale: 'en-US', viewport: { width: 1280, height: 860 } });
+  try {
+    const admin = await ctx.newPage();
+    guard(admin, 'tools admin');
+    await step('an administrator makes two labels on the labels page', async () => {
+      await login(admin, base, OWNER);
+      await admin.goto(`${base}/app/settings/labels`);
+      await visible(admin.locator('[data-testid="add-label"]'), 'the add-label form');
+      for (const [title, color] of [['billing', '#e5484d'], ['vip', '#8e4ec6']]) {
+        await admin.locator('[data-testid="label-title"]').fill(title);
+        await admin.locator('[data-testid="label-color"]').fill(color);
+        await admin.locator('[data-testid="label-add"]').click();
+        await visible(admin.locator(`[data-testid="label-card"][data-label="${title}"]`), `the label ${title}`, LIVE);
+      }
+      // A title with a space is refused with a clear message, nothing added.
+      await admin.locator('[data-testid="label-title"]').fill('two words');
+      await admin.locator('[data-testid="label-add"]').click();
+      await expectCount(admin.locator('[data-testid="label-card"]'), 2, 'still two labels');
+      await shot(admin, 'desktop-settings-labels-en');
+    });
+
+    const v = await visitorCtx.newPage();
+    guard(v, 'tools visitor');
+    const w = widget(v);
+    await step('a visitor writes, and the agent labels the chat from the thread\'s Labels menu', async () => {
+      await v.goto(`${base}/demo`);
+      await w.open();
+      await w.send('My invoice shows the wrong address');
+      await visible(w.frame.locator('[data-testid="message"][data-status="sent"]'), 'the visitor\'s message sent', LIVE);
+      await admin.goto(`${base}/app`);
+      await admin.locator('[data-testid="status-tab-open"]').click();
+      await admin.locator('[data-testid="assignee-tab-all"]').click();
+      const row = admin.locator('[data-testid="conversation-row"]', { hasText: 'My invoice shows the wrong address' }).first();
+      await visible(row, 'the visitor\'s conversation', LIVE);
+      await row.click();
+      await admin.locator('[data-testid="labels-button"]').click();
+      await visible(admin.locator('[data-testid="label-menu"]'), 'the labels menu');
+      await admin.locator('[data-testid="label-option"][data-label="billing"] input').check();
+      await visible(admin.locator('[data-testid="label-bar"] [data-testid="label-chip"][data-label="billing"]'), 'the chip under the header', LIVE);
+      await shot(admin, 'desktop-label-menu-en');
+      await admin.keyboard.press('Escape');
+      await visible(row.locator('[data-testid="label-chip"][data-label="billing"]'), 'the chip on the row', LIVE);
+      await visible(admin.locator('.timeline .activity', { hasText: 'added billing' }), 'the label line', LIVE);
+      if (await w.frame.locator('body', { hasText: 'billing' }).count()) fail('the label reached the widget');
+    });
+
+    await step('the label filter shows only the labelled chats', async () => {
+      const filter = admin.locator('[data-testid="label-filter"]');
+      await visible(filter, 'the label filter');
+      await filter.selectOption('billing');
+      await expectCount(admin.locator('[data-testid="conversation-row"]'), 1, 'one labelled chat in the list');
+      await shot(admin, 'desktop-label-filter-en');
+      await filter.selectOption('');
+    });
+
+    await step('on a phone, in German, the labels page and the labelled chat read well', async () => {
+      const p = await phoneCtx.newPage();
+      guard(p, 'tools phone');
+      await login(p, base, OWNER);
+      await p.goto(`${base}/app/settings/labels`);
+      await visible(p.locator('[data-testid="label-card"]').first(), 'the labels page');
+      await shot(p, 'phone-settings-labels-de');
+      await p.goto(`${base}/app`);
+      await p.locator('[data-testid="assignee-tab-all"]').click();
+      const row = p.locator('[data-testid="conversation-row"]', { hasText: 'My invoice shows the wrong address' }).first();
+      await visible(row.locator('[data-testid="label-chip"]'), 'the chip on the row', LIVE);
+      await shot(p, 'phone-label-row-de');
+      await row.click();
+      await visible(p.locator('[data-testid="label-bar"] [data-testid="label-chip"]'), 'the chip under the header');
+      await shot(p, 'phone-label-bar-de');
+    });
+  } finally {
+    await ctx.close();
+    await phoneCtx.close();
+    await visitorCtx.close();
+  }
+}
