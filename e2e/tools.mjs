@@ -4,7 +4,7 @@
 // filters the list by the label. Screenshots, desktop and phone, English and
 // German.
 
-import { LIVE, OWNER, expectCount, fail, step, visible, shot, guard, login, widget } from './lib.mjs';
+import { LIVE, OWNER, expectCount, fail, step, visible, shot, guard, login, waitFor, widget } from './lib.mjs';
 
 export /** Labels, and (as issue 14 grows) search, bulk actions, the contact sidebar, tickets. */
 async function toolsPass(browser, base) {
@@ -63,6 +63,25 @@ async function toolsPass(browser, base) {
       await expectCount(admin.locator('[data-testid="conversation-row"]'), 1, 'one labelled chat in the list');
       await shot(admin, 'desktop-label-filter-en');
       await filter.selectOption('');
+    });
+
+    await step('the list sorts by oldest and newest first, and by who has waited longest', async () => {
+      const sort = admin.locator('[data-testid="sort-by"]');
+      const ids = async () => (await admin.locator('[data-testid="conversation-row"]').evaluateAll((rows) => rows.map((r) => Number(r.getAttribute('data-conversation-id')))));
+      await sort.selectOption('created_at_asc');
+      await waitFor('the oldest first', async () => {
+        const got = await ids();
+        return (got.length > 2 && got.every((id, i) => i === 0 || id > got[i - 1])) || `ids ${got}`;
+      }, LIVE);
+      await sort.selectOption('created_at_desc');
+      await waitFor('the newest first', async () => {
+        const got = await ids();
+        return (got.length > 2 && got.every((id, i) => i === 0 || id < got[i - 1])) || `ids ${got}`;
+      }, LIVE);
+      await sort.selectOption('waiting_since_asc');
+      await visible(admin.locator('[data-testid="conversation-row"]').first(), 'the list by waiting time', LIVE);
+      await shot(admin, 'desktop-sort-waiting-en');
+      await sort.selectOption('last_activity_at_desc');
     });
 
     await step('on a phone, in German, the labels page and the labelled chat read well', async () => {

@@ -94,6 +94,8 @@ pub struct Conversation {
     pub team_id: Option<TeamId>,
     /// The bot handling it, until an agent takes over.
     pub agent_bot_id: Option<AgentBotId>,
+    /// Since when the visitor waits for a public reply (`None`: nobody waits).
+    pub waiting_since: Option<Millis>,
 }
 
 /// A conversation with what its JSON shows beside it.

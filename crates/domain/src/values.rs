@@ -197,6 +197,57 @@ impl AssigneeFilter {
     }
 }
 
+/// The order of an agent's list (Chatwoot's `sort_by`, its current names and
+/// the older `latest` / `sort_on_…` ones).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ConversationSort {
+    /// Newest activity first (the default).
+    #[default]
+    LastActivity,
+    LastActivityAsc,
+    /// Newest conversations first.
+    Newest,
+    Oldest,
+    /// The visitor who has waited longest for a reply first; then those
+    /// nobody waits in, newest activity first.
+    WaitingLongest,
+    WaitingShortest,
+}
+
+impl ConversationSort {
+    pub fn parse(s: &str) -> Result<Self, InvalidInput> {
+        match s {
+            "" | "latest" | "last_activity_at_desc" => Ok(Self::LastActivity),
+            "last_activity_at_asc" => Ok(Self::LastActivityAsc),
+            "created_at_desc" => Ok(Self::Newest),
+            "created_at_asc" | "sort_on_created_at" => Ok(Self::Oldest),
+            "waiting_since_asc" | "sort_on_waiting_since" => Ok(Self::WaitingLongest),
+            "waiting_since_desc" => Ok(Self::WaitingShortest),
+            _ => Err(InvalidInput::new(
+                "invalid_sort_by",
+                "sort_by must be one of last_activity_at_desc, last_activity_at_asc, created_at_desc, \
+                 created_at_asc, waiting_since_asc, waiting_since_desc.",
+            )),
+        }
+    }
+
+    /// The `ORDER BY` of the list (columns of `conversations c`).
+    pub fn order_by(self) -> &'static str {
+        match self {
+            Self::LastActivity => "c.last_activity_at DESC, c.id DESC",
+            Self::LastActivityAsc => "c.last_activity_at ASC, c.id ASC",
+            Self::Newest => "c.created_at DESC, c.id DESC",
+            Self::Oldest => "c.created_at ASC, c.id ASC",
+            Self::WaitingLongest => {
+                "CASE WHEN c.waiting_since IS NULL THEN 1 ELSE 0 END, c.waiting_since ASC, c.last_activity_at DESC, c.id DESC"
+            }
+            Self::WaitingShortest => {
+                "CASE WHEN c.waiting_since IS NULL THEN 1 ELSE 0 END, c.waiting_since DESC, c.last_activity_at DESC, c.id DESC"
+            }
+        }
+    }
+}
+
 /// Which conversations an agent's list shows, by status (`None` = all).
 pub fn parse_status_filter(s: &str) -> Result<Option<ConversationStatus>, InvalidInput> {
     if s == "all" {

@@ -39,7 +39,9 @@ fn append(own: &str) -> String {
                 SELECT 1 FROM messages WHERE conversation_id = (SELECT id FROM own) AND echo_id = $10) \
         ), c AS ( \
             UPDATE conversations SET last_seq = last_seq + 1, last_activity_at = $3, \
-            unread_count = unread_count + $4, last_message_id = nextval('messages_id_seq') \
+            unread_count = unread_count + $4, last_message_id = nextval('messages_id_seq'), \
+            waiting_since = CASE WHEN $4 = 1 THEN COALESCE(waiting_since, $3) \
+            WHEN $6 = 1 AND NOT $7 THEN NULL ELSE waiting_since END \
             WHERE account_id = $1 AND id = (SELECT id FROM fresh) \
             RETURNING id, last_seq, inbox_id, last_message_id, status, display_id, assignee_id \
         ), a AS ( \

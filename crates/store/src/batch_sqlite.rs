@@ -88,6 +88,11 @@ fn run_batch(conn: &mut Connection, jobs: &[Job]) -> (Vec<Result<Done>>, Option<
     (results, committed.err().map(|e| e.to_string()))
 }
 
+/// A public reply of the team's: the visitor waits no longer.
+fn answers(m: &OwnedMessage) -> bool {
+    m.message_type == MessageType::Outgoing && !m.private
+}
+
 fn message(db: &Connection, m: &OwnedMessage) -> rusqlite::Result<Written> {
     let now = m.now;
     let incoming = m.message_type == MessageType::Incoming;
@@ -110,10 +115,13 @@ fn message(db: &Connection, m: &OwnedMessage) -> rusqlite::Result<Written> {
     let (cseq, inbox, status, display_id, assignee_id): (i64, i64, String, i64, Option<i64>) = db
         .prepare_cached(
             "UPDATE conversations SET last_seq = last_seq + 1, last_activity_at = ?3, \
-             unread_count = unread_count + ?4 WHERE account_id = ?1 AND id = ?2 \
+             unread_count = unread_count + ?4, \
+             waiting_since = CASE WHEN ?4 = 1 THEN COALESCE(waiting_since, ?3) WHEN ?5 = 1 THEN NULL \
+             ELSE waiting_since END \
+             WHERE account_id = ?1 AND id = ?2 \
              RETURNING last_seq, inbox_id, status, display_id, assignee_id",
         )?
-        .query_row(params![m.account_id.0, conversation, now, i64::from(incoming)], |r| {
+        .query_row(params![m.account_id.0, conversation, now, i64::from(incoming), i64::from(answers(m))], |r| {
             Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
         })?;
     let row = MessageInsert {

@@ -224,6 +224,7 @@ pub struct ConversationFilter<'a> {
     pub team_id: Option<TeamId>,
     /// Only those carrying any of these labels (Chatwoot's `labels[]`).
     pub labels: &'a [LabelId],
+    pub sort: ConversationSort,
     pub page: i64,
 }
 
@@ -339,9 +340,8 @@ impl Store {
         }
         let status = f.status.map(|s| s.as_str()).unwrap_or("");
         let offset = (f.page.max(1) - 1) * PAGE_SIZE;
-        let sql = format!(
-            "{VIEW_SELECT} WHERE {filter} ORDER BY c.last_activity_at DESC, c.id DESC LIMIT {PAGE_SIZE} OFFSET {offset}"
-        );
+        let sql =
+            format!("{VIEW_SELECT} WHERE {filter} ORDER BY {} LIMIT {PAGE_SIZE} OFFSET {offset}", f.sort.order_by());
         let rows: Vec<ViewRow> = self.read_all(q(&sql).bind(f.account_id.0).bind(status).bind(f.me.0)).await?;
         Ok(rows.into_iter().map(Into::into).collect())
     }

@@ -23,6 +23,7 @@ pub(crate) struct ConversationRow {
     pub snoozed_until: Option<i64>,
     pub team_id: Option<i64>,
     pub agent_bot_id: Option<i64>,
+    pub waiting_since: Option<i64>,
 }
 
 /// The first 14 columns of a conversation view, in order, and
@@ -48,6 +49,7 @@ impl<'a> TryFrom<&'a rusqlite::Row<'a>> for ConversationRow {
             snoozed_until: r.get("snoozed_until")?,
             team_id: r.get("team_id")?,
             agent_bot_id: r.get("agent_bot_id")?,
+            waiting_since: r.get("waiting_since")?,
         })
     }
 }
@@ -73,6 +75,7 @@ impl From<ConversationRow> for Conversation {
             snoozed_until: r.snoozed_until,
             team_id: r.team_id.map(TeamId),
             agent_bot_id: r.agent_bot_id.map(AgentBotId),
+            waiting_since: r.waiting_since,
         }
     }
 }

@@ -50,7 +50,7 @@ pub(crate) const VIEW_SELECT: &str = "SELECT c.id, c.account_id, c.display_id, c
     lm.private AS lm_private, lm.sender_type AS lm_sender_type, lm.sender_id AS lm_sender_id, \
     lm.echo_id AS lm_echo_id, lm.created_at AS lm_created_at, c.snoozed_until, au.avatar_key AS au_avatar_key, \
     c.team_id, c.agent_bot_id, tm.name AS tm_name, ab.name AS ab_name, ab.avatar_key AS ab_avatar_key, \
-    c.cached_label_list \
+    c.cached_label_list, c.waiting_since \
     FROM conversations c \
     JOIN inboxes i ON i.id = c.inbox_id \
     JOIN contacts ct ON ct.id = c.contact_id \

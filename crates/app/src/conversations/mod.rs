@@ -20,6 +20,7 @@ pub struct ListQuery {
     pub team_id: Option<TeamId>,
     /// Labels' titles: conversations carrying any of them (Chatwoot's `labels[]`).
     pub labels: Vec<String>,
+    pub sort: ConversationSort,
     pub page: i64,
 }
 
@@ -33,6 +34,7 @@ fn filter<'a>(agent: &'a AgentCtx, q: &ListQuery, labels: &'a [LabelId]) -> Conv
         visible_inboxes: agent.inboxes.as_deref(),
         team_id: q.team_id,
         labels,
+        sort: q.sort,
         page: q.page,
     }
 }

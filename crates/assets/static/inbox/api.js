@@ -16,7 +16,7 @@
  * @typedef {{id: number, inbox_id: number, status: string, created_at: number, timestamp?: number,
  *   last_activity_at: number, unread_count: number, additional_attributes?: Record<string, string|null>,
  *   messages?: Message[], last_non_activity_message?: Message|null,
- *   team_id?: number|null, labels?: string[], meta: {sender: Contact, assignee: Assignee|null, team?: Team|null, channel?: string,
+ *   team_id?: number|null, labels?: string[], waiting_since?: number|null, meta: {sender: Contact, assignee: Assignee|null, team?: Team|null, channel?: string,
  *   agent_bot?: {id: number, name: string, avatar_url?: string}|null},
  *   seq?: number}} Conversation
  * @typedef {{id: number, name: string, description?: string, allow_auto_assign?: boolean, is_member?: boolean}} Team
@@ -60,13 +60,14 @@ export class Api {
   }
 
   /**
-   * @param {{status: string, assignee: string, team?: number | null, label?: string | null, page?: number}} f
+   * @param {{status: string, assignee: string, team?: number | null, label?: string | null, sort?: string, page?: number}} f
    * @returns {Promise<{counts: Counts, items: Conversation[]}>}
    */
   async conversations(f) {
     const q = new URLSearchParams({ status: f.status, assignee_type: f.assignee, page: String(f.page ?? 1) });
     if (f.team) q.set('team_id', String(f.team));
     if (f.label) q.append('labels[]', f.label);
+    if (f.sort && f.sort !== 'last_activity_at_desc') q.set('sort_by', f.sort);
     const r = await this.call('GET', `${this.base}/conversations?${q}`);
     return { counts: r?.data?.meta ?? {}, items: r?.data?.payload ?? [] };
   }

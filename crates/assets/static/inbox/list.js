@@ -7,13 +7,14 @@
 import { avatar, h, icon } from '../shared/lib.js';
 import { t } from './i18n.js';
 import { plainMentions } from './mentions.js';
+import { SORTS } from './state.js';
 import { contactAvatar, contactName, withAvailability } from './people.js';
 
 /**
  * @typedef {import('./api.js').Conversation} Conversation
  * @typedef {import('./api.js').Counts} Counts
  * @typedef {{status: 'open' | 'pending' | 'resolved', assignee: 'me' | 'unassigned' | 'all', team: number | null,
- *   label: string | null}} Filter
+ *   label: string | null, sort: string}} Filter
  * @typedef {ReturnType<typeof import('../shared/lib.js').makeFormatters>} Fmt
  */
 
@@ -41,7 +42,15 @@ export function mountFilters(root, onChange) {
   teamSelect.addEventListener('change', () => onChange({ team: teamSelect.value ? Number(teamSelect.value) : null }));
   const labelSelect = /** @type {HTMLSelectElement} */ (h('select', { class: 'team-filter', 'aria-label': t('inbox.labelFilter'), 'data-testid': 'label-filter', hidden: true }));
   labelSelect.addEventListener('change', () => onChange({ label: labelSelect.value || null }));
-  root.replaceChildren(statusBar, assigneeBar, h('div', { class: 'filter-selects' }, teamSelect, labelSelect));
+  const sortSelect = /** @type {HTMLSelectElement} */ (
+    h(
+      'select',
+      { class: 'team-filter', 'aria-label': t('inbox.sortBy'), 'data-testid': 'sort-by' },
+      ...SORTS.map((s) => h('option', { value: s, text: t(`inbox.sort_${s}`) })),
+    )
+  );
+  sortSelect.addEventListener('change', () => onChange({ sort: sortSelect.value }));
+  root.replaceChildren(statusBar, assigneeBar, h('div', { class: 'filter-selects' }, sortSelect, teamSelect, labelSelect));
   for (const bar of [statusBar, assigneeBar]) bar.addEventListener('keydown', arrowKeys);
 
   /**
@@ -60,6 +69,7 @@ export function mountFilters(root, onChange) {
       labelSelect.replaceChildren(h('option', { value: '', text: t('inbox.allLabels') }), ...offered.map((l) => h('option', { value: l.title, text: l.title })));
     }
     labelSelect.value = f.label ?? '';
+    sortSelect.value = f.sort;
     // The team filter shows once the account has teams.
     teamSelect.hidden = !teams.length;
     const wanted = ['', ...teams.map((tm) => String(tm.id))].join(',');

@@ -6,7 +6,7 @@
 
 import { HttpError, Outbox, PermanentError, REVOKED, Realtime, StickyScroll, avatar, isPermanent, h, icon, store, uuid } from '../shared/lib.js';
 import { signedOut } from './api.js';
-import { FILTER_KEY, api, fmt, locale, me, nextUnassigned, otherViewers, state, visibleConvs } from './state.js';
+import { FILTER_KEY, api, fmt, locale, me, nextUnassigned, noteWaiting, otherViewers, state, visibleConvs } from './state.js';
 import { announce, buildShortcuts, reason, toast } from './feedback.js';
 import { mountComposer } from './composer.js';
 import { t } from './i18n.js';
@@ -229,7 +229,7 @@ async function loadList(append = false) {
   state.loading = !append;
   renderListPane();
   try {
-    const r = await api.conversations({ status: f.status, assignee: f.assignee, team: f.team, label: f.label, page: state.page });
+    const r = await api.conversations({ status: f.status, assignee: f.assignee, team: f.team, label: f.label, sort: f.sort, page: state.page });
     if (f !== state.filter) return; // the filter changed meanwhile
     for (const c of r.items) upsert(c);
     state.counts = r.counts;
@@ -325,6 +325,7 @@ function onMessage(m) {
     c.messages = [m];
     if (m.message_type !== 2) c.last_non_activity_message = m;
     c.last_activity_at = Math.max(c.last_activity_at || 0, m.created_at);
+    noteWaiting(c, m);
     const watching = state.openId === c.id && document.visibilityState === 'visible';
     if (m.message_type === 0 && !watching) c.unread_count = (c.unread_count || 0) + 1;
   }

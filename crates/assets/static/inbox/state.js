@@ -20,6 +20,9 @@ export const api = new Api(me.accountId);
 export const locale = pickLocale(lang);
 export const fmt = makeFormatters(locale);
 
+/** The list's orders (Chatwoot's `sort_by`), as the sort menu offers them. */
+export const SORTS = ['last_activity_at_desc', 'created_at_desc', 'created_at_asc', 'waiting_since_asc'];
+
 export const FILTER_KEY = `parlor:inbox-filter:${me.accountId}:${me.id}`;
 const savedFilter = store.get(FILTER_KEY);
 
@@ -30,6 +33,7 @@ export const state = {
     assignee: ['me', 'unassigned', 'all'].includes(savedFilter?.assignee) ? savedFilter.assignee : 'all',
     team: typeof savedFilter?.team === 'number' ? savedFilter.team : null,
     label: typeof savedFilter?.label === 'string' ? savedFilter.label : null,
+    sort: SORTS.includes(savedFilter?.sort) ? savedFilter.sort : 'last_activity_at_desc',
   },
   /** @type {Map<number, Conversation>} */
   convs: new Map(),
@@ -84,8 +88,36 @@ export function matches(c) {
   return true;
 }
 
+/** The server's order for the list, applied to what the page holds. @param {Conversation} a @param {Conversation} b */
+function byFilter(a, b) {
+  const recent = (b.last_activity_at || 0) - (a.last_activity_at || 0) || b.id - a.id;
+  switch (state.filter.sort) {
+    case 'created_at_desc':
+      return b.created_at - a.created_at || b.id - a.id;
+    case 'created_at_asc':
+      return a.created_at - b.created_at || a.id - b.id;
+    case 'waiting_since_asc': {
+      const wa = a.waiting_since ?? Infinity;
+      const wb = b.waiting_since ?? Infinity;
+      return wa === wb ? recent : wa - wb;
+    }
+    default:
+      return recent;
+  }
+}
+
 export function visibleConvs() {
-  return [...state.convs.values()].filter(matches).sort((a, b) => (b.last_activity_at || 0) - (a.last_activity_at || 0) || b.id - a.id);
+  return [...state.convs.values()].filter(matches).sort(byFilter);
+}
+
+/**
+ * Keeps a listed conversation's `waiting_since` as the server does: a
+ * visitor's message starts the wait, the team's public reply ends it.
+ * @param {Conversation} c @param {Message} m
+ */
+export function noteWaiting(c, m) {
+  if (m.message_type === 0) c.waiting_since ??= m.created_at;
+  else if (m.message_type === 1 && !m.private) c.waiting_since = null;
 }
 
 /** The unassigned open conversation waiting longest, other than the open one: what a second agent could take instead. */

@@ -30,6 +30,7 @@ mod receiver;
 mod revoke;
 mod single_conversation;
 mod smoke;
+mod sorting;
 mod story;
 mod team;
 mod teams;

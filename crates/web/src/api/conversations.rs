@@ -52,6 +52,7 @@ struct ListParams {
     assignee_type: Option<String>,
     inbox_id: Option<i64>,
     team_id: Option<i64>,
+    sort_by: Option<String>,
     page: Option<i64>,
 }
 
@@ -74,6 +75,7 @@ impl ListParams {
             inbox_id: self.inbox_id.map(InboxId),
             team_id: self.team_id.map(TeamId),
             labels: label_params(uri),
+            sort: ConversationSort::parse(self.sort_by.as_deref().unwrap_or_default())?,
             page: self.page.unwrap_or(1).clamp(1, 10_000),
         })
     }
@@ -96,6 +98,8 @@ pub struct ConversationList {
         ("assignee_type" = Option<String>, Query, description = "me, unassigned, assigned or all (default)"),
         ("inbox_id" = Option<i64>, Query), ("team_id" = Option<i64>, Query),
         ("labels[]" = Option<Vec<String>>, Query, description = "Labels' titles: conversations carrying any of them"),
+        ("sort_by" = Option<String>, Query, description = "last_activity_at_desc (default), last_activity_at_asc, \
+            created_at_desc, created_at_asc, waiting_since_asc (waiting longest first), waiting_since_desc"),
         ("page" = Option<i64>, Query, description = "25 per page")),
     responses((status = 200, body = ConversationList), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)),
     security(("api_access_token" = [])))]
@@ -362,6 +366,8 @@ pub struct ConversationJson {
     pub muted: bool,
     pub priority: Option<String>,
     pub snoozed_until: Option<i64>,
+    /// Since when the visitor waits for a reply (seconds), or null.
+    pub waiting_since: Option<i64>,
     pub labels: Vec<String>,
     #[schema(value_type = Object)]
     pub additional_attributes: Map<String, Value>,
@@ -398,6 +404,7 @@ impl From<&ConversationView> for ConversationJson {
             muted: false,
             priority: None,
             snoozed_until: c.snoozed_until.map(secs),
+            waiting_since: c.waiting_since.map(secs),
             labels: v.labels.clone(),
             additional_attributes: c.additional_attributes.clone(),
             custom_attributes: Map::new(),
