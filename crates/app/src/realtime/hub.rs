@@ -358,6 +358,7 @@ mod tests {
             snoozed_until: None,
             team_id: None,
             agent_bot_id: None,
+            waiting_since: None,
         };
         let typist = Typist::User { id: UserId(1), name: String::new() };
         HubEvent::new(&conversation, None, None, None, false, Payload::Typing { typist, on: true })
