@@ -1,10 +1,16 @@
 // The browser test's inbox-tools pass (issue 14): an administrator makes
 // labels on the labels page; an agent labels a conversation from the thread's
 // Labels menu, sees the chip on the row and the line in the timeline, and
-// filters the list by the label. Screenshots, desktop and phone, English and
+// filters the list by the label; snoozes it, finds it under Snoozed, reopens
+// it, marks it pending; sorts the list. Screenshots, desktop and phone, English and
 // German.
 
 import { LIVE, OWNER, expectCount, fail, step, visible, shot, guard, login, waitFor, widget } from './lib.mjs';
+
+/** Waits until the list (of the current tab) has no row with `text`. */
+async function hiddenRow(page, text) {
+  await expectCount(page.locator('[data-testid="conversation-row"]', { hasText: text }), 0, `no row "${text}" in this tab`);
+}
 
 export /** Labels, and (as issue 14 grows) search, bulk actions, the contact sidebar, tickets. */
 async function toolsPass(browser, base) {
@@ -63,6 +69,29 @@ async function toolsPass(browser, base) {
       await expectCount(admin.locator('[data-testid="conversation-row"]'), 1, 'one labelled chat in the list');
       await shot(admin, 'desktop-label-filter-en');
       await filter.selectOption('');
+    });
+
+    await step('the agent snoozes the chat for an hour, finds it under Snoozed, reopens it, and marks it pending', async () => {
+      const row = admin.locator('[data-testid="conversation-row"]', { hasText: 'My invoice shows the wrong address' }).first();
+      await row.click();
+      await admin.locator('[data-testid="snooze-button"]').click();
+      await visible(admin.locator('[data-testid="snooze-menu"]'), 'the snooze menu');
+      await shot(admin, 'desktop-snooze-menu-en');
+      await admin.locator('[data-testid="snooze-hour"]').click();
+      await visible(admin.locator('[data-testid="thread-status"]', { hasText: 'Snoozed until' }), 'the snoozed status', LIVE);
+      await hiddenRow(admin, 'My invoice shows the wrong address');
+      await admin.locator('[data-testid="status-tab-snoozed"]').click();
+      await visible(row, 'the chat under Snoozed', LIVE);
+      await admin.locator('[data-testid="reopen-conversation"]').click();
+      await visible(admin.locator('[data-testid="thread-status"]', { hasText: 'Open' }), 'open again', LIVE);
+      await admin.locator('[data-testid="snooze-button"]').click();
+      await admin.locator('[data-testid="mark-pending"]').click();
+      await visible(admin.locator('[data-testid="thread-status"]', { hasText: 'Pending' }), 'the pending status', LIVE);
+      await admin.locator('[data-testid="status-tab-pending"]').click();
+      await visible(row, 'the chat under Pending', LIVE);
+      await admin.locator('[data-testid="reopen-conversation"]').click();
+      await admin.locator('[data-testid="status-tab-open"]').click();
+      await visible(row, 'the chat under Open again', LIVE);
     });
 
     await step('the list sorts by oldest and newest first, and by who has waited longest', async () => {

@@ -62,6 +62,14 @@ fn flags(list: &str) -> Vec<String> {
     list.split(',').filter(|s| KINDS.contains(s)).map(str::to_owned).collect()
 }
 
+/// The visitor who wrote `m`, as a notification's actor.
+fn contact_actor(m: &Message) -> Option<(&'static str, i64)> {
+    match m.sender {
+        Sender::Contact(c) => Some(("contact", c.0)),
+        _ => None,
+    }
+}
+
 /// The user ids a comment mentions: `mention://user/ID/…` and, through their
 /// members, `mention://team/ID/…` (Chatwoot's form).
 pub fn mentions(content: &str) -> (Vec<UserId>, Vec<TeamId>) {
@@ -200,10 +208,7 @@ impl App {
         }
         let app = self.clone();
         let (account, conversation, message) = (m.account_id, m.conversation_id, m.id);
-        let actor = match m.sender {
-            Sender::Contact(c) => Some(("contact", c.0)),
-            _ => None,
-        };
+        let actor = contact_actor(m);
         tokio::spawn(
             async move { app.notify(account, assignee, NEW_MESSAGE, conversation, actor, Some(message)).await },
         );
@@ -232,10 +237,7 @@ impl App {
                 Ok(u) => u,
                 Err(e) => return tracing::warn!(error = %e, "could not read inbox members"),
             };
-            let actor = match m.sender {
-                Sender::Contact(c) => Some(("contact", c.0)),
-                _ => None,
-            };
+            let actor = contact_actor(&m);
             for user in users {
                 app.deliver(m.account_id, user, BOT_HANDOFF, m.conversation_id, actor, Some(m.id)).await;
             }

@@ -348,4 +348,31 @@ mod tests {
         b.close().await;
         let _ = std::fs::remove_dir_all(&dir);
     }
+
+    /// The writer connection handed back still inside a transaction (what a
+    /// lost rollback leaves): the next write reopens it instead of failing,
+    /// and what the stale transaction held is gone.
+    #[tokio::test]
+    async fn a_writer_left_in_a_transaction_is_reopened_not_wedged() {
+        let dir = std::env::temp_dir().join(format!("parlor-store-wedge-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let store =
+            super::Store::open(&super::StoreConfig::Sqlite { path: dir.join("db.sqlite3") }).await.expect("open");
+        let super::Inner::Sqlite { write, .. } = &store.inner else { panic!("sqlite") };
+        {
+            let mut conn = write.acquire().await.expect("acquire");
+            let mut tx = sqlx::Connection::begin(&mut *conn).await.expect("begin");
+            sqlx::query("INSERT INTO accounts (name, created_at) VALUES ('ghost', 0)")
+                .execute(&mut *tx)
+                .await
+                .expect("insert");
+            // Neither committed nor rolled back: the connection goes back as it is.
+            std::mem::forget(tx);
+        }
+        let (id, created) = store.ensure_first_account("Real", 0).await.expect("a write after the wedge");
+        assert!(created, "the ghost account was never committed");
+        assert_eq!(store.ensure_first_account("Real", 0).await.expect("again"), (id, false));
+        store.close().await;
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }

@@ -1,7 +1,7 @@
 // @ts-check
 /**
- * What an agent does to the open conversation from its header: close or
- * reopen, assign (the dropdown's choice, or the `a` key's "to me"). Each
+ * What an agent does to the open conversation from its header: close,
+ * reopen, snooze or mark pending, assign (the dropdown's choice, or the `a` key's "to me"). Each
  * changes the state optimistically where it can, calls the API and asks
  * main.js to render (`hooks`).
  */
@@ -15,19 +15,29 @@ import { api, me, state } from './state.js';
 /** Set by main.js: render everything, refresh the tab counts, reload the team. */
 export const hooks = { render: () => {}, counts: () => {}, team: () => {} };
 
+/** Close (or, when closed, reopen) the open conversation. */
 export async function toggleStatus() {
   const c = state.openId === null ? null : state.convs.get(state.openId);
+  if (c) await setStatus(c.status === 'resolved' ? 'open' : 'resolved');
+}
+
+/**
+ * Moves the open conversation to `status` (with a snooze's end, in seconds,
+ * or null: until the visitor writes).
+ * @param {'open' | 'resolved' | 'snoozed' | 'pending'} status @param {number | null} [until]
+ */
+export async function setStatus(status, until = null) {
+  const c = state.openId === null ? null : state.convs.get(state.openId);
   if (!c) return;
-  const before = c.status;
-  const next = before === 'resolved' ? 'open' : 'resolved';
-  c.status = next;
+  const before = { status: c.status, snoozed_until: c.snoozed_until };
+  Object.assign(c, { status, snoozed_until: status === 'snoozed' ? until : null });
   hooks.render();
   try {
-    const r = await api.setStatus(c.id, next);
-    c.status = r?.payload?.current_status || next;
+    const r = await api.setStatus(c.id, status, until);
+    c.status = r?.payload?.current_status || status;
     hooks.counts();
   } catch (err) {
-    c.status = before;
+    Object.assign(c, before);
     toast(t('inbox.errorAction', { reason: reason(err) }));
   }
   hooks.render();

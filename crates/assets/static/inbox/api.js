@@ -16,7 +16,8 @@
  * @typedef {{id: number, inbox_id: number, status: string, created_at: number, timestamp?: number,
  *   last_activity_at: number, unread_count: number, additional_attributes?: Record<string, string|null>,
  *   messages?: Message[], last_non_activity_message?: Message|null,
- *   team_id?: number|null, labels?: string[], waiting_since?: number|null, meta: {sender: Contact, assignee: Assignee|null, team?: Team|null, channel?: string,
+ *   team_id?: number|null, labels?: string[], waiting_since?: number|null, snoozed_until?: number|null,
+ *   meta: {sender: Contact, assignee: Assignee|null, team?: Team|null, channel?: string,
  *   agent_bot?: {id: number, name: string, avatar_url?: string}|null},
  *   seq?: number}} Conversation
  * @typedef {{id: number, name: string, description?: string, allow_auto_assign?: boolean, is_member?: boolean}} Team
@@ -99,9 +100,10 @@ export class Api {
     return this.call('POST', `${this.base}/conversations/${id}/messages`, { content, private: isPrivate, echo_id: echoId, check_collision: checkCollision });
   }
 
-  /** @param {number} id @param {'open' | 'resolved'} status */
-  setStatus(id, status) {
-    return this.call('POST', `${this.base}/conversations/${id}/toggle_status`, { status });
+  /** @param {number} id @param {'open' | 'resolved' | 'snoozed' | 'pending'} status @param {number | null} [snoozedUntil] seconds */
+  setStatus(id, status, snoozedUntil = null) {
+    const body = status === 'snoozed' && snoozedUntil ? { status, snoozed_until: snoozedUntil } : { status };
+    return this.call('POST', `${this.base}/conversations/${id}/toggle_status`, body);
   }
 
   /** @param {number} id @param {number | null} assigneeId @returns {Promise<Assignee | null>} */

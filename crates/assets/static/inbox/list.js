@@ -13,7 +13,7 @@ import { contactAvatar, contactName, withAvailability } from './people.js';
 /**
  * @typedef {import('./api.js').Conversation} Conversation
  * @typedef {import('./api.js').Counts} Counts
- * @typedef {{status: 'open' | 'pending' | 'resolved', assignee: 'me' | 'unassigned' | 'all', team: number | null,
+ * @typedef {{status: 'open' | 'snoozed' | 'pending' | 'resolved', assignee: 'me' | 'unassigned' | 'all', team: number | null,
  *   label: string | null, sort: string}} Filter
  * @typedef {ReturnType<typeof import('../shared/lib.js').makeFormatters>} Fmt
  */
@@ -31,12 +31,13 @@ export function mountFilters(root, onChange) {
     return { b, count };
   };
   const open = tab('status-tab-open', t('inbox.open'), () => onChange({ status: 'open' }));
-  const pending = tab('status-tab-pending', t('inbox.bot'), () => onChange({ status: 'pending' }));
+  const snoozed = tab('status-tab-snoozed', t('inbox.snoozed'), () => onChange({ status: 'snoozed' }));
+  const pending = tab('status-tab-pending', t('inbox.pending'), () => onChange({ status: 'pending' }));
   const resolved = tab('status-tab-resolved', t('inbox.closed'), () => onChange({ status: 'resolved' }));
   const me = tab('assignee-tab-me', t('inbox.mine'), () => onChange({ assignee: 'me' }));
   const un = tab('assignee-tab-unassigned', t('inbox.unassigned'), () => onChange({ assignee: 'unassigned' }));
   const all = tab('assignee-tab-all', t('inbox.all'), () => onChange({ assignee: 'all' }));
-  const statusBar = h('div', { class: 'segmented', role: 'tablist', 'aria-label': t('inbox.statusFilter') }, open.b, pending.b, resolved.b);
+  const statusBar = h('div', { class: 'segmented', role: 'tablist', 'aria-label': t('inbox.statusFilter') }, open.b, snoozed.b, pending.b, resolved.b);
   const assigneeBar = h('div', { class: 'tabs', role: 'tablist', 'aria-label': t('inbox.assigneeFilter') }, me.b, un.b, all.b);
   const teamSelect = /** @type {HTMLSelectElement} */ (h('select', { class: 'team-filter', 'aria-label': t('inbox.teamFilter'), 'data-testid': 'team-filter', hidden: true }));
   teamSelect.addEventListener('change', () => onChange({ team: teamSelect.value ? Number(teamSelect.value) : null }));
@@ -84,6 +85,7 @@ export function mountFilters(root, onChange) {
       x.b.tabIndex = on ? 0 : -1;
     };
     sel(open, f.status === 'open');
+    sel(snoozed, f.status === 'snoozed');
     sel(pending, f.status === 'pending');
     sel(resolved, f.status === 'resolved');
     sel(me, f.assignee === 'me');

@@ -17,7 +17,8 @@ import { mountThread, renderHead, renderTimeline } from './thread.js';
 import { Viewing, renderCollision, renderViewerBar, rowViewers } from './viewers.js';
 import { openAssignMenu } from './assign.js';
 import { renderBotBar } from './takeover.js';
-import { assignTo, hooks, toggleAssign, toggleStatus } from './actions.js';
+import { assignTo, hooks, setStatus, toggleAssign, toggleStatus } from './actions.js';
+import { openSnoozeMenu } from './snooze.js';
 import { Bell } from './bell.js';
 import { labelColors, renderLabelBar } from './labels.js';
 
@@ -51,6 +52,8 @@ const thread = mountThread($('thread-pane'), {
     if (c) openAssignMenu(thread.assign, c, (choice) => void assignTo(c, choice));
   },
   onToggleStatus: () => void toggleStatus(),
+  onReopen: () => void setStatus('open'),
+  onSnooze: () => openSnoozeMenu(thread.snoozeBtn, (choice) => void setStatus(choice.status, choice.snoozed_until)),
   onToggleContact: () => {
     state.contactOpen = !state.contactOpen;
     renderAll();
@@ -166,7 +169,7 @@ function renderThreadPane() {
   app.classList.toggle('contact-open', state.contactOpen && !!c);
   renderSidebar(contactPane, c, { fmt, locale, onClose: () => ((state.contactOpen = false), renderAll()) });
   if (!c) return;
-  renderHead(thread, c, { meId: me.id, inboxName: state.inboxes.get(c.inbox_id) || '', contactOpen: state.contactOpen, online: state.online.has(c.meta?.sender?.id ?? -1), team: state.team });
+  renderHead(thread, c, { meId: me.id, inboxName: state.inboxes.get(c.inbox_id) || '', contactOpen: state.contactOpen, online: state.online.has(c.meta?.sender?.id ?? -1), team: state.team, fmt });
   renderTimelinePane();
   const next = nextUnassigned();
   renderViewerBar(thread.viewerBar, c.id, { next, onNext: () => next !== null && (location.hash = `#/conversations/${next}`) });

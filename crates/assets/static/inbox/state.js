@@ -29,7 +29,7 @@ const savedFilter = store.get(FILTER_KEY);
 export const state = {
   /** @type {Filter} */
   filter: {
-    status: ['resolved', 'pending'].includes(savedFilter?.status) ? savedFilter.status : 'open',
+    status: ['resolved', 'pending', 'snoozed'].includes(savedFilter?.status) ? savedFilter.status : 'open',
     assignee: ['me', 'unassigned', 'all'].includes(savedFilter?.assignee) ? savedFilter.assignee : 'all',
     team: typeof savedFilter?.team === 'number' ? savedFilter.team : null,
     label: typeof savedFilter?.label === 'string' ? savedFilter.label : null,
@@ -78,9 +78,7 @@ export function otherViewers(id) {
 /** @param {Conversation} c */
 export function matches(c) {
   const f = state.filter;
-  // Snoozed ones show under Open until issue 14 gives them a place.
-  const shown = c.status === 'snoozed' ? 'open' : c.status;
-  if (shown !== f.status) return false;
+  if (c.status !== f.status) return false;
   if (f.team !== null && (c.team_id ?? c.meta?.team?.id ?? null) !== f.team) return false;
   if (f.label !== null && !(c.labels ?? []).includes(f.label)) return false;
   if (f.assignee === 'me') return c.meta?.assignee?.id === me.id;

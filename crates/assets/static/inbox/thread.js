@@ -21,7 +21,7 @@ import { withMentions } from './mentions.js';
 /**
  * Build the thread pane's fixed parts.
  * @param {HTMLElement} root
- * @param {{onBack: () => void, onAssign: () => void, onToggleStatus: () => void,
+ * @param {{onBack: () => void, onAssign: () => void, onToggleStatus: () => void, onReopen: () => void, onSnooze: () => void,
  *   onToggleContact: () => void, onOlder: () => void}} on
  */
 export function mountThread(root, on) {
@@ -29,9 +29,10 @@ export function mountThread(root, on) {
   const who = h('div', { class: 'who' });
   const assign = h('button', { type: 'button', class: 'btn ghost assign', 'aria-haspopup': 'listbox', 'data-testid': 'assign-button', onclick: on.onAssign });
   const closeBtn = h('button', { type: 'button', class: 'btn primary', 'data-testid': 'close-conversation', onclick: on.onToggleStatus }, icon('resolve'), h('span', { text: t('inbox.close') }));
-  const reopenBtn = h('button', { type: 'button', class: 'btn', 'data-testid': 'reopen-conversation', onclick: on.onToggleStatus }, icon('reopen'), h('span', { text: t('inbox.reopen') }));
+  const reopenBtn = h('button', { type: 'button', class: 'btn', 'data-testid': 'reopen-conversation', onclick: on.onReopen }, icon('reopen'), h('span', { text: t('inbox.reopen') }));
+  const snoozeBtn = h('button', { type: 'button', class: 'icon-btn', 'aria-haspopup': 'menu', 'aria-label': t('inbox.snoozeTitle'), title: t('inbox.snoozeTitle'), 'data-testid': 'snooze-button', onclick: on.onSnooze }, icon('clock'));
   const info = h('button', { type: 'button', class: 'icon-btn', 'aria-label': t('inbox.contactInfo'), title: t('inbox.contactInfo'), 'aria-controls': 'contact-pane', 'data-testid': 'toggle-contact', onclick: on.onToggleContact }, icon('info'));
-  const head = h('header', { class: 'thread-head' }, back, who, h('div', { class: 'actions' }, assign, closeBtn, reopenBtn, info));
+  const head = h('header', { class: 'thread-head' }, back, who, h('div', { class: 'actions' }, assign, reopenBtn, snoozeBtn, closeBtn, info));
 
   const older = h('button', { type: 'button', class: 'btn ghost older', hidden: true, text: t('inbox.loadOlder'), onclick: on.onOlder });
   const list = h('ol', { class: 'timeline', 'aria-label': t('inbox.messages') });
@@ -54,26 +55,34 @@ export function mountThread(root, on) {
     h('p', { class: 'empty-hint', text: t('inbox.pickHint') }),
   );
   root.replaceChildren(empty, body);
-  return { empty, body, head, back, who, assign, closeBtn, reopenBtn, info, scroll, older, list, newMessages, typing, typingText, botBar, viewerBar, collisionBar, composerSlot, labelBar };
+  return { empty, body, head, back, who, assign, closeBtn, reopenBtn, snoozeBtn, info, scroll, older, list, newMessages, typing, typingText, botBar, viewerBar, collisionBar, composerSlot, labelBar };
 }
 
 /**
  * @param {ReturnType<typeof mountThread>} ui
  * @param {Conversation} c
- * @param {{meId: number, inboxName: string, contactOpen: boolean, online: boolean, team?: Map<number, string>}} opts
+ * @param {{meId: number, inboxName: string, contactOpen: boolean, online: boolean, team?: Map<number, string>, fmt: Fmt}} opts
  */
 export function renderHead(ui, c, opts) {
   const contact = c.meta?.sender;
   const name = contactName(contact);
   const resolved = c.status === 'resolved';
   const pending = c.status === 'pending';
+  const snoozed = c.status === 'snoozed';
+  const chip = resolved
+    ? t('inbox.statusResolved')
+    : pending
+      ? c.meta?.agent_bot ? t('inbox.bot') : t('inbox.pending')
+      : snoozed
+        ? c.snoozed_until ? t('inbox.snoozedUntil', { when: opts.fmt.full(c.snoozed_until) }) : t('inbox.snoozedUntilReply')
+        : t('inbox.statusOpen');
   ui.who.replaceChildren(
     h('span', { class: 'row-avatar' }, contactAvatar(contact, 'avatar'), opts.online ? presenceDot() : null),
     h(
       'div',
       { class: 'who-text' },
       h('h2', { class: 'who-name', 'data-testid': 'thread-contact-name', text: name }),
-      h('p', { class: 'who-sub' }, h('span', { class: `status-chip ${resolved ? 'resolved' : pending ? 'pending' : 'open'}`, text: resolved ? t('inbox.statusResolved') : pending ? t('inbox.bot') : t('inbox.statusOpen') }), opts.online ? h('span', { class: 'online-label', text: t('inbox.online') }) : null, h('span', { text: opts.inboxName }), c.meta?.team ? h('span', { class: 'team-chip', 'data-testid': 'thread-team', text: c.meta.team.name }) : null),
+      h('p', { class: 'who-sub' }, h('span', { class: `status-chip ${resolved ? 'resolved' : pending || snoozed ? 'pending' : 'open'}`, 'data-testid': 'thread-status', text: chip }), opts.online ? h('span', { class: 'online-label', text: t('inbox.online') }) : null, h('span', { text: opts.inboxName }), c.meta?.team ? h('span', { class: 'team-chip', 'data-testid': 'thread-team', text: c.meta.team.name }) : null),
     ),
   );
   const a = c.meta?.assignee;
@@ -83,7 +92,8 @@ export function renderHead(ui, c, opts) {
   ui.assign.setAttribute('aria-label', a ? t('inbox.assignedTo', { name: aName }) : t('inbox.assign'));
   ui.assign.title = a ? t('inbox.assignedTo', { name: aName }) : t('inbox.unassignedLabel');
   ui.closeBtn.hidden = resolved;
-  ui.reopenBtn.hidden = !resolved;
+  ui.reopenBtn.hidden = c.status === 'open';
+  ui.snoozeBtn.hidden = resolved;
   ui.info.setAttribute('aria-expanded', String(opts.contactOpen));
 }
 

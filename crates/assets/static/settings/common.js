@@ -28,6 +28,21 @@ export function toast(text, bad = false) {
 /** @param {unknown} err */
 export const failed = (err) => toast(errorText(err, t, 'settings.loadFailed'), true);
 
+/**
+ * Makes a change, then (with `saved`) says so and reloads the view; a refusal
+ * says why and changes nothing on the page.
+ * @param {() => Promise<unknown>} change @param {() => Promise<void>} refresh @param {boolean} [saved]
+ */
+export async function changeThen(change, refresh, saved = true) {
+  try {
+    await change();
+    if (saved) toast(t('settings.saved'));
+    await refresh();
+  } catch (err) {
+    failed(err);
+  }
+}
+
 /** A read-only field with a copy button (setup links, tokens, the snippet). */
 export function copyBox(/** @type {string} */ value, /** @type {string} */ testid, multiline = false) {
   const field = multiline

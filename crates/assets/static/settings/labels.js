@@ -6,7 +6,7 @@
  */
 
 import { h } from '../shared/lib.js';
-import { api, base, failed, field, root, t, toast } from './common.js';
+import { api, base, changeThen, field, root, t } from './common.js';
 
 /** @typedef {{id: number, title: string, description: string, color: string, show_on_sidebar: boolean}} Label */
 
@@ -39,17 +39,11 @@ export async function labelsView() {
     const { payload } = await api('GET', `${base}/labels`);
     list.replaceChildren(...(payload.length ? payload.map((l) => labelCard(l, refresh)) : [h('p', { class: 'muted', 'data-testid': 'labels-empty', text: t('settings.noLabels') })]));
   };
-  form.addEventListener('submit', async (e) => {
+  form.addEventListener('submit', (e) => {
     e.preventDefault();
     const data = new FormData(form);
-    try {
-      await api('POST', `${base}/labels`, { title: data.get('title'), description: data.get('description'), color: data.get('color'), show_on_sidebar: data.get('show_on_sidebar') === 'on' });
-      form.reset();
-      toast(t('settings.saved'));
-      await refresh();
-    } catch (err) {
-      failed(err);
-    }
+    const body = { title: data.get('title'), description: data.get('description'), color: data.get('color'), show_on_sidebar: data.get('show_on_sidebar') === 'on' };
+    void changeThen(async () => (await api('POST', `${base}/labels`, body), form.reset()), refresh);
   });
   await refresh();
 }
@@ -74,24 +68,13 @@ function labelCard(label, refresh) {
     h('label', { class: 'check' }, sidebar, h('span', { text: t('settings.labelInFilter') })),
     h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'btn primary', 'data-testid': 'label-save' }, t('settings.save')), remove),
   );
-  form.addEventListener('submit', async (e) => {
+  form.addEventListener('submit', (e) => {
     e.preventDefault();
-    try {
-      await api('PATCH', url, { title: title.value, color: color.value, description: description.value, show_on_sidebar: sidebar.checked });
-      toast(t('settings.saved'));
-      await refresh();
-    } catch (err) {
-      failed(err);
-    }
+    const body = { title: title.value, color: color.value, description: description.value, show_on_sidebar: sidebar.checked };
+    void changeThen(() => api('PATCH', url, body), refresh);
   });
-  remove.addEventListener('click', async () => {
-    if (!confirm(t('settings.confirmDeleteLabel', { name: label.title }))) return;
-    try {
-      await api('DELETE', url);
-      await refresh();
-    } catch (err) {
-      failed(err);
-    }
+  remove.addEventListener('click', () => {
+    if (confirm(t('settings.confirmDeleteLabel', { name: label.title }))) void changeThen(() => api('DELETE', url), refresh, false);
   });
   return form;
 }

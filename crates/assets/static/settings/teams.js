@@ -6,7 +6,7 @@
  */
 
 import { avatar, h } from '../shared/lib.js';
-import { api, base, failed, field, root, t, toast } from './common.js';
+import { api, base, changeThen, field, root, t } from './common.js';
 
 /** @typedef {{id: number, name: string, description: string, allow_auto_assign: boolean}} Team */
 /** @typedef {{id: number, available_name: string, email: string, thumbnail?: string}} Agent */
@@ -34,17 +34,11 @@ export async function teamsView() {
     const cards = await Promise.all(teams.map(async (team) => teamCard(team, agents, await api('GET', `${base}/teams/${team.id}/team_members`), refresh)));
     list.replaceChildren(...(cards.length ? cards : [h('p', { class: 'muted', 'data-testid': 'teams-empty', text: t('settings.noTeams') })]));
   };
-  form.addEventListener('submit', async (e) => {
+  form.addEventListener('submit', (e) => {
     e.preventDefault();
     const data = new FormData(form);
-    try {
-      await api('POST', `${base}/teams`, { name: data.get('name'), description: data.get('description'), allow_auto_assign: data.get('allow_auto_assign') === 'on' });
-      form.reset();
-      toast(t('settings.saved'));
-      await refresh();
-    } catch (err) {
-      failed(err);
-    }
+    const body = { name: data.get('name'), description: data.get('description'), allow_auto_assign: data.get('allow_auto_assign') === 'on' };
+    void changeThen(async () => (await api('POST', `${base}/teams`, body), form.reset()), refresh);
   });
   await refresh();
 }
@@ -70,26 +64,16 @@ function teamCard(team, agents, members, refresh) {
     h('fieldset', { class: 'team-members' }, h('legend', { text: t('settings.teamMembers') }), ...boxes.map((b) => b.row)),
     h('div', { class: 'actions' }, save, remove),
   );
-  form.addEventListener('submit', async (e) => {
+  form.addEventListener('submit', (e) => {
     e.preventDefault();
-    try {
+    const ids = boxes.filter((b) => b.box.checked).map((b) => Number(b.box.value));
+    void changeThen(async () => {
       await api('PATCH', url, { name: name.value, description: description.value, allow_auto_assign: auto.checked });
-      const ids = boxes.filter((b) => b.box.checked).map((b) => Number(b.box.value));
       await api('PATCH', `${url}/team_members`, { user_ids: ids });
-      toast(t('settings.saved'));
-      await refresh();
-    } catch (err) {
-      failed(err);
-    }
+    }, refresh);
   });
-  remove.addEventListener('click', async () => {
-    if (!confirm(t('settings.confirmDeleteTeam', { name: team.name }))) return;
-    try {
-      await api('DELETE', url);
-      await refresh();
-    } catch (err) {
-      failed(err);
-    }
+  remove.addEventListener('click', () => {
+    if (confirm(t('settings.confirmDeleteTeam', { name: team.name }))) void changeThen(() => api('DELETE', url), refresh, false);
   });
   return form;
 }
