@@ -28,8 +28,8 @@ export function mountThread(root, on) {
   const back = h('button', { type: 'button', class: 'icon-btn back', 'aria-label': t('inbox.back'), title: t('inbox.back'), 'data-testid': 'back-button', onclick: on.onBack }, icon('back'));
   const who = h('div', { class: 'who' });
   const assign = h('button', { type: 'button', class: 'btn ghost assign', 'aria-haspopup': 'listbox', 'data-testid': 'assign-button', onclick: on.onAssign });
-  const closeBtn = h('button', { type: 'button', class: 'btn primary', 'data-testid': 'close-conversation', onclick: on.onToggleStatus }, icon('resolve'), h('span', { text: t('inbox.close') }));
-  const reopenBtn = h('button', { type: 'button', class: 'btn', 'data-testid': 'reopen-conversation', onclick: on.onReopen }, icon('reopen'), h('span', { text: t('inbox.reopen') }));
+  const closeBtn = h('button', { type: 'button', class: 'btn primary', title: t('inbox.close'), 'data-testid': 'close-conversation', onclick: on.onToggleStatus }, icon('resolve'), h('span', { text: t('inbox.close') }));
+  const reopenBtn = h('button', { type: 'button', class: 'btn', title: t('inbox.reopen'), 'data-testid': 'reopen-conversation', onclick: on.onReopen }, icon('reopen'), h('span', { text: t('inbox.reopen') }));
   const snoozeBtn = h('button', { type: 'button', class: 'icon-btn', 'aria-haspopup': 'menu', 'aria-label': t('inbox.snoozeTitle'), title: t('inbox.snoozeTitle'), 'data-testid': 'snooze-button', onclick: on.onSnooze }, icon('clock'));
   const info = h('button', { type: 'button', class: 'icon-btn', 'aria-label': t('inbox.contactInfo'), title: t('inbox.contactInfo'), 'aria-controls': 'contact-pane', 'data-testid': 'toggle-contact', onclick: on.onToggleContact }, icon('info'));
   const head = h('header', { class: 'thread-head' }, back, who, h('div', { class: 'actions' }, assign, reopenBtn, snoozeBtn, closeBtn, info));
@@ -82,7 +82,7 @@ export function renderHead(ui, c, opts) {
       'div',
       { class: 'who-text' },
       h('h2', { class: 'who-name', 'data-testid': 'thread-contact-name', text: name }),
-      h('p', { class: 'who-sub' }, h('span', { class: `status-chip ${resolved ? 'resolved' : pending || snoozed ? 'pending' : 'open'}`, 'data-testid': 'thread-status', text: chip }), opts.online ? h('span', { class: 'online-label', text: t('inbox.online') }) : null, h('span', { text: opts.inboxName }), c.meta?.team ? h('span', { class: 'team-chip', 'data-testid': 'thread-team', text: c.meta.team.name }) : null),
+      h('p', { class: 'who-sub' }, h('span', { class: `status-chip ${resolved ? 'resolved' : pending || snoozed ? 'pending' : 'open'}`, 'data-testid': 'thread-status', text: chip }), opts.online ? h('span', { class: 'online-label', text: t('inbox.online') }) : null, h('span', { class: 'inbox-name', text: opts.inboxName }), c.meta?.team ? h('span', { class: 'team-chip', 'data-testid': 'thread-team', text: c.meta.team.name }) : null),
     ),
   );
   const a = c.meta?.assignee;
