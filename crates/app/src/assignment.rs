@@ -79,7 +79,12 @@ impl App {
         ];
         tx.commit().await?;
         self.publish_records(&records).await;
-        self.notify(account, user, crate::notifications::CONVERSATION_ASSIGNMENT, conversation, None, None).await;
+        // Off the caller's path: a visitor starting a chat waits for the
+        // assignment, not for the assignee's notification.
+        let app = self.clone();
+        tokio::spawn(async move {
+            app.notify(account, user, crate::notifications::CONVERSATION_ASSIGNMENT, conversation, None, None).await
+        });
         Ok(true)
     }
 

@@ -230,22 +230,6 @@ impl ConversationSort {
             )),
         }
     }
-
-    /// The `ORDER BY` of the list (columns of `conversations c`).
-    pub fn order_by(self) -> &'static str {
-        match self {
-            Self::LastActivity => "c.last_activity_at DESC, c.id DESC",
-            Self::LastActivityAsc => "c.last_activity_at ASC, c.id ASC",
-            Self::Newest => "c.created_at DESC, c.id DESC",
-            Self::Oldest => "c.created_at ASC, c.id ASC",
-            Self::WaitingLongest => {
-                "CASE WHEN c.waiting_since IS NULL THEN 1 ELSE 0 END, c.waiting_since ASC, c.last_activity_at DESC, c.id DESC"
-            }
-            Self::WaitingShortest => {
-                "CASE WHEN c.waiting_since IS NULL THEN 1 ELSE 0 END, c.waiting_since DESC, c.last_activity_at DESC, c.id DESC"
-            }
-        }
-    }
 }
 
 /// Which conversations an agent's list shows, by status (`None` = all).

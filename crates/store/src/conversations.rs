@@ -255,6 +255,23 @@ fn list_filter(f: &ConversationFilter<'_>) -> String {
     sql
 }
 
+/// The list's `ORDER BY` (columns of `conversations c`); conversations
+/// nobody waits in come after those who wait, newest activity first.
+fn order_by(sort: ConversationSort) -> &'static str {
+    match sort {
+        ConversationSort::LastActivity => "c.last_activity_at DESC, c.id DESC",
+        ConversationSort::LastActivityAsc => "c.last_activity_at ASC, c.id ASC",
+        ConversationSort::Newest => "c.created_at DESC, c.id DESC",
+        ConversationSort::Oldest => "c.created_at ASC, c.id ASC",
+        ConversationSort::WaitingLongest => {
+            "CASE WHEN c.waiting_since IS NULL THEN 1 ELSE 0 END, c.waiting_since ASC, c.last_activity_at DESC, c.id DESC"
+        }
+        ConversationSort::WaitingShortest => {
+            "CASE WHEN c.waiting_since IS NULL THEN 1 ELSE 0 END, c.waiting_since DESC, c.last_activity_at DESC, c.id DESC"
+        }
+    }
+}
+
 /// The list's narrower filters (a team, labels), which the kept counters do
 /// not know: with one of them the counts scan the rows.
 fn row_filter(f: &ConversationFilter<'_>) -> String {
@@ -341,7 +358,7 @@ impl Store {
         let status = f.status.map(|s| s.as_str()).unwrap_or("");
         let offset = (f.page.max(1) - 1) * PAGE_SIZE;
         let sql =
-            format!("{VIEW_SELECT} WHERE {filter} ORDER BY {} LIMIT {PAGE_SIZE} OFFSET {offset}", f.sort.order_by());
+            format!("{VIEW_SELECT} WHERE {filter} ORDER BY {} LIMIT {PAGE_SIZE} OFFSET {offset}", order_by(f.sort));
         let rows: Vec<ViewRow> = self.read_all(q(&sql).bind(f.account_id.0).bind(status).bind(f.me.0)).await?;
         Ok(rows.into_iter().map(Into::into).collect())
     }

@@ -71,7 +71,7 @@ impl Store {
         Ok(label(self.write_one(query.bind(now)).await.map_err(title_taken)?))
     }
 
-    /// Saves a label; a new title is rewritten into the lists of the
+    /// Saves a label; a new title (only) is rewritten into the lists of the
     /// conversations that carry it, in the same transaction, each with a
     /// team-only `conversation.updated` event.
     pub async fn update_label(
@@ -82,6 +82,12 @@ impl Store {
         now: Millis,
     ) -> Result<(Label, Vec<EventRecord>)> {
         let mut tx = self.begin().await?;
+        let old: Option<(String,)> = tx
+            .fetch_optional(
+                q("SELECT title FROM labels WHERE account_id = $1 AND id = $2").bind(account_id.0).bind(id.0),
+            )
+            .await?;
+        let Some((old_title,)) = old else { return Err(StoreError::NotFound) };
         let sql = format!(
             "UPDATE labels SET title = $3, description = $4, color = $5, show_on_sidebar = $6 \
              WHERE account_id = $1 AND id = $2 RETURNING {LABEL_COLUMNS}"
@@ -89,8 +95,13 @@ impl Store {
         let query = q(&sql).bind(account_id.0).bind(id.0).bind(f.title).bind(f.description).bind(f.color);
         let row: Option<LabelRow> = tx.fetch_optional(query.bind(f.show_on_sidebar)).await.map_err(title_taken)?;
         let saved = label(row.ok_or(StoreError::NotFound)?);
-        let carriers = tx.conversations_with_label(account_id, id).await?;
-        let records = tx.refresh_label_lists(account_id, &carriers, now).await?;
+        // Lists hold titles only: a new colour or description changes none.
+        let records = if saved.title == old_title {
+            Vec::new()
+        } else {
+            let carriers = tx.conversations_with_label(account_id, id).await?;
+            tx.refresh_label_lists(account_id, &carriers, now).await?
+        };
         tx.commit().await?;
         Ok((saved, records))
     }

@@ -134,8 +134,12 @@ async fn the_list_filters_by_labels_and_a_rename_or_delete_reaches_every_convers
     let (_, meta) = app.get(&app.admin_token, &app.api("/conversations/meta?labels[]=billing")).await;
     assert_eq!(meta["meta"]["all_count"], 1);
 
-    // Renamed: every conversation reads the new title, and filters by it.
+    // A new colour changes no conversation (their lists hold titles only).
     let one = app.api(&format!("/labels/{}", vip["id"]));
+    let seq = app.conversation(&app.admin_token, second).await["seq"].clone();
+    assert_eq!(app.send_as(&app.admin_token, Method::PATCH, &one, json!({"color": "#00aa00"})).await.0, 200);
+    assert_eq!(app.conversation(&app.admin_token, second).await["seq"], seq);
+    // Renamed: every conversation reads the new title, and filters by it.
     let (status, renamed) = app.send_as(&app.admin_token, Method::PATCH, &one, json!({"title": "gold"})).await;
     assert_eq!((status, &renamed["title"]), (200, &json!("gold")), "{renamed}");
     assert_eq!(app.conversation(&app.admin_token, second).await["labels"], json!(["billing", "gold"]));
