@@ -26,7 +26,7 @@ export async function labelsView() {
       'div',
       { class: 'row' },
       field(t('settings.labelTitle'), titleInput('title', '', 'label-title'), t('settings.labelTitleHint')),
-      field(t('settings.color'), h('input', { type: 'color', name: 'color', value: '#1f93ff', 'data-testid': 'label-color' })),
+      field(t('settings.labelColor'), h('input', { type: 'color', name: 'color', value: '#1f93ff', 'data-testid': 'label-color' })),
     ),
     field(t('settings.labelDescription'), h('input', { name: 'description', maxlength: 255, autocomplete: 'off', 'data-testid': 'label-description' })),
     h('label', { class: 'check' }, h('input', { type: 'checkbox', name: 'show_on_sidebar', checked: true }), h('span', { text: t('settings.labelInFilter') })),
@@ -63,7 +63,7 @@ function labelCard(label, refresh) {
   const form = h(
     'form',
     { class: 'card label-card', 'data-testid': 'label-card', 'data-label': label.title },
-    h('div', { class: 'row' }, field(t('settings.labelTitle'), h('div', { class: 'label-title-field' }, swatch, title)), field(t('settings.color'), color)),
+    h('div', { class: 'row' }, field(t('settings.labelTitle'), h('div', { class: 'label-title-field' }, swatch, title)), field(t('settings.labelColor'), color)),
     field(t('settings.labelDescription'), description),
     h('label', { class: 'check' }, sidebar, h('span', { text: t('settings.labelInFilter') })),
     h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'btn primary', 'data-testid': 'label-save' }, t('settings.save')), remove),
