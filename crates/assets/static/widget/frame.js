@@ -846,7 +846,16 @@ const realtime = new Realtime({
   auth: () => ({ event: 'authenticate', pubsub_token: api.identity?.pubsub_token, since: { ...cursors.map } }),
   onEvent,
   onAuthenticated(d) {
-    for (const [conv, seq] of Object.entries(d?.cursors ?? {})) if (cursors.get(conv) === undefined) cursors.bump(conv, Number(seq));
+    // A conversation the frame does not know yet (one it is starting) starts at the server's
+    // seq: what changed in it before this socket listened (an assignment) is read afresh.
+    let unknown = false;
+    for (const [conv, seq] of Object.entries(d?.cursors ?? {})) {
+      if (cursors.get(conv) === undefined) {
+        cursors.bump(conv, Number(seq));
+        unknown = true;
+      }
+    }
+    if (unknown && api.hasIdentity()) void loadHistory(single).then(render);
     outbox.kick();
   },
   onState(linkState, code) {
